@@ -1,0 +1,75 @@
+"""The ``newscrawl`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crawler import __version__
+from crawler.commands.extract import extract_command
+
+
+def _overrides(settings: tuple[str, ...]) -> dict[str, str]:
+    from crawler.run import SettingError, parse_setting_overrides
+
+    try:
+        return parse_setting_overrides(settings)
+    except SettingError as e:
+        raise click.BadParameter(str(e), param_hint="-s") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newscrawl")
+def main() -> None:
+    """newscrawl: crawl news sites into a deduplicated SQLite corpus."""
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--sites", "sites_file", type=click.Path(exists=True, dir_okay=False), help="TOML file of sites to crawl.")
+@click.option("--db", default="newscrawl.db", show_default=True, help="SQLite database file.")
+@click.option("--depth", type=int, default=None, help="Link-following depth for URLs given here (default 2).")
+@click.option("--max-pages", type=int, default=None, help="Page budget per site for this run (0 = none).")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Scrapy/newscrawl setting override (repeatable).")
+@click.option("-L", "--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
+def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | None, max_pages: int | None,
+          settings: tuple[str, ...], log_level: str) -> None:
+    """Crawl news sites: homepages, sitemap URLs or feed URLs, and/or a --sites file.
+
+    Incremental: articles already in the database are not downloaded again.
+    """
+    from crawler.run import build_settings, run_crawl, summary
+    from crawler.urls import is_http_url
+
+    if not urls and not sites_file:
+        raise click.UsageError("give at least one URL or --sites FILE")
+    bad = [u for u in urls if not is_http_url(u)]
+    if bad:
+        raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URLS")
+    overrides: dict[str, object] = {"NEWSCRAWL_DB": db, "LOG_LEVEL": log_level}
+    if depth is not None:
+        overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
+    if max_pages is not None:
+        overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
+    overrides.update(_overrides(settings))
+    result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
+    click.echo(summary(result))
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.option("--db", default="newscrawl-demo.db", show_default=True, help="SQLite database file.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Setting override (repeatable).")
+@click.option("--serve/--no-serve", default=False, help="Keep the sample site running after the crawl.")
+def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
+    """Offline demo: serve the bundled sample news sites on 127.0.0.x and crawl them."""
+    from crawler.demo.run import run_demo
+
+    sys.exit(run_demo(db, _overrides(settings), keep_serving=serve))
+
+
+main.add_command(extract_command, name="extract")
+
+if __name__ == "__main__":
+    main()

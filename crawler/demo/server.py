@@ -1,0 +1,658 @@
+"""A small, programmable HTTP server for static sample news sites.
+
+Used by ``newscrawl demo`` and by the end-to-end tests. Standard library only.
+
+Each site is a directory served on its own loopback address (``127.0.0.1``,
+``127.0.0.2``, ...) with a port chosen by the OS. Rules for a site root:
+
+* ``/foo/`` serves ``foo/index.html``; ``/foo`` serves the file ``foo``, else
+  ``foo.html``, else ``foo/index.html``. Query strings are ignored for file lookup.
+* Text files (html, xml, rss, atom, txt, json, css, js, svg) are templates:
+  ``{{base:NAME}}`` becomes ``base_url(NAME)``, e.g. ``http://127.0.0.2:41234``.
+* Generated gzip: a request for ``P.gz`` where no file ``P.gz`` exists but ``P``
+  does is answered with the gzip of the rendered ``P`` (``application/gzip``, raw
+  bytes, no Content-Encoding). Real ``.gz`` files are served as they are.
+* ``_headers.json`` in a site root sets extra response headers per path
+  (``{"/atom.xml": {"Content-Type": "..."}}``; a key ending in ``*`` is a prefix).
+  Path segments starting with ``_`` or ``.`` are never served.
+* Every 200 carries ETag (hash of the body) and Last-Modified; If-None-Match and
+  If-Modified-Since get 304s.
+
+Tests can override files (:meth:`SiteServer.set_file`) and install handlers
+(:meth:`SiteServer.add_route`); every request is recorded in ``SiteServer.requests``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import gzip
+import hashlib
+import json
+import mimetypes
+import posixpath
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = ["RequestRecord", "Response", "Route", "SiteServer", "main"]
+
+TEMPLATE_RE = re.compile(rb"\{\{base:([A-Za-z0-9_.-]+)\}\}")
+
+TEMPLATE_SUFFIXES = {".html", ".htm", ".xml", ".rss", ".atom", ".txt", ".json", ".css", ".js", ".svg"}
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".xml": "application/xml",
+    ".gz": "application/gzip",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".json": "application/json",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
+
+HEADERS_FILE = "_headers.json"
+
+NOT_FOUND_BODY = (
+    b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
+    b"<body><h1>Not Found</h1><p>The requested page does not exist.</p></body></html>\n"
+)
+
+
+@dataclass
+class RequestRecord:
+    """One request as the server saw it. Route handlers receive it too (status is
+    ``None`` until the response is chosen)."""
+
+    host: str  # site name, e.g. "daily"
+    method: str
+    path: str  # request target: path with query string, as sent
+    headers: dict[str, str]
+    status: int | None = None
+    time: float = field(default_factory=time.time)
+
+    @property
+    def url_path(self) -> str:
+        """The path without the query string."""
+        return urlsplit(self.path).path
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """Case-insensitive header lookup."""
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return default
+
+
+@dataclass
+class Response:
+    """What a route handler returns.
+
+    ``body`` may be bytes, str (UTF-8 encoded and rendered as a template, like
+    header values) or an iterable of bytes chunks, which is sent with chunked
+    transfer encoding unless a Content-Length header is given. ``delay`` seconds
+    pass before the status line is sent.
+    """
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | str | Iterable[bytes] = b""
+    delay: float = 0.0
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Response:
+        return cls(status=status, headers={"Location": location})
+
+
+Handler = Callable[[RequestRecord], "Response | None"]
+
+
+@dataclass
+class Route:
+    path: str  # exact target ("/a?b=1"), exact path ("/a"), or prefix ("/a/*")
+    handler: Handler
+
+    def match_rank(self, target: str) -> int | None:
+        """Higher is more specific; None when the route does not apply."""
+        if self.path.endswith("*"):
+            prefix = self.path[:-1]
+            return len(prefix) if target.startswith(prefix) else None
+        if self.path == target:
+            return 1_000_002
+        if "?" not in self.path and self.path == urlsplit(target).path:
+            return 1_000_001
+        return None
+
+
+@dataclass
+class _Resource:
+    body: bytes
+    content_type: str
+    last_modified: float  # epoch seconds, whole
+
+
+class SiteServer:
+    """Serve several site directories, one listening socket per site.
+
+    >>> with SiteServer({"daily": Path("site/daily")}) as server:
+    ...     server.base_url("daily")
+    'http://127.0.0.1:41234'
+    """
+
+    def __init__(
+        self,
+        sites: dict[str, Path],
+        hosts: dict[str, str] | None = None,
+        *,
+        port: int = 0,
+        log_requests: bool = False,
+    ) -> None:
+        if not sites:
+            raise ValueError("SiteServer needs at least one site")
+        self.sites = {name: Path(root) for name, root in sites.items()}
+        default_hosts = {name: f"127.0.0.{i}" for i, name in enumerate(self.sites, start=1)}
+        self.hosts = {**default_hosts, **(hosts or {})}
+        self.port = port
+        self.log_requests = log_requests
+        self.requests: list[RequestRecord] = []
+        self._lock = threading.Lock()
+        self._routes: dict[str, list[Route]] = {name: [] for name in self.sites}
+        self._overrides: dict[tuple[str, str], tuple[bytes | None, float]] = {}
+        self._servers: dict[str, ThreadingHTTPServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> SiteServer:
+        if self._servers:
+            raise RuntimeError("SiteServer already started")
+        self._stopping.clear()
+        try:
+            for name in self.sites:
+                httpd = ThreadingHTTPServer((self.hosts[name], self.port), _make_handler(self, name))
+                self._servers[name] = httpd
+        except OSError:
+            self._close_servers()
+            raise
+        for name, httpd in self._servers.items():
+            thread = threading.Thread(
+                target=httpd.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"SiteServer-{name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for httpd in self._servers.values():
+            httpd.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        # Idle keep-alive connections would otherwise keep being served.
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._close_servers()
+
+    def _close_servers(self) -> None:
+        for httpd in self._servers.values():
+            httpd.server_close()
+        self._servers.clear()
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------
+
+    def base_url(self, name: str) -> str:
+        try:
+            host, port = self._servers[name].server_address[:2]
+        except KeyError:
+            if name not in self.sites:
+                raise KeyError(f"unknown site {name!r}") from None
+            raise RuntimeError("SiteServer is not started") from None
+        return f"http://{host}:{port}"
+
+    def url(self, name: str, path: str = "/") -> str:
+        return self.base_url(name) + path
+
+    # -- programming -------------------------------------------------------
+
+    def add_route(self, name: str, path: str, handler: Handler) -> None:
+        """Answer requests to ``path`` on site ``name`` with ``handler(request)``.
+
+        ``path`` is matched against the request target: exactly including the
+        query string; or, if it has no ``?``, against the path alone; or, ending
+        in ``*``, as a prefix (longest wins). A handler returning None falls
+        through to normal file serving. Later routes win over equal earlier ones.
+        """
+        self._check_site(name)
+        with self._lock:
+            self._routes[name].insert(0, Route(path, handler))
+
+    def remove_routes(self, name: str) -> None:
+        self._check_site(name)
+        with self._lock:
+            self._routes[name].clear()
+
+    def set_file(self, name: str, relpath: str, content: str | bytes) -> None:
+        """Override (or add) a file under the site root, in memory only.
+
+        The content is rendered like a file on disk; Last-Modified moves forward.
+        """
+        self._check_site(name)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self._store_override(name, relpath, data)
+
+    def remove_file(self, name: str, relpath: str) -> None:
+        """Make a file 404 from now on, in memory only."""
+        self._check_site(name)
+        self._store_override(name, relpath, None)
+
+    def reset(self) -> None:
+        """Drop all overrides, routes and recorded requests."""
+        with self._lock:
+            self._overrides.clear()
+            for routes in self._routes.values():
+                routes.clear()
+            self.requests.clear()
+
+    def _store_override(self, name: str, relpath: str, data: bytes | None) -> None:
+        key = (name, _clean_relpath(relpath))
+        with self._lock:
+            previous = self._overrides.get(key)
+            earliest = previous[1] + 1 if previous else 0.0
+            disk = self.sites[name] / key[1]
+            if disk.is_file():
+                earliest = max(earliest, int(disk.stat().st_mtime) + 1)
+            # HTTP dates have one-second resolution: a change must move them.
+            self._overrides[key] = (data, max(float(int(time.time())), earliest))
+
+    def _check_site(self, name: str) -> None:
+        if name not in self.sites:
+            raise KeyError(f"unknown site {name!r}")
+
+    # -- request log -------------------------------------------------------
+
+    def paths(self, name: str | None = None) -> list[str]:
+        """Request targets seen so far, optionally for one site only."""
+        with self._lock:
+            return [r.path for r in self.requests if name is None or r.host == name]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.requests.append(record)
+
+    # -- content -----------------------------------------------------------
+
+    def render(self, data: bytes) -> bytes:
+        """Replace ``{{base:NAME}}`` with the site's base URL; unknown names stay."""
+
+        def substitute(match: re.Match[bytes]) -> bytes:
+            name = match.group(1).decode("ascii")
+            if name not in self._servers:
+                return match.group(0)
+            return self.base_url(name).encode("ascii")
+
+        return TEMPLATE_RE.sub(substitute, data)
+
+    def resolve(self, name: str, url_path: str) -> _Resource | None:
+        """The file a URL path maps to, rendered; None for 404."""
+        path = unquote(url_path)
+        segments = [s for s in path.split("/") if s]
+        if any(s.startswith((".", "_")) for s in segments):
+            return None
+        rel = posixpath.normpath("/".join(segments)) if segments else ""
+        if rel.startswith(".."):
+            return None
+        if rel in ("", "."):
+            candidates = ["index.html"]
+        elif path.endswith("/"):
+            candidates = [f"{rel}/index.html"]
+        else:
+            candidates = [rel, f"{rel}.html", f"{rel}/index.html"]
+        for candidate in candidates:
+            found = self._load(name, candidate)
+            if found is not None:
+                data, mtime = found
+                return _Resource(self._render_file(candidate, data), _content_type(candidate), mtime)
+        if rel.endswith(".gz") and not path.endswith("/"):
+            source = rel[:-3]
+            found = self._load(name, source)
+            if found is not None:
+                data, mtime = found
+                body = gzip.compress(self._render_file(source, data), mtime=0)
+                return _Resource(body, CONTENT_TYPES[".gz"], mtime)
+        return None
+
+    def _load(self, name: str, relpath: str) -> tuple[bytes, float] | None:
+        with self._lock:
+            override = self._overrides.get((name, relpath))
+        if override is not None:
+            data, mtime = override
+            return None if data is None else (data, mtime)
+        file = self.sites[name] / relpath
+        if not file.is_file():
+            return None
+        return file.read_bytes(), float(int(file.stat().st_mtime))
+
+    def _render_file(self, relpath: str, data: bytes) -> bytes:
+        if Path(relpath).suffix.lower() in TEMPLATE_SUFFIXES:
+            return self.render(data)
+        return data
+
+    def site_headers(self, name: str, url_path: str) -> dict[str, str]:
+        """Extra headers from the site's ``_headers.json`` for this path."""
+        found = self._load(name, HEADERS_FILE)
+        if found is None:
+            return {}
+        rules: dict[str, dict[str, str]] = json.loads(found[0])
+        headers: dict[str, str] = {}
+        # Prefix rules first, so exact rules override them.
+        for pattern, values in sorted(rules.items(), key=lambda kv: not kv[0].endswith("*")):
+            if pattern.endswith("*"):
+                if url_path.startswith(pattern[:-1]):
+                    headers.update(values)
+            elif pattern == url_path:
+                headers.update(values)
+        return headers
+
+    def find_route(self, name: str, target: str) -> Route | None:
+        with self._lock:
+            routes = list(self._routes[name])
+        best: tuple[int, Route] | None = None
+        for route in routes:
+            rank = route.match_rank(target)
+            if rank is not None and (best is None or rank > best[0]):
+                best = (rank, route)
+        return best[1] if best else None
+
+
+def _clean_relpath(relpath: str) -> str:
+    rel = posixpath.normpath(relpath.lstrip("/"))
+    if rel.startswith("..") or rel in ("", "."):
+        raise ValueError(f"bad site path {relpath!r}")
+    return rel
+
+
+def _content_type(relpath: str) -> str:
+    suffix = Path(relpath).suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(relpath)
+    return guessed or "application/octet-stream"
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+
+
+def _not_modified(headers: Any, etag: str, last_modified: float) -> bool:
+    """RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since."""
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = [t.strip() for t in if_none_match.split(",")]
+        return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
+    if_modified_since = headers.get("If-Modified-Since")
+    if if_modified_since:
+        try:
+            since = email.utils.parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        if since is None or since.tzinfo is None:
+            return False
+        return last_modified <= since.timestamp()
+    return False
+
+
+def _make_handler(server: SiteServer, name: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(_SiteRequestHandler):
+        site_server = server
+        site_name = name
+
+    return Handler
+
+
+class _SiteRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "newscrawl-demo"
+    sys_version = ""
+    timeout = 30  # idle keep-alive connections
+    site_server: SiteServer
+    site_name: str
+
+    def setup(self) -> None:
+        super().setup()
+        with self.site_server._lock:
+            self.site_server._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.site_server._lock:
+            self.site_server._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def handle_one_request(self) -> None:
+        if self.site_server._stopping.is_set():
+            self.close_connection = True
+            return
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if self.site_server.log_requests:
+            sys.stderr.write(f"[{self.site_name}] {self.address_string()} - {format % args}\n")
+
+    def _dispatch(self) -> None:
+        record = RequestRecord(
+            host=self.site_name,
+            method=self.command,
+            path=self.path,
+            headers=dict(self.headers.items()),
+        )
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)  # keep the connection usable; bodies are not recorded
+        route = self.site_server.find_route(self.site_name, self.path)
+        if route is not None:
+            response = route.handler(record)
+            if response is not None:
+                self._send_route_response(record, response)
+                return
+        self._send_file(record)
+
+    # Routes may answer any method; files answer GET and HEAD, others get a 405.
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+    def _send_route_response(self, record: RequestRecord, response: Response) -> None:
+        render = self.site_server.render
+        headers = {k: render(v.encode("utf-8")).decode("utf-8") for k, v in response.headers.items()}
+        headers.setdefault("Content-Type", "text/html; charset=utf-8")
+        body = response.body
+        if isinstance(body, str):
+            body = render(body.encode("utf-8"))
+        if response.delay:
+            time.sleep(response.delay)
+        record.status = response.status
+        self.site_server._record(record)
+        no_body = self.command == "HEAD" or response.status in (204, 304) or response.status < 200
+        if isinstance(body, bytes):
+            headers.setdefault("Content-Length", str(len(body)))
+            self._send_head(response.status, headers)
+            if not no_body:
+                self.wfile.write(body)
+            return
+        if no_body:
+            self._send_head(response.status, headers)
+            return
+        chunked = not any(k.lower() == "content-length" for k in headers)
+        if chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        self._send_head(response.status, headers)
+        self._write_chunks(iter(body), chunked)
+
+    def _write_chunks(self, chunks: Iterator[bytes], chunked: bool) -> None:
+        try:
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                else:
+                    self.wfile.write(chunk)
+                self.wfile.flush()
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (ConnectionError, TimeoutError):
+            # The client gave up (e.g. a size limit): nothing left to say.
+            self.close_connection = True
+
+    def _send_file(self, record: RequestRecord) -> None:
+        if self.command not in ("GET", "HEAD"):
+            self._send_simple(record, 405, b"", {"Allow": "GET, HEAD"})
+            return
+        url_path = urlsplit(self.path).path
+        resource = self.site_server.resolve(self.site_name, url_path)
+        if resource is None:
+            self._send_simple(record, 404, NOT_FOUND_BODY, {"Content-Type": CONTENT_TYPES[".html"]})
+            return
+        etag = _etag(resource.body)
+        headers = {
+            "Content-Type": resource.content_type,
+            "ETag": etag,
+            "Last-Modified": email.utils.formatdate(resource.last_modified, usegmt=True),
+        }
+        headers.update(self.site_server.site_headers(self.site_name, url_path))
+        if _not_modified(self.headers, etag, resource.last_modified):
+            record.status = 304
+            self.site_server._record(record)
+            del headers["Content-Type"]
+            self._send_head(304, headers)
+            return
+        self._send_simple(record, 200, resource.body, headers)
+
+    def _send_simple(
+        self, record: RequestRecord, status: int, body: bytes, headers: dict[str, str]
+    ) -> None:
+        record.status = status
+        self.site_server._record(record)
+        self._send_head(status, {**headers, "Content-Length": str(len(body))})
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_head(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        if self.site_server._stopping.is_set():
+            self.send_header("Connection", "close")
+        self.end_headers()
+
+
+# -- command line ------------------------------------------------------------
+
+
+def _parse_site(value: str) -> tuple[str, Path]:
+    name, sep, root = value.partition("=")
+    if not sep:
+        name, root = Path(value).name, value
+    path = Path(root)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {root}")
+    return name, path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.demo.server",
+        description="Serve sample news sites on local addresses (default: the bundled sample web).",
+    )
+    parser.add_argument(
+        "--site",
+        action="append",
+        type=_parse_site,
+        metavar="[NAME=]DIR",
+        help="site root to serve; NAME defaults to the directory name (repeatable)",
+    )
+    parser.add_argument(
+        "--bind",
+        action="append",
+        default=[],
+        metavar="NAME=IP",
+        help="address for a site (default 127.0.0.1, 127.0.0.2, ... in order)",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on every address (default: any free)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
+    args = parser.parse_args(argv)
+
+    if args.site:
+        sites = dict(args.site)
+    else:
+        from crawler.demo import SAMPLE_SITES
+
+        sites = dict(SAMPLE_SITES)
+    hosts = {}
+    for item in args.bind:
+        site, sep, ip = item.partition("=")
+        if not sep:
+            parser.error(f"--bind expects NAME=IP, got {item!r}")
+        hosts[site] = ip
+
+    server = SiteServer(sites, hosts, port=args.port, log_requests=args.verbose)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"error: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    for name in sites:
+        print(f"{name}: {server.base_url(name)}/", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""What the spider hands to the pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageItem:
+    """A fetched HTML page, before and after extraction."""
+
+    url: str  # final URL (after redirects)
+    requested_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    site: str
+    fetched_at: str
+    source: str  # start | sitemap | news-sitemap | rss | atom | link
+    found_on: str | None = None
+    discovery: dict[str, Any] | None = None
+    depth: int = 0
+    extracted: dict[str, Any] | None = None  # set by ExtractPipeline
+
+
+@dataclass
+class FailureItem:
+    """A URL that yielded no page to extract, and why."""
+
+    url: str
+    site: str
+    reason: str
+    outcome: str = "failed"  # failed | blocked | skipped
+    status: int | None = None
+    source: str | None = None
+    found_on: str | None = None
+    discovery: dict[str, Any] | None = field(default=None)

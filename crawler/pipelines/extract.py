@@ -1,0 +1,53 @@
+"""ExtractPipeline: run extraction and article detection in worker processes.
+
+The reactor only awaits a future; the CPU work happens in a pool of worker
+processes (one per core by default), so downloading goes on while pages are
+extracted. A page whose extraction fails or exceeds its time budget becomes a
+FailureItem with the reason; the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from crawler.items import FailureItem, PageItem
+from crawler.workers import ExtractionPool
+
+
+class ExtractPipeline:
+    def __init__(self, crawler: Crawler, processes: int | None, timeout: float) -> None:
+        self.crawler = crawler
+        self.processes = processes
+        self.timeout = timeout
+        self.pool: ExtractionPool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+        s = crawler.settings
+        return cls(crawler, s.getint("NEWSCRAWL_EXTRACT_PROCESSES") or None, s.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
+
+    def open_spider(self) -> None:
+        self.pool = ExtractionPool(processes=self.processes, timeout=self.timeout)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageItem):
+            return item
+        assert self.pool is not None and self.crawler.stats is not None
+        result = await asyncio.wrap_future(self.pool.submit(item.body, item.url, item.headers))
+        if not result.get("ok", True):
+            self.crawler.stats.inc_value("newscrawl/extract_failed")
+            return FailureItem(
+                url=item.url, site=item.site, reason=f"extraction: {result.get('error')}",
+                status=item.status, source=item.source, found_on=item.found_on,
+                discovery=item.discovery,
+            )
+        item.extracted = result
+        return item

@@ -1,0 +1,275 @@
+"""NewsSpider: from homepages (or sitemap/feed URLs) to article pages.
+
+Discovery: robots.txt ``Sitemap:`` lines (else ``/sitemap.xml``), sitemap
+indexes, gzip and Google News sitemaps, RSS/Atom feeds advertised with
+``<link rel="alternate">``, and link-following inside the site up to a depth.
+Every HTML page becomes a ``PageItem``; extraction and article detection
+happen in the pipelines, off the event loop. Every failure becomes a
+``FailureItem`` with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Request, Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from twisted.python.failure import Failure
+
+from crawler.discovery import (
+    feed_links,
+    is_probably_discovery_url,
+    parse_discovery_document,
+    sitemaps_from_robots,
+)
+from crawler.failures import describe_failure
+from crawler.items import FailureItem, PageItem
+from crawler.middlewares import KnownURL
+from crawler.sites import Site, load_sites, site_from_url
+from crawler.urls import clean_url, host_of, is_http_url
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_SPLIT = re.compile(r"[\s,]+")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def build_sites(urls: list[str], sites_file: str | None, follow_depth: int, max_pages: int) -> list[Site]:
+    """Sites from start URLs (homepages, sitemaps or feeds) and a sites file."""
+    sites = load_sites(sites_file) if sites_file else []
+    by_host: dict[str, Site] = {}
+    for url in urls:
+        kind = is_probably_discovery_url(url)
+        host = host_of(url)
+        site = by_host.get(host)
+        if site is None:
+            site = site_from_url(url, follow_depth=follow_depth, max_pages=max_pages)
+            site.start_urls = []
+            by_host[host] = site
+            sites.append(site)
+        if kind == "sitemap":
+            site.sitemaps.append(url)
+        elif kind == "feed":
+            site.feeds.append(url)
+        else:
+            site.start_urls.append(clean_url(url))
+    return sites
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, url: str | None = None, sites: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.url_arg = url or ""
+        self.sites_arg = sites
+        self.sites: list[Site] = []
+        self.pages_requested: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        urls = [u for u in _SPLIT.split(spider.url_arg) if u]
+        bad = [u for u in urls if not is_http_url(u)]
+        if bad:
+            raise ValueError(f"not http(s) URLs: {', '.join(bad)}")
+        spider.sites = build_sites(
+            urls,
+            spider.sites_arg or s.get("NEWSCRAWL_SITES_FILE") or None,
+            s.getint("NEWSCRAWL_FOLLOW_DEPTH"),
+            s.getint("NEWSCRAWL_MAX_PAGES_PER_SITE"),
+        )
+        if not spider.sites:
+            raise ValueError("nothing to crawl: give -a url=URL or -a sites=FILE")
+        spider.sitemap_fallback = s.getbool("NEWSCRAWL_SITEMAP_FALLBACK")
+        spider.follow_from_sitemap = s.getbool("NEWSCRAWL_FOLLOW_FROM_SITEMAP")
+        spider.link_extractor = LinkExtractor(unique=True, canonicalize=False)
+        return spider
+
+    # --- requests ----------------------------------------------------------------
+
+    def _site_for(self, url: str) -> Site | None:
+        host = host_of(url)
+        for site in self.sites:
+            if site.owns(host):
+                return site
+        return None
+
+    def _discovery_request(self, url: str, site: Site, role: str, **meta: Any) -> Request:
+        return Request(
+            url,
+            callback=self.parse_robots if role == "robots" else self.parse_discovery,
+            errback=self.on_error,
+            priority=20,
+            meta={"newscrawl_role": role, "newscrawl_site": site.name, **meta},
+        )
+
+    def page_request(
+        self, url: str, site: Site, *, source: str, depth: int,
+        found_on: str | None = None, discovery: dict[str, Any] | None = None,
+    ) -> Request | None:
+        if site.max_pages and self.pages_requested[site.name] >= site.max_pages:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
+            return None
+        self.pages_requested[site.name] += 1
+        return Request(
+            clean_url(url),
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=-depth,
+            meta={
+                "newscrawl_role": "page",
+                "newscrawl_site": site.name,
+                "newscrawl_source": source,
+                "newscrawl_depth": depth,
+                "newscrawl_found_on": found_on,
+                "newscrawl_discovery": discovery,
+            },
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        for site in self.sites:
+            roots = dict.fromkeys(
+                f"{p.scheme}://{p.netloc}" for p in map(urlsplit, site.start_urls + site.sitemaps + site.feeds)
+            )
+            if site.use_sitemaps:
+                for root in roots:
+                    yield self._discovery_request(f"{root}/robots.txt", site, "robots", dont_obey_robotstxt=True)
+                for url in site.sitemaps:
+                    yield self._discovery_request(url, site, "sitemap")
+            for url in site.feeds:
+                yield self._discovery_request(url, site, "feed")
+            for url in site.start_urls:
+                request = self.page_request(url, site, source="start", depth=0)
+                if request is not None:
+                    yield request
+
+    # --- callbacks ---------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        site = self._site(response)
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        sitemaps = sitemaps_from_robots(text, response.url)
+        if not sitemaps and self.sitemap_fallback:
+            root = response.url.rsplit("/robots.txt", 1)[0]
+            yield self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
+        for url in sitemaps:
+            yield self._discovery_request(url, site, "sitemap")
+
+    def parse_discovery(self, response: Response) -> Iterator[Any]:
+        site = self._site(response)
+        parsed = parse_discovery_document(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"newscrawl/discovery/{parsed.kind}")
+        if parsed.error and not (parsed.kind == "unknown" and response.meta.get("newscrawl_fallback")):
+            yield FailureItem(
+                url=response.url, site=site.name, reason=f"{response.meta['newscrawl_role']}: {parsed.error}",
+                status=response.status, source=response.meta["newscrawl_role"],
+            )
+        for entry in parsed.entries:
+            if parsed.kind == "sitemapindex":
+                yield self._discovery_request(entry.url, site, "sitemap")
+                continue
+            entry_site = self._site_for(entry.url)
+            if entry_site is None:
+                stats.inc_value("newscrawl/discovery/offsite")
+                continue
+            discovery = {k: v for k, v in (("lastmod", entry.lastmod), ("published", entry.published), ("title", entry.title)) if v}
+            request = self.page_request(
+                entry.url, entry_site, source=entry.source, depth=1, found_on=response.url,
+                discovery=discovery or None,
+            )
+            if request is not None:
+                yield request
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        site = self._site(response)
+        meta = response.meta
+        source = meta.get("newscrawl_source", "link")
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if not isinstance(response, TextResponse) or (ctype and ctype not in _HTML_TYPES):
+            yield FailureItem(
+                url=response.url, site=site.name, reason=f"not html: {ctype or type(response).__name__}",
+                outcome="skipped", status=response.status, source=source,
+                found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
+            )
+            return
+        yield PageItem(
+            url=response.url,
+            requested_url=(meta.get("redirect_urls") or [response.request.url])[0],
+            status=response.status,
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            body=response.body,
+            site=site.name,
+            fetched_at=_now(),
+            source=source,
+            found_on=meta.get("newscrawl_found_on"),
+            discovery=meta.get("newscrawl_discovery"),
+            depth=meta.get("newscrawl_depth", 0),
+        )
+        depth = meta.get("newscrawl_depth", 0)
+        if depth == 0 and site.use_feeds:
+            for url in feed_links(response.body, response.url):
+                yield self._discovery_request(url, site, "feed")
+        from_listing = source in ("start", "link") or self.follow_from_sitemap
+        if depth < site.follow_depth and from_listing:
+            yield from self._follow_links(response, site, depth)
+
+    def _follow_links(self, response: TextResponse, site: Site, depth: int) -> Iterator[Request]:
+        for link in self.link_extractor.extract_links(response):
+            url = link.url
+            if not is_http_url(url) or not site.owns(host_of(url)):
+                continue
+            path = urlsplit(url).path or "/"
+            if site.allow and not any(p.search(path) for p in site.allow):
+                continue
+            if any(p.search(path) for p in site.deny):
+                continue
+            request = self.page_request(url, site, source="link", depth=depth + 1, found_on=response.url)
+            if request is not None:
+                yield request
+
+    def on_error(self, failure: Failure) -> Iterator[FailureItem | Request]:
+        if failure.check(KnownURL):
+            return
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        role = meta.get("newscrawl_role")
+        reason, status, outcome = describe_failure(failure)
+        stats = self.crawler.stats
+        assert stats is not None
+        if role == "robots" or (meta.get("newscrawl_fallback") and status == 404):
+            # No robots.txt or no /sitemap.xml is normal, not a failure.
+            stats.inc_value(f"newscrawl/{role}_missing")
+            if role == "robots" and self.sitemap_fallback:
+                site = self._site_by_name(meta["newscrawl_site"])
+                root = request.url.rsplit("/robots.txt", 1)[0]
+                yield self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
+            return
+        yield FailureItem(
+            url=request.url, site=meta.get("newscrawl_site") or host_of(request.url), reason=reason,
+            outcome=outcome, status=status, source=meta.get("newscrawl_source") or role,
+            found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
+        )
+
+    # --- helpers -----------------------------------------------------------------
+
+    def _site_by_name(self, name: str) -> Site:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(name)
+
+    def _site(self, response: Response) -> Site:
+        return self._site_by_name(response.meta["newscrawl_site"])

@@ -1,0 +1,515 @@
+"""Run page extraction in a pool of worker processes, off the event loop.
+
+Extraction is CPU-bound and a few pages take seconds, or hang in C code (lxml,
+regex) where no signal handler can interrupt them.  ``ExtractionPool`` owns its
+worker processes, one pipe each, and a supervisor thread in the parent that
+hands out jobs, enforces a hard per-page deadline by killing the worker that
+overran it, and replaces workers that die.  Every job resolves its
+``concurrent.futures.Future`` to a dict and never raises:
+
+* success: the extraction dict plus ``"ok": True``;
+* failure: ``{"ok": False, "url": url, "error": reason}`` where reason is
+  ``"timeout: extraction exceeded 20.0s"``, ``"worker crashed: exit code -9"``
+  or ``"<ExceptionType>: <message>"``.
+
+From asyncio / the Scrapy reactor: ``await asyncio.wrap_future(pool.submit(...))``
+(futures are resolved from the supervisor thread; done-callbacks run there too).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_ready
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+__all__ = ["ExtractionPool"]
+
+# Time a worker gets to exit after SIGTERM (or after a polite stop) before SIGKILL.
+KILL_GRACE = 1.0
+STOP_GRACE = 5.0
+# A fresh worker that has not imported `func` by then is considered hung.
+STARTUP_TIMEOUT = 60.0
+# After this many workers in a row die before becoming ready, waiting jobs are failed
+# instead of starting yet another worker (e.g. a broken environment).
+MAX_STARTUP_FAILURES = 3
+
+Job = tuple[bytes, str] | tuple[bytes, str, dict[str, str] | None]
+
+
+def failure(url: str, error: str) -> dict[str, Any]:
+    return {"ok": False, "url": url, "error": error}
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def load_function(path: str) -> Callable[..., Any]:
+    """Resolve ``"package.module:function"`` (attribute may be dotted)."""
+    module_name, sep, attr = path.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"func must look like 'package.module:function', got {path!r}")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{path} is not callable")
+    return obj
+
+
+def _worker_main(conn: Connection, func_path: str) -> None:
+    """Worker process: receive (meta, html) pairs, answer with one result each."""
+    # Ctrl-C reaches the whole process group; the parent decides what happens.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    func: Callable[..., Any] | None = None
+    load_error = ""
+    try:
+        func = load_function(func_path)
+    except Exception as exc:  # reported per job, so the caller sees why
+        load_error = describe(exc)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            meta = conn.recv()
+            if meta is None:  # polite stop: recycling or pool shutdown
+                return
+            job_id, url, headers, is_text = meta
+            data = conn.recv_bytes()
+        except (EOFError, OSError):  # parent went away
+            return
+        html: bytes | str = data.decode("utf-8", "surrogatepass") if is_text else data
+        del data
+        try:
+            if func is None:
+                raise ImportError(f"cannot load {func_path}: {load_error}")
+            result = func(html, url, headers)
+            if not isinstance(result, dict):
+                raise TypeError(f"{func_path} returned {type(result).__name__}, expected dict")
+            reply: tuple[str, int, dict[str, Any]] = ("result", job_id, {**result, "ok": True})
+        except Exception as exc:
+            reply = ("result", job_id, failure(url, describe(exc)))
+        del html
+        try:
+            conn.send(reply)  # pickles fully before writing, so a failure writes nothing
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # unpicklable result
+            conn.send(("result", job_id, failure(url, f"result not picklable: {describe(exc)}")))
+
+
+@dataclass(eq=False)
+class _Job:
+    id: int
+    html: bytes | bytearray | memoryview | str
+    url: str
+    headers: dict[str, str] | None
+    future: Future[dict[str, Any]]
+    started: bool = False  # set_running_or_notify_cancel() already called
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    deadline: float  # startup deadline until ready, then the running job's deadline
+    ready: bool = False
+    job: _Job | None = None
+    tasks: int = 0
+
+
+@dataclass(eq=False)
+class _Dying:
+    process: BaseProcess
+    conn: Connection
+    kill_at: float
+
+
+class ExtractionPool:
+    """A pool of extraction worker processes with a hard per-page time budget."""
+
+    def __init__(
+        self,
+        processes: int | None = None,
+        timeout: float = 20.0,
+        max_tasks_per_worker: int | None = 500,
+        func: str = "crawler.extraction:extract_page",
+    ) -> None:
+        self.processes = processes if processes is not None else (os.cpu_count() or 1)
+        if self.processes < 1:
+            raise ValueError("processes must be at least 1")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if max_tasks_per_worker is not None and max_tasks_per_worker < 1:
+            raise ValueError("max_tasks_per_worker must be at least 1 or None")
+        module_name, sep, attr = func.partition(":")
+        if not sep or not module_name or not attr:
+            raise ValueError(f"func must look like 'package.module:function', got {func!r}")
+        self.timeout = float(timeout)
+        self.max_tasks_per_worker = max_tasks_per_worker
+        self.func = func
+        # Not fork: the parent runs reactor/asyncio threads whose locks a forked child
+        # could inherit mid-use.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._ctx = multiprocessing.get_context(method)
+
+        self._lock = threading.Lock()
+        self._pending: deque[_Job] = deque()
+        self._next_id = 0
+        self._closing = False
+        self._cancel = False
+        self._workers: list[_Worker] = []
+        self._dying: list[_Dying] = []
+        self._startup_failures = 0
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._thread = threading.Thread(
+            target=self._supervise, name="ExtractionPool-supervisor", daemon=True
+        )
+        self._thread.start()
+        _live_pools.add(self)
+
+    # -- public API ---------------------------------------------------------
+
+    def submit(
+        self, html: bytes | str, url: str, headers: dict[str, str] | None = None
+    ) -> Future[dict[str, Any]]:
+        if not isinstance(html, (bytes, bytearray, memoryview, str)):
+            raise TypeError(f"html must be bytes or str, not {type(html).__name__}")
+        future: Future[dict[str, Any]] = Future()
+        with self._lock:
+            if self._closing:
+                raise RuntimeError("cannot submit to a closed ExtractionPool")
+            self._next_id += 1
+            headers = dict(headers) if headers is not None else None
+            self._pending.append(_Job(self._next_id, html, url, headers, future))
+        self._wake()
+        return future
+
+    def imap(
+        self,
+        jobs: Iterable[Job],
+        ordered: bool = True,
+        max_in_flight: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Extract ``(html, url[, headers])`` jobs lazily, yielding result dicts.
+
+        At most ``max_in_flight`` (default 2 x processes) jobs are submitted and not
+        yet yielded, so a huge input streams in bounded memory.  ``ordered=False``
+        yields results as they complete.
+        """
+        limit = max_in_flight if max_in_flight is not None else 2 * self.processes
+        if limit < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        return self._imap_ordered(jobs, limit) if ordered else self._imap_unordered(jobs, limit)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the pool.  ``wait=True`` first finishes every submitted job (each
+        bounded by the timeout); ``wait=False`` fails unfinished jobs with
+        ``"cancelled: pool closed"``.  Either way all workers are gone on return."""
+        with self._lock:
+            self._closing = True
+            self._cancel = self._cancel or not wait
+        self._wake()
+        if threading.current_thread() is self._thread:
+            return  # called from a done-callback: the supervisor finishes on its own
+        try:
+            self._thread.join()
+        except KeyboardInterrupt:
+            with self._lock:
+                self._cancel = True
+            self._wake()
+            self._thread.join()
+            raise
+        finally:
+            _live_pools.discard(self)
+        with self._lock:
+            if self._wake_w >= 0:
+                os.close(self._wake_r)
+                os.close(self._wake_w)
+                self._wake_r = self._wake_w = -1
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.close(wait=exc_type is None)
+
+    # -- imap helpers ---------------------------------------------------------
+
+    def _imap_ordered(self, jobs: Iterable[Job], limit: int) -> Iterator[dict[str, Any]]:
+        window: deque[Future[dict[str, Any]]] = deque()
+        try:
+            for job in jobs:
+                window.append(self.submit(*job))
+                while len(window) >= limit:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()
+
+    def _imap_unordered(self, jobs: Iterable[Job], limit: int) -> Iterator[dict[str, Any]]:
+        outstanding: set[Future[dict[str, Any]]] = set()
+        try:
+            for job in jobs:
+                outstanding.add(self.submit(*job))
+                while len(outstanding) >= limit:
+                    done, outstanding = wait_futures(outstanding, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            while outstanding:
+                done, outstanding = wait_futures(outstanding, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in outstanding:
+                future.cancel()
+
+    # -- supervisor thread ------------------------------------------------------
+
+    def _wake(self) -> None:
+        with self._lock:
+            if self._wake_w < 0:
+                return
+            try:
+                os.write(self._wake_w, b"x")
+            except BlockingIOError:  # pipe full: a wake-up is already pending
+                pass
+
+    def _supervise(self) -> None:
+        try:
+            self._serve()
+        except BaseException as exc:  # never leave a caller waiting forever
+            with self._lock:
+                self._closing = True
+            self._abandon(f"pool error: {describe(exc)}")
+            raise
+        finally:
+            self._shutdown_workers()
+
+    def _serve(self) -> None:
+        while True:
+            with self._lock:
+                closing, cancel = self._closing, self._cancel
+            if cancel:
+                self._abandon("cancelled: pool closed")
+                return
+            busy = sum(1 for w in self._workers if w.job is not None)
+            if closing and not busy and not self._pending:
+                return
+            wanted = min(self.processes, busy + len(self._pending))
+            while len(self._workers) < wanted:
+                self._start_worker()
+            self._dispatch()
+
+            waitables: list[Any] = [self._wake_r]
+            deadlines = []
+            for w in self._workers:
+                waitables += [w.conn, w.process.sentinel]
+                deadlines.append(w.deadline)
+            for d in self._dying:
+                waitables.append(d.process.sentinel)
+                deadlines.append(d.kill_at)
+            delay = max(0.0, min(deadlines, default=math.inf) - time.monotonic())
+            ready = wait_ready(waitables, None if delay == math.inf else delay)
+
+            if self._wake_r in ready:
+                try:
+                    while os.read(self._wake_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+            for w in list(self._workers):
+                if w.conn in ready or w.process.sentinel in ready:
+                    self._service(w, dead=w.process.sentinel in ready)
+            for d in list(self._dying):
+                if d.process.sentinel in ready:
+                    self._reap(d)
+            self._enforce_deadlines()
+
+    def _start_worker(self) -> None:
+        parent_conn, child_conn = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(
+            target=_worker_main, args=(child_conn, self.func), name="extraction-worker",
+            daemon=True,  # multiprocessing's own atexit then terminates, not joins, it
+        )
+        process.start()
+        child_conn.close()
+        self._workers.append(_Worker(process, parent_conn, time.monotonic() + STARTUP_TIMEOUT))
+
+    def _dispatch(self) -> None:
+        for w in self._workers:
+            if not w.ready or w.job is not None:
+                continue
+            job = self._next_job()
+            if job is None:
+                return
+            try:
+                html = job.html
+                is_text = isinstance(html, str)
+                w.conn.send((job.id, job.url, job.headers, is_text))
+            except (OSError, EOFError):
+                self._requeue(job)
+                self._terminate(w)
+                continue
+            except Exception as exc:  # e.g. unpicklable headers: nothing was written
+                job.future.set_result(failure(job.url, describe(exc)))
+                continue
+            try:
+                w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if is_text else html)
+            except (OSError, EOFError):
+                self._requeue(job)
+                self._terminate(w)
+                continue
+            job.html = b""  # the worker has its copy; don't pin big pages here
+            w.job = job
+            w.deadline = time.monotonic() + self.timeout
+
+    def _next_job(self) -> _Job | None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return None
+                job = self._pending.popleft()
+            if job.started or job.future.set_running_or_notify_cancel():
+                job.started = True
+                return job
+
+    def _requeue(self, job: _Job) -> None:
+        with self._lock:
+            self._pending.appendleft(job)
+
+    def _service(self, w: _Worker, dead: bool) -> None:
+        try:
+            while w.conn.poll():
+                message = w.conn.recv()
+                if message[0] == "ready":
+                    w.ready = True
+                    self._startup_failures = 0
+                    w.deadline = math.inf
+                elif message[0] == "result" and w.job is not None and message[1] == w.job.id:
+                    job, w.job = w.job, None
+                    w.tasks += 1
+                    w.deadline = math.inf
+                    job.future.set_result(message[2])
+        except (EOFError, OSError):
+            dead = True
+        if not dead:
+            limit = self.max_tasks_per_worker
+            if limit is not None and w.tasks >= limit and w.job is None:
+                self._stop(w)
+            return
+        # The worker is gone (or its pipe is): wait briefly for its exit code.
+        w.process.join(KILL_GRACE)
+        code = w.process.exitcode
+        reason = f"exit code {code}" if code is not None else "connection lost"
+        if w.job is not None:
+            w.job.future.set_result(failure(w.job.url, f"worker crashed: {reason}"))
+            w.job = None
+        elif not w.ready:
+            self._startup_failures += 1
+            if self._startup_failures >= MAX_STARTUP_FAILURES:
+                self._startup_failures = 0
+                self._fail_pending(f"worker crashed: {reason} (while starting)")
+        self._terminate(w)
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for w in list(self._workers):
+            if now < w.deadline:
+                continue
+            if w.job is not None:
+                w.job.future.set_result(
+                    failure(w.job.url, f"timeout: extraction exceeded {self.timeout}s")
+                )
+                w.job = None
+            self._terminate(w)
+        for d in self._dying:
+            if now >= d.kill_at:
+                if d.process.exitcode is None:
+                    d.process.kill()
+                d.killed = True
+                d.kill_at = now + STOP_GRACE if d.process.exitcode is None else math.inf
+
+    def _retire(self, w: _Worker, grace: float) -> None:
+        self._workers.remove(w)
+        self._dying.append(_Dying(w.process, w.conn, time.monotonic() + grace))
+
+    def _terminate(self, w: _Worker) -> None:
+        if w.process.exitcode is None:
+            w.process.terminate()
+        self._retire(w, KILL_GRACE)
+
+    def _stop(self, w: _Worker) -> None:
+        try:
+            w.conn.send(None)
+        except (OSError, EOFError):
+            self._terminate(w)
+            return
+        self._retire(w, STOP_GRACE)
+
+    def _reap(self, d: _Dying) -> None:
+        d.process.join(KILL_GRACE)
+        if d.process.exitcode is None:
+            return
+        self._dying.remove(d)
+        d.conn.close()
+        d.process.close()
+
+    def _fail_pending(self, reason: str) -> None:
+        with self._lock:
+            pending, self._pending = list(self._pending), deque()
+        for job in pending:
+            if job.started or job.future.set_running_or_notify_cancel():
+                job.future.set_result(failure(job.url, reason))
+
+    def _abandon(self, reason: str) -> None:
+        """Fail every unfinished job with `reason`."""
+        self._fail_pending(reason)
+        for w in list(self._workers):
+            if w.job is not None:
+                if not w.job.future.done():
+                    w.job.future.set_result(failure(w.job.url, reason))
+                w.job = None
+                self._terminate(w)
+
+    def _shutdown_workers(self) -> None:
+        for w in list(self._workers):
+            if w.job is None and w.ready:
+                self._stop(w)
+            else:
+                self._terminate(w)
+        while self._dying:
+            now = time.monotonic()
+            delay = max(0.0, min(d.kill_at for d in self._dying) - now)
+            ready = wait_ready([d.process.sentinel for d in self._dying], delay)
+            for d in list(self._dying):
+                if d.process.sentinel in ready:
+                    self._reap(d)
+            self._enforce_deadlines()
+
+
+_live_pools: set[ExtractionPool] = set()
+
+
+@atexit.register
+def _close_live_pools() -> None:
+    # Runs before multiprocessing's own exit handler (atexit is LIFO).
+    for pool in list(_live_pools):
+        pool.close(wait=False)

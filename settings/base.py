@@ -1,0 +1,68 @@
+"""Scrapy settings for newscrawl. Configuration only: no I/O at import.
+
+Our own settings carry the NEWSCRAWL_ prefix. Override any of them with
+``newscrawl crawl -s KEY=VALUE`` or ``scrapy crawl news -s KEY=VALUE``.
+"""
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: a few parallel requests per site, adaptive delay.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# Let the spider see error responses so each failure is recorded with its reason.
+HTTPERROR_ALLOW_ALL = False
+
+# Breadth-first: listing pages before deep links.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Dedup requests on the canonical key (tracking parameters, AMP/print variants folded).
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalFingerprinter"
+
+# One response yields at most one item, extracted in worker processes: no need for
+# Scrapy's 100 concurrent items per response.
+CONCURRENT_ITEMS = 8
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SkipKnownMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.extract.ExtractPipeline": 100,
+    "crawler.pipelines.store.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "crawler.progress.ProgressExtension": 500,
+    "scrapy.extensions.logstats.LogStats": None,
+}
+
+# --- newscrawl settings ---------------------------------------------------------
+NEWSCRAWL_DB = "newscrawl.db"
+NEWSCRAWL_SITES_FILE = ""
+NEWSCRAWL_FOLLOW_DEPTH = 2  # default for sites without follow_depth
+NEWSCRAWL_MAX_PAGES_PER_SITE = 0  # default page budget per site and run (0: none)
+NEWSCRAWL_SITEMAP_FALLBACK = True  # try /sitemap.xml when robots.txt names none
+NEWSCRAWL_FOLLOW_FROM_SITEMAP = False  # follow links found on pages listed in sitemaps/feeds
+NEWSCRAWL_INCREMENTAL = True  # skip article URLs already stored
+NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
+NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
+NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)

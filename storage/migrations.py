@@ -1,0 +1,88 @@
+"""Append-only, named schema migrations. Never edit an applied migration:
+add a new one below. The schema is a public interface (see README)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("newscrawl")
+
+
+@MIGRATIONS(name="0001_initial")
+def m0001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            command TEXT,
+            stats TEXT
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            site TEXT NOT NULL,
+            site_name TEXT,
+            title TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            published TEXT,
+            body TEXT NOT NULL,
+            language TEXT,
+            description TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            image TEXT,
+            word_count INTEGER,
+            body_hash TEXT NOT NULL UNIQUE,
+            extractor TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX idx_articles_site_published ON articles(site, published);
+        CREATE INDEX idx_articles_published ON articles(published);
+        CREATE TABLE article_urls (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            relation TEXT NOT NULL,
+            site TEXT,
+            first_seen TEXT NOT NULL
+        );
+        CREATE INDEX idx_article_urls_article ON article_urls(article_id);
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles(id),
+            fetched_at TEXT NOT NULL,
+            status INTEGER,
+            headers TEXT,
+            codec TEXT NOT NULL,
+            html BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            sha1 TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX idx_pages_article ON pages(article_id);
+        CREATE INDEX idx_pages_url ON pages(url);
+        CREATE TABLE urls (
+            url TEXT PRIMARY KEY,
+            fetched_url TEXT,
+            site TEXT,
+            first_seen TEXT NOT NULL,
+            last_fetched TEXT,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            article_id INTEGER REFERENCES articles(id),
+            fetch_count INTEGER NOT NULL DEFAULT 0,
+            source TEXT,
+            found_on TEXT,
+            discovery TEXT,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX idx_urls_site_outcome ON urls(site, outcome);
+        """
+    )
+    db["articles"].enable_fts(["title", "body"], fts_version="FTS5", create_triggers=True)

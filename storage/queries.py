@@ -1,0 +1,263 @@
+"""Named writes and reads on the newscrawl schema. Plain data in and out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
+
+# Outcomes recorded in urls.outcome (and counted by the pipelines).
+NEW = "new"
+DUPLICATE_URL = "duplicate_url"
+DUPLICATE_TEXT = "duplicate_text"
+NOT_ARTICLE = "not_article"
+FAILED = "failed"
+SKIPPED = "skipped"
+BLOCKED = "blocked"
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+_WS = re.compile(r"\s+")
+
+
+def text_hash(body: str) -> str:
+    """Hash of the body with whitespace folded and case ignored: the exact-duplicate key."""
+    folded = _WS.sub(" ", body).strip().casefold()
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class PageRecord:
+    """One fetched page and what extraction said of it."""
+
+    url_key: str  # canonical key of the fetched URL
+    fetched_url: str
+    site: str
+    status: int
+    html: bytes
+    extracted: dict[str, Any]
+    article_key: str  # canonical key the article is stored under (rel=canonical or url_key)
+    alias_keys: list[str] = field(default_factory=list)  # other keys naming the same page
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str = field(default_factory=utcnow)
+    run_id: int | None = None
+    source: str | None = None
+    found_on: str | None = None
+    discovery: dict[str, Any] | None = None
+
+
+@dataclass
+class StoreResult:
+    outcome: str
+    article_id: int | None
+
+
+def start_run(db: sqlite_utils.Database, command: dict[str, Any]) -> int:
+    with db.atomic():
+        cur = db.execute(
+            "INSERT INTO crawl_runs (started, status, command) VALUES (?, 'running', ?)",
+            [utcnow(), json.dumps(command, default=str)],
+        )
+    return int(cur.lastrowid or 0)
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:
+    with db.atomic():
+        db.execute(
+            "UPDATE crawl_runs SET finished = ?, status = ?, stats = ? WHERE id = ?",
+            [utcnow(), status, json.dumps(stats, default=str, sort_keys=True), run_id],
+        )
+
+
+def _upsert_url(
+    db: sqlite_utils.Database,
+    *,
+    url_key: str,
+    fetched_url: str | None,
+    site: str,
+    status: int | None,
+    outcome: str,
+    reason: str | None,
+    article_id: int | None,
+    fetched_at: str,
+    run_id: int | None,
+    source: str | None,
+    found_on: str | None,
+    discovery: dict[str, Any] | None,
+) -> None:
+    db.execute(
+        """
+        INSERT INTO urls (url, fetched_url, site, first_seen, last_fetched, status, outcome, reason,
+                          article_id, fetch_count, source, found_on, discovery, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+        ON CONFLICT(url) DO UPDATE SET
+            fetched_url = excluded.fetched_url,
+            last_fetched = excluded.last_fetched,
+            status = excluded.status,
+            outcome = excluded.outcome,
+            reason = excluded.reason,
+            article_id = coalesce(excluded.article_id, urls.article_id),
+            fetch_count = urls.fetch_count + 1,
+            source = coalesce(urls.source, excluded.source),
+            found_on = coalesce(urls.found_on, excluded.found_on),
+            discovery = coalesce(excluded.discovery, urls.discovery),
+            run_id = excluded.run_id
+        """,
+        [
+            url_key, fetched_url, site, fetched_at, fetched_at, status, outcome, reason,
+            article_id, source, found_on,
+            json.dumps(discovery, sort_keys=True) if discovery else None, run_id,
+        ],
+    )
+
+
+def record_failure(
+    db: sqlite_utils.Database,
+    *,
+    url_key: str,
+    fetched_url: str | None,
+    site: str,
+    reason: str,
+    outcome: str = FAILED,
+    status: int | None = None,
+    run_id: int | None = None,
+    source: str | None = None,
+    found_on: str | None = None,
+    discovery: dict[str, Any] | None = None,
+    fetched_at: str | None = None,
+) -> None:
+    """A URL that produced no article: fetch error, HTTP error, refused, not HTML."""
+    with db.atomic():
+        _upsert_url(
+            db, url_key=url_key, fetched_url=fetched_url, site=site, status=status,
+            outcome=outcome, reason=reason, article_id=None, fetched_at=fetched_at or utcnow(),
+            run_id=run_id, source=source, found_on=found_on, discovery=discovery,
+        )
+
+
+def _insert_article(db: sqlite_utils.Database, rec: PageRecord, body_hash: str) -> int:
+    ex = rec.extracted
+    body = ex.get("body") or ""
+    cur = db.execute(
+        """
+        INSERT INTO articles (url, site, site_name, title, authors, published, body, language,
+                              description, tags, image, word_count, body_hash, extractor,
+                              first_seen, last_seen, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            rec.article_key, rec.site, ex.get("site"), ex.get("title"),
+            json.dumps(list(ex.get("authors") or []), ensure_ascii=False), ex.get("published"),
+            body, ex.get("language"), ex.get("description"),
+            json.dumps(list(ex.get("tags") or []), ensure_ascii=False), ex.get("image"),
+            len(body.split()), body_hash, ex.get("extractor"), rec.fetched_at, rec.fetched_at,
+            rec.run_id,
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAULT_CODEC) -> StoreResult:
+    """Store one fetched page in one transaction.
+
+    Not an article: only its ``urls`` row. An article: linked to an existing
+    article when any of its URL keys is known (``duplicate_url``) or its text is
+    (``duplicate_text``, e.g. a syndicated copy), else inserted (``new``). All
+    its URL keys are recorded in ``article_urls`` and its raw HTML in ``pages``.
+    """
+    ex = rec.extracted
+    with db.atomic():
+        if not ex.get("is_article"):
+            _upsert_url(
+                db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site,
+                status=rec.status, outcome=NOT_ARTICLE, reason=ex.get("reason"), article_id=None,
+                fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
+                found_on=rec.found_on, discovery=rec.discovery,
+            )
+            return StoreResult(NOT_ARTICLE, None)
+        keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
+        marks = ",".join("?" * len(keys))
+        row = db.execute(
+            f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1", keys
+        ).fetchone()
+        if row:
+            outcome, article_id = DUPLICATE_URL, int(row[0])
+        else:
+            body_hash = text_hash(ex.get("body") or "")
+            row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [body_hash]).fetchone()
+            if row:
+                outcome, article_id = DUPLICATE_TEXT, int(row[0])
+            else:
+                outcome, article_id = NEW, _insert_article(db, rec, body_hash)
+        for key in keys:
+            if outcome == NEW and key == rec.article_key:
+                relation = "canonical"
+            elif outcome == DUPLICATE_TEXT and key == rec.article_key:
+                relation = "duplicate"
+            else:
+                relation = "variant"
+            db.execute(
+                "INSERT OR IGNORE INTO article_urls (url, article_id, relation, site, first_seen)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [key, article_id, relation, rec.site, rec.fetched_at],
+            )
+        if outcome != NEW:
+            db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
+        db.execute(
+            """
+            INSERT INTO pages (url, article_id, fetched_at, status, headers, codec, html, size, sha1, run_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                rec.fetched_url, article_id, rec.fetched_at, rec.status,
+                json.dumps(rec.headers, sort_keys=True), codec, compress_html(rec.html, codec),
+                len(rec.html), sha1(rec.html), rec.run_id,
+            ],
+        )
+        _upsert_url(
+            db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
+            outcome=outcome, reason=ex.get("reason"), article_id=article_id,
+            fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
+            found_on=rec.found_on, discovery=rec.discovery,
+        )
+    return StoreResult(outcome, article_id)
+
+
+def is_known_article_url(db: sqlite_utils.Database, url_key: str) -> bool:
+    return db.execute("SELECT 1 FROM article_urls WHERE url = ?", [url_key]).fetchone() is not None
+
+
+def page_html(db: sqlite_utils.Database, page_id: int) -> bytes:
+    row = db.execute("SELECT codec, html FROM pages WHERE id = ?", [page_id]).fetchone()
+    if row is None:
+        raise KeyError(page_id)
+    return decompress_html(row[1], row[0])
+
+
+def iter_pages(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    """Stored raw pages with their HTML decompressed, oldest first."""
+    for row in db.query("SELECT id, url, article_id, fetched_at, status, headers, codec, html FROM pages ORDER BY id"):
+        row = dict(row)
+        row["html"] = decompress_html(row.pop("html"), row.pop("codec"))
+        row["headers"] = json.loads(row["headers"] or "{}")
+        yield row
+
+
+def failures_by_reason(db: sqlite_utils.Database, run_id: int | None = None) -> list[tuple[str, int]]:
+    sql = "SELECT reason, count(*) FROM urls WHERE outcome IN ('failed', 'blocked', 'skipped')"
+    args: list[Any] = []
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args.append(run_id)
+    sql += " GROUP BY reason ORDER BY count(*) DESC"
+    return [(r[0], int(r[1])) for r in db.execute(sql, args).fetchall()]

@@ -1,0 +1,124 @@
+import sqlite3
+
+import pytest
+
+from storage import open_db
+from storage.pages import decompress_html
+from storage.queries import (
+    PageRecord,
+    failures_by_reason,
+    finish_run,
+    is_known_article_url,
+    record_failure,
+    start_run,
+    store_page,
+    text_hash,
+)
+
+BODY = "North Korea transferred around 3,000 additional soldiers to Russia. " * 20
+
+
+def article(body=BODY, title="Troops", **kw):
+    return {"is_article": True, "body": body, "title": title, "authors": ["Tim Z"],
+            "published": "2025-03-27T13:11:00+02:00", "language": "en", "tags": ["war"],
+            "reason": "article: jsonld NewsArticle", **kw}
+
+
+def record(url_key, body=BODY, article_key=None, site="daily", **kw):
+    return PageRecord(url_key=url_key, fetched_url=url_key, site=site, status=200,
+                      html=b"<html><body>" + body.encode() * 3 + b"</body></html>",
+                      extracted=kw.pop("extracted", None) or article(body),
+                      article_key=article_key or url_key, **kw)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_db(tmp_path / "news.db")
+
+
+def test_open_db_creates_schema_in_wal_mode(tmp_path):
+    db = open_db(tmp_path / "news.db")
+    assert {"articles", "article_urls", "pages", "urls", "crawl_runs", "articles_fts"} <= set(db.table_names())
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations")]
+    assert applied == ["0001_initial"]
+    db.conn.close()
+    # reopening applies nothing twice
+    db = open_db(tmp_path / "news.db")
+    assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+
+
+def test_new_then_duplicate_url_then_duplicate_text(db):
+    run = start_run(db, {"test": True})
+    r1 = store_page(db, record("https://daily/a", run_id=run))
+    assert r1.outcome == "new"
+    r2 = store_page(db, record("https://daily/a-amp", article_key="https://daily/a", run_id=run))
+    assert (r2.outcome, r2.article_id) == ("duplicate_url", r1.article_id)
+    r3 = store_page(db, record("https://wire/copy", site="wire", run_id=run))
+    assert (r3.outcome, r3.article_id) == ("duplicate_text", r1.article_id)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    urls = dict(db.execute("SELECT url, relation FROM article_urls").fetchall())
+    assert urls == {"https://daily/a": "canonical", "https://daily/a-amp": "variant", "https://wire/copy": "duplicate"}
+    assert db.execute("SELECT count(*) FROM pages WHERE article_id = ?", [r1.article_id]).fetchone()[0] == 3
+    assert is_known_article_url(db, "https://wire/copy")
+    outcomes = dict(db.execute("SELECT url, outcome FROM urls").fetchall())
+    assert outcomes["https://wire/copy"] == "duplicate_text"
+
+
+def test_whitespace_and_case_do_not_make_a_new_article(db):
+    store_page(db, record("https://a/1"))
+    r = store_page(db, record("https://b/1", body="  " + BODY.upper().replace(" ", "\n ")))
+    assert r.outcome == "duplicate_text"
+    assert text_hash("A  b\nC") == text_hash("a b c")
+
+
+def test_not_article_records_only_the_url_with_reason(db):
+    r = store_page(db, record("https://daily/", extracted={"is_article": False, "reason": "not_article: homepage path"}))
+    assert r.outcome == "not_article"
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    row = db.execute("SELECT outcome, reason FROM urls WHERE url = 'https://daily/'").fetchone()
+    assert row == ("not_article", "not_article: homepage path")
+
+
+def test_database_enforces_uniqueness(db):
+    store_page(db, record("https://a/1"))
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO articles (url, site, body, body_hash, first_seen, last_seen)"
+                   " VALUES ('https://other', 's', 'x', ?, 'now', 'now')", [text_hash(BODY)])
+
+
+def test_raw_html_is_compressed_and_recoverable(db):
+    rec = record("https://a/1")
+    store_page(db, rec)
+    codec, blob, size = db.execute("SELECT codec, html, size FROM pages").fetchone()
+    assert decompress_html(blob, codec) == rec.html
+    assert size == len(rec.html) and len(blob) < size / 4
+
+
+def test_full_text_search_finds_title_and_body(db):
+    store_page(db, record("https://a/1", extracted=article(title="Kherson ferry resumes")))
+    store_page(db, record("https://a/2", body="Parliament passed the budget on Friday. " * 30,
+                          extracted=article(body="Parliament passed the budget on Friday. " * 30, title="Budget")))
+    hits = [r["title"] for r in db.query(
+        "SELECT articles.title FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid"
+        " WHERE articles_fts MATCH ?", ["ferry"])]
+    assert hits == ["Kherson ferry resumes"]
+    hits = [r["title"] for r in db.query(
+        "SELECT articles.title FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid"
+        " WHERE articles_fts MATCH ?", ["parliament"])]
+    assert hits == ["Budget"]
+
+
+def test_failures_and_runs(db):
+    run = start_run(db, {"sites": ["daily"]})
+    record_failure(db, url_key="https://a/x", fetched_url="https://a/x", site="a", reason="http 404", status=404, run_id=run)
+    record_failure(db, url_key="https://a/y", fetched_url="https://a/y", site="a", reason="http 404", status=404, run_id=run)
+    record_failure(db, url_key="https://a/p", fetched_url="https://a/p", site="a", reason="robots.txt disallowed",
+                   outcome="blocked", run_id=run)
+    assert failures_by_reason(db, run) == [("http 404", 2), ("robots.txt disallowed", 1)]
+    finish_run(db, run, "finished", {"pages": 3})
+    row = db.execute("SELECT status, finished IS NOT NULL, stats FROM crawl_runs WHERE id = ?", [run]).fetchone()
+    assert row == ("finished", 1, '{"pages": 3}')
+    # a second failure of the same URL updates its row, counting fetches
+    record_failure(db, url_key="https://a/x", fetched_url="https://a/x", site="a", reason="timeout", run_id=run)
+    assert db.execute("SELECT reason, fetch_count FROM urls WHERE url = 'https://a/x'").fetchone() == ("timeout", 2)
