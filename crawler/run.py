@@ -54,7 +54,7 @@ class CrawlResult:
 def run_crawl(settings: Settings, *, url: str | None = None, sites: str | None = None) -> CrawlResult:
     from crawler.spiders.news import NewsSpider
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
     process.crawl(crawler, url=url, sites=sites)

@@ -24,6 +24,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -71,8 +72,24 @@ def load_function(path: str) -> Callable[..., Any]:
     return obj
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this worker when its parent (the forkserver,
+    which exits with the pool's process) dies, so a worker stuck in C code does not
+    outlive a parent that was killed without closing the pool."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # best effort
+        pass
+
+
 def _worker_main(conn: Connection, func_path: str) -> None:
     """Worker process: receive (meta, html) pairs, answer with one result each."""
+    _die_with_parent()
     # Ctrl-C reaches the whole process group; the parent decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     func: Callable[..., Any] | None = None

@@ -61,6 +61,7 @@ NEWSCRAWL_SITES_FILE = ""
 NEWSCRAWL_FOLLOW_DEPTH = 2  # default for sites without follow_depth
 NEWSCRAWL_MAX_PAGES_PER_SITE = 0  # default page budget per site and run (0: none)
 NEWSCRAWL_SITEMAP_FALLBACK = True  # try /sitemap.xml when robots.txt names none
+NEWSCRAWL_MAX_PAGINATION = 5  # "next page" links followed per listing chain, at the listing's depth
 NEWSCRAWL_FOLLOW_FROM_SITEMAP = False  # follow links found on pages listed in sitemaps/feeds
 NEWSCRAWL_INCREMENTAL = True  # skip article URLs already stored
 NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core

@@ -86,3 +86,22 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
         """
     )
     db["articles"].enable_fts(["title", "body"], fts_version="FTS5", create_triggers=True)
+
+
+@MIGRATIONS(name="0002_near_duplicates")
+def m0002_near_duplicates(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE article_signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            shingles INTEGER NOT NULL,
+            minhash BLOB NOT NULL
+        );
+        CREATE TABLE minhash_bands (
+            band INTEGER NOT NULL,
+            key INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band, key, article_id)
+        ) WITHOUT ROWID;
+        """
+    )

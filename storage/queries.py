@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from storage.neardup import similarity, unpack
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
 
 # Outcomes recorded in urls.outcome (and counted by the pipelines).
@@ -21,6 +22,10 @@ NOT_ARTICLE = "not_article"
 FAILED = "failed"
 SKIPPED = "skipped"
 BLOCKED = "blocked"
+
+# Estimated Jaccard similarity of 5-word shingles from which two texts are one
+# article (a syndicated copy with another standfirst or sign-off line).
+NEAR_DUPLICATE_THRESHOLD = 0.8
 
 
 def utcnow() -> str:
@@ -54,12 +59,14 @@ class PageRecord:
     source: str | None = None
     found_on: str | None = None
     discovery: dict[str, Any] | None = None
+    signature: dict[str, Any] | None = None  # storage.neardup.text_signature(body)
 
 
 @dataclass
 class StoreResult:
     outcome: str
     article_id: int | None
+    similarity: float | None = None  # for a near-identical duplicate_text
 
 
 def start_run(db: sqlite_utils.Database, command: dict[str, Any]) -> int:
@@ -190,15 +197,21 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
         row = db.execute(
             f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1", keys
         ).fetchone()
+        reason = ex.get("reason")
+        near: float | None = None
         if row:
             outcome, article_id = DUPLICATE_URL, int(row[0])
         else:
             body_hash = text_hash(ex.get("body") or "")
             row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [body_hash]).fetchone()
-            if row:
-                outcome, article_id = DUPLICATE_TEXT, int(row[0])
+            match = (int(row[0]), 1.0) if row else _near_duplicate(db, rec.signature)
+            if match:
+                outcome, (article_id, near) = DUPLICATE_TEXT, match
+                if near < 1.0:
+                    reason = f"near-identical text (similarity {near:.2f}) to article {article_id}"
             else:
                 outcome, article_id = NEW, _insert_article(db, rec, body_hash)
+                _insert_signature(db, article_id, rec.signature)
         for key in keys:
             if outcome == NEW and key == rec.article_key:
                 relation = "canonical"
@@ -226,11 +239,45 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
         )
         _upsert_url(
             db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
-            outcome=outcome, reason=ex.get("reason"), article_id=article_id,
+            outcome=outcome, reason=reason, article_id=article_id,
             fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
             found_on=rec.found_on, discovery=rec.discovery,
         )
-    return StoreResult(outcome, article_id)
+    return StoreResult(outcome, article_id, near)
+
+
+def _near_duplicate(db: sqlite_utils.Database, signature: dict[str, Any] | None) -> tuple[int, float] | None:
+    """The most similar stored article at or above the threshold, via LSH bands."""
+    if not signature:
+        return None
+    bands = signature["bands"]
+    clauses = " OR ".join("(band = ? AND key = ?)" for _ in bands)
+    args = [v for i, key in enumerate(bands) for v in (i, key)]
+    candidates = db.execute(
+        f"SELECT s.article_id, s.minhash FROM article_signatures s WHERE s.article_id IN"
+        f" (SELECT DISTINCT article_id FROM minhash_bands WHERE {clauses})",
+        args,
+    ).fetchall()
+    sig = unpack(signature["minhash"])
+    best: tuple[int, float] | None = None
+    for article_id, blob in candidates:
+        sim = similarity(sig, unpack(blob))
+        if sim >= NEAR_DUPLICATE_THRESHOLD and (best is None or sim > best[1]):
+            best = (int(article_id), sim)
+    return best
+
+
+def _insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+    if not signature:
+        return
+    db.execute(
+        "INSERT INTO article_signatures (article_id, shingles, minhash) VALUES (?, ?, ?)",
+        [article_id, signature["shingles"], signature["minhash"]],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
+        [(i, key, article_id) for i, key in enumerate(signature["bands"])],
+    )
 
 
 def is_known_article_url(db: sqlite_utils.Database, url_key: str) -> bool:

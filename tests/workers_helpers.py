@@ -85,3 +85,19 @@ def pid_then_sleep(
     os.replace(path + ".tmp", path)
     time.sleep(1)
     return {"url": url, "pid": os.getpid()}
+
+
+def extract_or_fail(
+    html: bytes | str, url: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The `newscrawl extract` worker function, except for URLs that ask to fail
+    ("/fail"), crash the worker ("/crash") or finish late ("/slow")."""
+    from crawler.extraction import extract_page
+
+    if "/fail" in url:
+        raise ValueError("bad page")
+    if "/crash" in url:
+        os._exit(3)
+    if "/slow" in url:
+        time.sleep(0.3)
+    return extract_page(html, url, headers)

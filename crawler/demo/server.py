@@ -1,69 +1,36 @@
 """A small, programmable HTTP server for static sample news sites.
 
-Used by ``newscrawl demo`` and by the end-to-end tests. Standard library only.
-
-Each site is a directory served on its own loopback address (``127.0.0.1``,
-``127.0.0.2``, ...) with a port chosen by the OS. Rules for a site root:
-
-* ``/foo/`` serves ``foo/index.html``; ``/foo`` serves the file ``foo``, else
-  ``foo.html``, else ``foo/index.html``. Query strings are ignored for file lookup.
-* Text files (html, xml, rss, atom, txt, json, css, js, svg) are templates:
-  ``{{base:NAME}}`` becomes ``base_url(NAME)``, e.g. ``http://127.0.0.2:41234``.
-* Generated gzip: a request for ``P.gz`` where no file ``P.gz`` exists but ``P``
-  does is answered with the gzip of the rendered ``P`` (``application/gzip``, raw
-  bytes, no Content-Encoding). Real ``.gz`` files are served as they are.
-* ``_headers.json`` in a site root sets extra response headers per path
-  (``{"/atom.xml": {"Content-Type": "..."}}``; a key ending in ``*`` is a prefix).
-  Path segments starting with ``_`` or ``.`` are never served.
-* Every 200 carries ETag (hash of the body) and Last-Modified; If-None-Match and
-  If-Modified-Since get 304s.
+Used by ``newscrawl demo`` and by the end-to-end tests; standard library only.
+Each site directory is served on its own loopback address (``127.0.0.1``,
+``127.0.0.2``, ... in order) with a port chosen by the OS. How URL paths map to
+files, templating (``{{base:NAME}}``) and generated ``.gz`` files are described
+in :mod:`crawler.demo.files`. Every 200 carries an ETag (hash of the body) and
+Last-Modified; If-None-Match and If-Modified-Since get 304s; HEAD is supported.
 
 Tests can override files (:meth:`SiteServer.set_file`) and install handlers
 (:meth:`SiteServer.add_route`); every request is recorded in ``SiteServer.requests``.
+Run ``python -m crawler.demo.server`` to serve the bundled sample web.
 """
 
 from __future__ import annotations
 
 import argparse
 import email.utils
-import gzip
-import hashlib
-import json
-import mimetypes
-import posixpath
-import re
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
+
+from crawler.demo.files import CONTENT_TYPES, Resource, SiteFiles, etag_for, not_modified
+from crawler.demo.files import render_template
+from crawler.demo.routes import Handler, RequestRecord, Response, Route, best_route
 
 __all__ = ["RequestRecord", "Response", "Route", "SiteServer", "main"]
-
-TEMPLATE_RE = re.compile(rb"\{\{base:([A-Za-z0-9_.-]+)\}\}")
-
-TEMPLATE_SUFFIXES = {".html", ".htm", ".xml", ".rss", ".atom", ".txt", ".json", ".css", ".js", ".svg"}
-
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".xml": "application/xml",
-    ".gz": "application/gzip",
-    ".rss": "application/rss+xml",
-    ".atom": "application/atom+xml",
-    ".txt": "text/plain; charset=utf-8",
-    ".json": "application/json",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-}
-
-HEADERS_FILE = "_headers.json"
 
 NOT_FOUND_BODY = (
     b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>"
@@ -71,89 +38,15 @@ NOT_FOUND_BODY = (
 )
 
 
-@dataclass
-class RequestRecord:
-    """One request as the server saw it. Route handlers receive it too (status is
-    ``None`` until the response is chosen)."""
-
-    host: str  # site name, e.g. "daily"
-    method: str
-    path: str  # request target: path with query string, as sent
-    headers: dict[str, str]
-    status: int | None = None
-    time: float = field(default_factory=time.time)
-
-    @property
-    def url_path(self) -> str:
-        """The path without the query string."""
-        return urlsplit(self.path).path
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.path).query, keep_blank_values=True)
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """Case-insensitive header lookup."""
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return default
-
-
-@dataclass
-class Response:
-    """What a route handler returns.
-
-    ``body`` may be bytes, str (UTF-8 encoded and rendered as a template, like
-    header values) or an iterable of bytes chunks, which is sent with chunked
-    transfer encoding unless a Content-Length header is given. ``delay`` seconds
-    pass before the status line is sent.
-    """
-
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | str | Iterable[bytes] = b""
-    delay: float = 0.0
-
-    @classmethod
-    def redirect(cls, location: str, status: int = 302) -> Response:
-        return cls(status=status, headers={"Location": location})
-
-
-Handler = Callable[[RequestRecord], "Response | None"]
-
-
-@dataclass
-class Route:
-    path: str  # exact target ("/a?b=1"), exact path ("/a"), or prefix ("/a/*")
-    handler: Handler
-
-    def match_rank(self, target: str) -> int | None:
-        """Higher is more specific; None when the route does not apply."""
-        if self.path.endswith("*"):
-            prefix = self.path[:-1]
-            return len(prefix) if target.startswith(prefix) else None
-        if self.path == target:
-            return 1_000_002
-        if "?" not in self.path and self.path == urlsplit(target).path:
-            return 1_000_001
-        return None
-
-
-@dataclass
-class _Resource:
-    body: bytes
-    content_type: str
-    last_modified: float  # epoch seconds, whole
-
-
 class SiteServer:
     """Serve several site directories, one listening socket per site.
 
-    >>> with SiteServer({"daily": Path("site/daily")}) as server:
-    ...     server.base_url("daily")
-    'http://127.0.0.1:41234'
+    ``sites`` maps a site name to its root directory, ``hosts`` a site name to
+    the address to bind (default 127.0.0.1, 127.0.0.2, ... in order). Use as a
+    context manager, or call :meth:`start` and :meth:`stop`::
+
+        with SiteServer({"daily": root}) as server:
+            server.base_url("daily")  # "http://127.0.0.1:41234"
     """
 
     def __init__(
@@ -166,7 +59,8 @@ class SiteServer:
     ) -> None:
         if not sites:
             raise ValueError("SiteServer needs at least one site")
-        self.sites = {name: Path(root) for name, root in sites.items()}
+        self.files = SiteFiles(sites)
+        self.sites = self.files.sites
         default_hosts = {name: f"127.0.0.{i}" for i, name in enumerate(self.sites, start=1)}
         self.hosts = {**default_hosts, **(hosts or {})}
         self.port = port
@@ -174,7 +68,6 @@ class SiteServer:
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
         self._routes: dict[str, list[Route]] = {name: [] for name in self.sites}
-        self._overrides: dict[tuple[str, str], tuple[bytes | None, float]] = {}
         self._servers: dict[str, ThreadingHTTPServer] = {}
         self._threads: list[threading.Thread] = []
         self._connections: set[socket.socket] = set()
@@ -188,8 +81,8 @@ class SiteServer:
         self._stopping.clear()
         try:
             for name in self.sites:
-                httpd = ThreadingHTTPServer((self.hosts[name], self.port), _make_handler(self, name))
-                self._servers[name] = httpd
+                address = (self.hosts[name], self.port)
+                self._servers[name] = ThreadingHTTPServer(address, _make_handler(self, name))
         except OSError:
             self._close_servers()
             raise
@@ -241,10 +134,13 @@ class SiteServer:
             if name not in self.sites:
                 raise KeyError(f"unknown site {name!r}") from None
             raise RuntimeError("SiteServer is not started") from None
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def url(self, name: str, path: str = "/") -> str:
         return self.base_url(name) + path
+
+    def base_urls(self) -> dict[str, str]:
+        return {name: self.base_url(name) for name in self._servers}
 
     # -- programming -------------------------------------------------------
 
@@ -254,7 +150,7 @@ class SiteServer:
         ``path`` is matched against the request target: exactly including the
         query string; or, if it has no ``?``, against the path alone; or, ending
         in ``*``, as a prefix (longest wins). A handler returning None falls
-        through to normal file serving. Later routes win over equal earlier ones.
+        through to normal file serving. A later route wins over an equal earlier one.
         """
         self._check_site(name)
         with self._lock:
@@ -272,31 +168,20 @@ class SiteServer:
         """
         self._check_site(name)
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self._store_override(name, relpath, data)
+        self.files.set(name, relpath, data)
 
     def remove_file(self, name: str, relpath: str) -> None:
         """Make a file 404 from now on, in memory only."""
         self._check_site(name)
-        self._store_override(name, relpath, None)
+        self.files.set(name, relpath, None)
 
     def reset(self) -> None:
         """Drop all overrides, routes and recorded requests."""
+        self.files.clear()
         with self._lock:
-            self._overrides.clear()
             for routes in self._routes.values():
                 routes.clear()
             self.requests.clear()
-
-    def _store_override(self, name: str, relpath: str, data: bytes | None) -> None:
-        key = (name, _clean_relpath(relpath))
-        with self._lock:
-            previous = self._overrides.get(key)
-            earliest = previous[1] + 1 if previous else 0.0
-            disk = self.sites[name] / key[1]
-            if disk.is_file():
-                earliest = max(earliest, int(disk.stat().st_mtime) + 1)
-            # HTTP dates have one-second resolution: a change must move them.
-            self._overrides[key] = (data, max(float(int(time.time())), earliest))
 
     def _check_site(self, name: str) -> None:
         if name not in self.sites:
@@ -321,122 +206,16 @@ class SiteServer:
 
     def render(self, data: bytes) -> bytes:
         """Replace ``{{base:NAME}}`` with the site's base URL; unknown names stay."""
+        return render_template(data, self.base_urls())
 
-        def substitute(match: re.Match[bytes]) -> bytes:
-            name = match.group(1).decode("ascii")
-            if name not in self._servers:
-                return match.group(0)
-            return self.base_url(name).encode("ascii")
-
-        return TEMPLATE_RE.sub(substitute, data)
-
-    def resolve(self, name: str, url_path: str) -> _Resource | None:
-        """The file a URL path maps to, rendered; None for 404."""
-        path = unquote(url_path)
-        segments = [s for s in path.split("/") if s]
-        if any(s.startswith((".", "_")) for s in segments):
-            return None
-        rel = posixpath.normpath("/".join(segments)) if segments else ""
-        if rel.startswith(".."):
-            return None
-        if rel in ("", "."):
-            candidates = ["index.html"]
-        elif path.endswith("/"):
-            candidates = [f"{rel}/index.html"]
-        else:
-            candidates = [rel, f"{rel}.html", f"{rel}/index.html"]
-        for candidate in candidates:
-            found = self._load(name, candidate)
-            if found is not None:
-                data, mtime = found
-                return _Resource(self._render_file(candidate, data), _content_type(candidate), mtime)
-        if rel.endswith(".gz") and not path.endswith("/"):
-            source = rel[:-3]
-            found = self._load(name, source)
-            if found is not None:
-                data, mtime = found
-                body = gzip.compress(self._render_file(source, data), mtime=0)
-                return _Resource(body, CONTENT_TYPES[".gz"], mtime)
-        return None
-
-    def _load(self, name: str, relpath: str) -> tuple[bytes, float] | None:
-        with self._lock:
-            override = self._overrides.get((name, relpath))
-        if override is not None:
-            data, mtime = override
-            return None if data is None else (data, mtime)
-        file = self.sites[name] / relpath
-        if not file.is_file():
-            return None
-        return file.read_bytes(), float(int(file.stat().st_mtime))
-
-    def _render_file(self, relpath: str, data: bytes) -> bytes:
-        if Path(relpath).suffix.lower() in TEMPLATE_SUFFIXES:
-            return self.render(data)
-        return data
-
-    def site_headers(self, name: str, url_path: str) -> dict[str, str]:
-        """Extra headers from the site's ``_headers.json`` for this path."""
-        found = self._load(name, HEADERS_FILE)
-        if found is None:
-            return {}
-        rules: dict[str, dict[str, str]] = json.loads(found[0])
-        headers: dict[str, str] = {}
-        # Prefix rules first, so exact rules override them.
-        for pattern, values in sorted(rules.items(), key=lambda kv: not kv[0].endswith("*")):
-            if pattern.endswith("*"):
-                if url_path.startswith(pattern[:-1]):
-                    headers.update(values)
-            elif pattern == url_path:
-                headers.update(values)
-        return headers
+    def resolve(self, name: str, url_path: str) -> Resource | None:
+        """The rendered file a URL path maps to; None for 404."""
+        return self.files.resolve(name, url_path, self.base_urls())
 
     def find_route(self, name: str, target: str) -> Route | None:
         with self._lock:
             routes = list(self._routes[name])
-        best: tuple[int, Route] | None = None
-        for route in routes:
-            rank = route.match_rank(target)
-            if rank is not None and (best is None or rank > best[0]):
-                best = (rank, route)
-        return best[1] if best else None
-
-
-def _clean_relpath(relpath: str) -> str:
-    rel = posixpath.normpath(relpath.lstrip("/"))
-    if rel.startswith("..") or rel in ("", "."):
-        raise ValueError(f"bad site path {relpath!r}")
-    return rel
-
-
-def _content_type(relpath: str) -> str:
-    suffix = Path(relpath).suffix.lower()
-    if suffix in CONTENT_TYPES:
-        return CONTENT_TYPES[suffix]
-    guessed, _ = mimetypes.guess_type(relpath)
-    return guessed or "application/octet-stream"
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-
-
-def _not_modified(headers: Any, etag: str, last_modified: float) -> bool:
-    """RFC 9110 13.2.2: If-None-Match wins over If-Modified-Since."""
-    if_none_match = headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = [t.strip() for t in if_none_match.split(",")]
-        return "*" in tags or any(t.removeprefix("W/") == etag for t in tags)
-    if_modified_since = headers.get("If-Modified-Since")
-    if if_modified_since:
-        try:
-            since = email.utils.parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False
-        if since is None or since.tzinfo is None:
-            return False
-        return last_modified <= since.timestamp()
-    return False
+        return best_route(routes, target)
 
 
 def _make_handler(server: SiteServer, name: str) -> type[BaseHTTPRequestHandler]:
@@ -504,7 +283,10 @@ class _SiteRequestHandler(BaseHTTPRequestHandler):
 
     def _send_route_response(self, record: RequestRecord, response: Response) -> None:
         render = self.site_server.render
-        headers = {k: render(v.encode("utf-8")).decode("utf-8") for k, v in response.headers.items()}
+        headers = {
+            key: render(value.encode("utf-8")).decode("utf-8")
+            for key, value in response.headers.items()
+        }
         headers.setdefault("Content-Type", "text/html; charset=utf-8")
         body = response.body
         if isinstance(body, str):
@@ -554,14 +336,14 @@ class _SiteRequestHandler(BaseHTTPRequestHandler):
         if resource is None:
             self._send_simple(record, 404, NOT_FOUND_BODY, {"Content-Type": CONTENT_TYPES[".html"]})
             return
-        etag = _etag(resource.body)
+        etag = etag_for(resource.body)
         headers = {
             "Content-Type": resource.content_type,
             "ETag": etag,
             "Last-Modified": email.utils.formatdate(resource.last_modified, usegmt=True),
         }
-        headers.update(self.site_server.site_headers(self.site_name, url_path))
-        if _not_modified(self.headers, etag, resource.last_modified):
+        headers.update(self.site_server.files.extra_headers(self.site_name, url_path))
+        if not_modified(self.headers, etag, resource.last_modified):
             record.status = 304
             self.site_server._record(record)
             del headers["Content-Type"]
@@ -619,7 +401,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=IP",
         help="address for a site (default 127.0.0.1, 127.0.0.2, ... in order)",
     )
-    parser.add_argument("--port", type=int, default=0, help="port on every address (default: any free)")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on every address (default: any free)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
     args = parser.parse_args(argv)
 

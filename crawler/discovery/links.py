@@ -78,7 +78,7 @@ _FEED_QUERY = frozenset({"rss", "rss2", "atom", "feed", "rdf"})
 
 
 def is_probably_discovery_url(url: str) -> str | None:
-    """"sitemap", "feed" or None, judged from the URL alone (no fetch)."""
+    """Whether ``url`` looks like a "sitemap" or a "feed" (or None), from the URL alone."""
     if not isinstance(url, str):
         return None
     try:
@@ -99,7 +99,9 @@ def is_probably_discovery_url(url: str) -> str | None:
         or name in _FEED_FILES
         or _FEED_SEGMENTS.intersection(segments)
         or host.startswith(_FEED_HOSTS)
-        or any(k.lower() in ("feed", "format", "type") and v.lower() in _FEED_QUERY for k, v in query)
+        or any(
+            k.lower() in ("feed", "format", "type") and v.lower() in _FEED_QUERY for k, v in query
+        )
     ):
         return "feed"
     return None

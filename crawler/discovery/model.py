@@ -45,6 +45,7 @@ def internal_error(exc: BaseException) -> Parsed:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_URL_LENGTH = 8192  # sitemaps.org allows 2048; anything far longer is junk or an attack
 
 
 def absolute_url(raw: str | None, base_url: str) -> str | None:
@@ -53,7 +54,7 @@ def absolute_url(raw: str | None, base_url: str) -> str | None:
     if not raw:
         return None
     raw = raw.strip()
-    if not raw or _CONTROL.search(raw):
+    if not raw or len(raw) > MAX_URL_LENGTH or _CONTROL.search(raw):
         return None
     try:
         url = urljoin(base_url, raw) if base_url else raw
@@ -66,9 +67,7 @@ def absolute_url(raw: str | None, base_url: str) -> str | None:
     return url
 
 
-_W3C = re.compile(
-    r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?"
-)
+_W3C = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?)?)?")
 _ISOISH = re.compile(r"[0-9T:+\-.Z ]+")
 
 

@@ -51,7 +51,8 @@ def _parse(
     try:
         data, error = read_body(body, max_size)
         parsed = _dispatch(data, base_url or "", accept, (content_type or "").lower())
-    except Exception as exc:  # noqa: BLE001 -- the contract is "never raises"; tests assert it stays unused
+    # The contract is "never raises"; the fuzz tests assert this guard never fires.
+    except Exception as exc:  # noqa: BLE001
         return internal_error(exc)
     parsed.error = join_errors(error, parsed.error)
     return parsed
@@ -64,8 +65,9 @@ def _dispatch(data: bytes, base_url: str, accept: frozenset[str], content_type: 
     if looks_like_html(stripped) or (not looks_like_markup(stripped) and "html" in content_type):
         return Parsed("unknown", [], "an HTML page, not a sitemap or feed")
     if stripped[:1] in (b"{", b"["):
-        parsed = from_json_feed(stripped, base_url) if "json" in accept else None
-        return parsed or Parsed("unknown", [], "JSON that is not a JSON Feed")
+        if "json" not in accept:
+            return Parsed("unknown", [], "JSON, not a sitemap")
+        return from_json_feed(stripped, base_url) or Parsed("unknown", [], "JSON, not a JSON Feed")
     if not looks_like_markup(stripped):
         if "text" in accept:
             return from_text(stripped, base_url)
@@ -77,6 +79,8 @@ def _dispatch(data: bytes, base_url: str, accept: frozenset[str], content_type: 
     parsed = parsed or (from_feed_root(root, base_url) if "feed" in accept else None)
     if parsed is None:
         wanted = " or ".join(sorted(accept - {"text", "json"}))
-        return Parsed("unknown", [], join_errors(error, f"not a {wanted}: root <{local_name(root)}>"))
+        return Parsed(
+            "unknown", [], join_errors(error, f"not a {wanted}: root <{local_name(root)}>")
+        )
     parsed.error = error
     return parsed

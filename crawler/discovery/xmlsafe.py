@@ -13,6 +13,7 @@ from lxml import etree
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 64 * 1024
+_MAX_GZIP_MEMBERS = 10_000  # real multi-member files (bgzip, appended logs) stay far below
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
@@ -32,9 +33,12 @@ def read_body(body: bytes, max_size: int) -> tuple[bytes, str | None]:
 
 def _gunzip(data: bytes, max_size: int) -> tuple[bytes, str | None]:
     out = bytearray()
-    while data[:2] == GZIP_MAGIC:  # concatenated gzip members are one valid stream
+    start = 0
+    for _ in range(_MAX_GZIP_MEMBERS):
+        if data[start : start + 2] != GZIP_MAGIC:  # concatenated members form one stream
+            return bytes(out), None
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        pos = 0
+        pos = start
         try:
             while pos < len(data) and not inflater.eof:
                 pending = data[pos : pos + _CHUNK]
@@ -49,8 +53,8 @@ def _gunzip(data: bytes, max_size: int) -> tuple[bytes, str | None]:
             return bytes(out), f"corrupt gzip data: {exc}"
         if not inflater.eof:
             return bytes(out), "truncated gzip data"
-        data = inflater.unused_data + data[pos:]
-    return bytes(out), None
+        start = pos - len(inflater.unused_data)
+    return bytes(out), f"more than {_MAX_GZIP_MEMBERS} gzip members"
 
 
 def strip_prolog_noise(data: bytes) -> bytes:
@@ -58,9 +62,7 @@ def strip_prolog_noise(data: bytes) -> bytes:
     UTF-16/32 documents are left for libxml2 to decode from their BOM."""
     if data.startswith(_UTF16_32_BOMS):
         return data
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    return data.lstrip(b" \t\r\n\f\v\x00")
+    return data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n\f\v\x00")
 
 
 def looks_like_markup(data: bytes) -> bool:

@@ -30,7 +30,9 @@ class ExtractPipeline:
         return cls(crawler, s.getint("NEWSCRAWL_EXTRACT_PROCESSES") or None, s.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
 
     def open_spider(self) -> None:
-        self.pool = ExtractionPool(processes=self.processes, timeout=self.timeout)
+        self.pool = ExtractionPool(
+            processes=self.processes, timeout=self.timeout, func="crawler.analysis:analyze_page"
+        )
 
     def close_spider(self) -> None:
         if self.pool is not None:

@@ -98,6 +98,7 @@ class StorePipeline:
             source=item.source,
             found_on=item.found_on,
             discovery=item.discovery,
+            signature=ex.pop("signature", None),
         )
         try:
             result = store_page(self.db, rec)

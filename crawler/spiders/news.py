@@ -36,6 +36,8 @@ from crawler.urls import clean_url, host_of, is_http_url
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SPLIT = re.compile(r"[\s,]+")
+# "Next page" of a listing: followed at the listing's own depth, up to a limit.
+_PAGINATION = re.compile(r"(/page/\d+/?$)|([?&](page|p|pg)=\d+)", re.I)
 
 
 def _now() -> str:
@@ -92,6 +94,7 @@ class NewsSpider(scrapy.Spider):
             raise ValueError("nothing to crawl: give -a url=URL or -a sites=FILE")
         spider.sitemap_fallback = s.getbool("NEWSCRAWL_SITEMAP_FALLBACK")
         spider.follow_from_sitemap = s.getbool("NEWSCRAWL_FOLLOW_FROM_SITEMAP")
+        spider.max_pagination = s.getint("NEWSCRAWL_MAX_PAGINATION")
         spider.link_extractor = LinkExtractor(unique=True, canonicalize=False)
         return spider
 
@@ -115,7 +118,7 @@ class NewsSpider(scrapy.Spider):
 
     def page_request(
         self, url: str, site: Site, *, source: str, depth: int,
-        found_on: str | None = None, discovery: dict[str, Any] | None = None,
+        found_on: str | None = None, discovery: dict[str, Any] | None = None, pagination: int = 0,
     ) -> Request | None:
         if site.max_pages and self.pages_requested[site.name] >= site.max_pages:
             assert self.crawler.stats is not None
@@ -134,6 +137,7 @@ class NewsSpider(scrapy.Spider):
                 "newscrawl_depth": depth,
                 "newscrawl_found_on": found_on,
                 "newscrawl_discovery": discovery,
+                "newscrawl_pagination": pagination,
             },
         )
 
@@ -224,9 +228,9 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovery_request(url, site, "feed")
         from_listing = source in ("start", "link") or self.follow_from_sitemap
         if depth < site.follow_depth and from_listing:
-            yield from self._follow_links(response, site, depth)
+            yield from self._follow_links(response, site, depth, meta.get("newscrawl_pagination", 0))
 
-    def _follow_links(self, response: TextResponse, site: Site, depth: int) -> Iterator[Request]:
+    def _follow_links(self, response: TextResponse, site: Site, depth: int, pagination: int) -> Iterator[Request]:
         for link in self.link_extractor.extract_links(response):
             url = link.url
             if not is_http_url(url) or not site.owns(host_of(url)):
@@ -236,7 +240,14 @@ class NewsSpider(scrapy.Spider):
                 continue
             if any(p.search(path) for p in site.deny):
                 continue
-            request = self.page_request(url, site, source="link", depth=depth + 1, found_on=response.url)
+            if _PAGINATION.search(url) and depth > 0:
+                if pagination >= self.max_pagination:
+                    continue
+                request = self.page_request(
+                    url, site, source="link", depth=depth, found_on=response.url, pagination=pagination + 1
+                )
+            else:
+                request = self.page_request(url, site, source="link", depth=depth + 1, found_on=response.url)
             if request is not None:
                 yield request
 

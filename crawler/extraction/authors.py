@@ -1,0 +1,246 @@
+"""Collect author names from JSON-LD, ``<meta>`` and bylines, and clean them.
+
+Cleaning drops what bylines carry besides names ("By", "Von", "Autor:", e-mails,
+URLs, job titles, a trailing dateline place), splits "A and B" / "A, B" / "A und B",
+and drops the publisher's own name when real people are credited alongside it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extraction.metadata import PageMeta, is_type, text_of
+from crawler.extraction.titles import clean_text, fold
+
+ORG_TYPES = frozenset({"organization", "newsmediaorganization", "corporation",
+                       "educationalorganization", "governmentorganization", "ngo"})
+# agencies are legitimate authors (and often lower-case); never mistaken for places
+AGENCIES = frozenset(fold(a) for a in (
+    "dpa", "afp", "ap", "reuters", "kna", "epd", "sid", "apa", "sda", "efe", "ansa", "upi",
+    "pa", "dpa-afx", "ddp", "ots", "tass", "anadolu", "associated press", "bloomberg",
+    "keystone-sda", "belga", "anp", "ntb", "tt", "ritzau", "pap", "ctk", "mti", "xinhua",
+    "kyodo", "yonhap", "aa", "dts", "afp deutschland"))
+_PREFIX = re.compile(
+    r"^(?:(?:(?:written|reported|posted|text|story|words|photos?)\s+)?(?:by|von|par|por)\b\s*:?"
+    r"|(?:autor(?:in|en|innen)?|authors?|text|texto|quelle|source|автор(?:ка|и|ы)?"
+    r"|redaktion\s+und\s+text)\s*:"
+    r"|(?:di|door|av|af|od|de|från|от|автор)\s)\s*",
+    re.I)
+# short prefixes that are also name particles ("Di Maio", "De Vries") only count lower-case
+_PARTICLE_PREFIX = frozenset({"di", "door", "av", "af", "od", "de", "från", "от"})
+_SPLIT = re.compile(
+    r"\s*(?:[,;|\n•·]|\s(?:and|und|&|et|y|e|og|och|en|i|и|та|і|ve|és|a|ja|oraz|und\s+von)\s)"
+    r"\s*", re.I)
+_DESK = re.compile(r"\b(?:redaktion|rédaction|redacción|redazione|redactie|staff|newsroom|desk|"
+                   r"team|editors|editorial)\b", re.I)
+_PAREN = re.compile(r"\s*[(\[][^)\]]{0,40}[)\]]")
+# bare domains ("ndr.de") stay: publishers credit themselves that way
+_URLISH = re.compile(r"https?://|www\.|@|/\w+/|\.html?\b", re.I)
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
+_JOB_WORDS = frozenset(fold(w) for w in (
+    "journalist", "journalistin", "reporter", "reporterin", "editor", "redakteur", "redakteurin",
+    "korrespondent", "korrespondentin", "correspondent", "photographer", "fotograf",
+    "fotografin", "chefredakteur", "chefredakteurin", "staff writer", "senior writer",
+    "contributor", "columnist", "kolumnist", "kolumnistin", "autor", "autorin", "author",
+    "writer", "producer", "editor-in-chief", "news editor", "senior editor", "video",
+    "foto", "photo", "fotos", "photos", "text", "grafik", "graphics", "illustration",
+    "update", "updated", "aktualisiert", "published", "veröffentlicht", "mehr", "more",
+    "follow", "folgen", "share", "teilen", "about", "twitter", "facebook", "instagram",
+    "linkedin", "email", "e-mail", "kontakt", "contact", "profile", "profil", "bio",
+    "see all", "alle artikel", "view all posts", "articles", "artikel", "by", "von"))
+_META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author",
+                     "dc.creator", "dcterms.creator", "byl", "og:article:author",
+                     "article:author_name", "cxenseparse:author")
+MAX_AUTHORS = 20
+MAX_NAME_CHARS = 60
+
+
+def _resolve(value: Any, index: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(value, dict) and "@id" in value and not value.get("name"):
+        return index.get(str(value["@id"]), value)
+    return value
+
+
+def jsonld_authors(pm: PageMeta) -> list[tuple[str, bool]]:
+    """(name, is_organisation) pairs from the article's JSON-LD author/creator."""
+    if not pm.article:
+        return []
+    index = {str(o["@id"]): o for o in pm.jsonld if isinstance(o.get("@id"), str)}
+    # Yoast-style graphs keep Person objects untyped-by-reference: index those too
+    raw = pm.article.get("author") or pm.article.get("creator")
+    out: list[tuple[str, bool]] = []
+    for item in raw if isinstance(raw, list) else [raw]:
+        item = _resolve(item, index)
+        if isinstance(item, str):
+            out.append((item, False))
+        elif isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, list):
+                name = ", ".join(n for n in name if isinstance(n, str))
+            if not isinstance(name, str) or not name.strip():
+                given, family = item.get("givenName"), item.get("familyName")
+                name = " ".join(p for p in (given, family) if isinstance(p, str))
+            if name and name.strip():
+                out.append((name, is_type(item, ORG_TYPES)))
+    return out
+
+
+def _strip_prefix(text: str) -> str:
+    m = _PREFIX.match(text)
+    if not m:
+        return text
+    word = m.group(0).strip().rstrip(":").strip()
+    if word.casefold() in _PARTICLE_PREFIX and word != word.lower():
+        return text
+    return text[m.end():]
+
+
+def _strip_job_suffix(name: str) -> str:
+    # "Mathias Hagen / Journalist", "Jane Doe - Senior Editor"
+    for sep in (" / ", " - ", " – ", " | "):
+        if sep in name:
+            head, _, tail = name.partition(sep)
+            if fold(tail) in _JOB_WORDS or len(tail.split()) <= 3 and any(
+                    fold(w) in _JOB_WORDS for w in tail.split()):
+                return head
+    return name
+
+
+def _looks_like_name(name: str) -> bool:
+    if not name or len(name) > MAX_NAME_CHARS or len(name.split()) > 6:
+        return False
+    if _URLISH.search(name) or _SLUG.match(name):
+        return False
+    if fold(name) in _JOB_WORDS:
+        return False
+    letters = sum(c.isalpha() for c in name)
+    return letters >= 2 and sum(c.isdigit() for c in name) <= 2
+
+
+def split_names(raw: str) -> list[str]:
+    """Split one byline string into cleaned names (may be empty)."""
+    text = clean_text(raw)
+    text = _PAREN.sub("", text)
+    if _URLISH.match(text.strip()):
+        return []
+    text = _strip_prefix(text)
+    parts = [p.strip(" .:-–—'\"") for p in _SPLIT.split(text)]
+    names: list[str] = []
+    for part in parts:
+        part = _strip_prefix(part).strip(" .:-–—'\"")
+        part = _strip_job_suffix(part)
+        if _looks_like_name(part):
+            names.append(part)
+    # "Anna Sleegers, Frankfurt": a final one-word capitalised item after a full name is
+    # the dateline place, not a co-author
+    if len(names) >= 2 and len(names[-1].split()) == 1 and len(names[-2].split()) >= 2 and \
+            "," in text and names[-1][:1].isupper() and not names[-1].isupper() and \
+            fold(names[-1]) not in AGENCIES:
+        names.pop()
+    return names
+
+
+def clean_authors(raw: list[str], site: list[str] | None = None) -> list[str]:
+    """Split, clean, de-duplicate; drop the publisher's own name next to people."""
+    seen: dict[str, str] = {}
+    for item in raw:
+        for name in split_names(item):
+            seen.setdefault(fold(name), name)  # "Emma Mackenzie" == "emma-mackenzie"
+    names = list(seen.values())[:MAX_AUTHORS]
+    if site and len(names) > 1:
+        people = [n for n in names if not is_publisher(n, site)]
+        if people:
+            names = people
+    return names
+
+
+def is_publisher(name: str, site: list[str], orgs: frozenset[str] = frozenset()) -> bool:
+    """The site's own name (exactly, ignoring case/punctuation), or a declared organisation."""
+    key = fold(name)
+    if key in AGENCIES:
+        return False
+    if key in orgs or any(key == fold(s) for s in site):
+        return True
+    # "LTO" for "Legal Tribune Online"
+    return name.isupper() and 2 <= len(name) <= 6 and any(
+        len(s.split()) >= 2 and key == fold("".join(w[0] for w in s.split())) for s in site)
+
+
+def _person_like(names: list[str]) -> bool:
+    # a full name has two words, or is written in a script without spaces (CJK names)
+    return any(len(n.split()) >= 2 or not n[:1].isascii() and not n[:1].isupper()
+               for n in names)
+
+
+# class names publishers use for bylines, in several languages
+_BYLINE_XPATH = etree.XPath(
+    '//*[@itemprop="author" or @rel="author" or ' + " or ".join(
+        f'contains(@class,"{c}")' for c in ("byline", "Byline", "author", "Author", "autor",
+                                              "Autor", "auteur", "signature", "firma"))
+    + '][not(self::meta or self::link or self::script or self::body or self::html or '
+    'self::article or self::main)]')
+
+
+def dom_byline(tree: HtmlElement) -> list[str]:
+    """Byline text from elements marked as author/byline in the page body."""
+    found: list[str] = []
+    for el in _BYLINE_XPATH(tree)[:30]:
+        inner = el.xpath('.//*[@itemprop="name"]')
+        txt = text_of(inner[0]) if inner else text_of(el)
+        # the first byline is the article's; later ones usually belong to teasers
+        if txt and len(txt) <= 120 and split_names(txt):
+            return [txt]
+    return found
+
+
+_TEXT_BYLINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?|автор:?)\s+(.{3,80})$", re.I)
+TEXT_BYLINE_LINES = 6
+
+
+def byline_from_text(body: str) -> list[str]:
+    """Names from a "By ..." / "Von ..." / "Par ..." line at the top of the article text."""
+    for line in body.split("\n")[:TEXT_BYLINE_LINES]:
+        line = " ".join(line.split())
+        if _TEXT_BYLINE.match(line):
+            names = clean_authors([line])
+            if names and _person_like(names):
+                return names
+    return []
+
+
+def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list[str], str]:
+    """Author names and the source they came from.
+
+    Sources in order: JSON-LD, meta tags, rel=author links, then byline elements.  A
+    source that credits only the publisher or an organisation is kept as a fallback
+    while later sources are asked for people.
+    """
+    ld = jsonld_authors(pm)
+    orgs = frozenset(fold(n) for n, is_org in ld if is_org)
+    sources: list[tuple[str, list[str]]] = [
+        ("jsonld", [n for n, _ in ld]),
+        ("meta", pm.all(*_META_AUTHOR_KEYS)),
+        ("rel_author", pm.rel_author[:5]),
+    ]
+    fallback: tuple[list[str], str] = ([], "none")
+    for label, raw in sources:
+        names = clean_authors(raw, site)
+        if not names:
+            continue
+        if not all(is_publisher(n, site, orgs) for n in names):
+            if not fallback[0] or _person_like(names):
+                return names, label
+            continue
+        if not fallback[0]:
+            fallback = (names, label)
+    if fallback[0] and all(fold(n) in AGENCIES or _DESK.search(n) for n in fallback[0]):
+        return fallback  # a news agency or a named newsroom is a real byline
+    names = clean_authors(dom_byline(tree), site)
+    if names and (not fallback[0] or _person_like(names)):
+        return names, "byline"
+    return fallback

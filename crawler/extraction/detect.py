@@ -1,0 +1,117 @@
+"""Is this page an article?  Measured signals in, a verdict with its reason out.
+
+Strong evidence either way decides first (homepage or listing URLs, listing JSON-LD
+types, article JSON-LD types); otherwise the amount of prose, link density and a
+publication date decide.  Every value used is returned in ``signals`` so thresholds
+can be tuned from stored data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+from crawler.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
+
+MIN_TEXT = 400  # characters of extracted prose an article needs at least
+MIN_TEXT_CJK = 150  # ... in Chinese/Japanese/Korean, where a character carries more
+MIN_TEXT_UNTYPED = 800  # ... when nothing on the page says "article"
+MAX_LINK_DENSITY = 0.5  # share of page text inside links, above which short pages are lists
+LONG_PARAGRAPH = 80
+ARTICLE_OG_TYPES = frozenset({"article", "news", "newsarticle", "blog", "blogpost",
+                              "article:news"})
+LISTING_OG_TYPES = frozenset({"website", "profile", "section", "blog:index"})
+# URL paths of listing pages: /tag/x, /author/x, /section/x, /category/x, /page/2 ...
+LISTING_PATH = re.compile(
+    r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:tags?|authors?|autor(?:en)?|section|sections|"
+    r"category|categories|kategorie|rubrik|topics?|themen?|archive|archiv|search|suche|"
+    r"profile|user|users|people|team|ressort)(?:/|$)|/page/\d+/?$|/seite-\d+/?$", re.I)
+_NOT_LISTING_WORDS = frozenset({"article", "articles", "story", "news"})
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def cjk_share(text: str) -> float:
+    sample = text[:2000]
+    return len(_CJK.findall(sample)) / len(sample) if sample else 0.0
+
+
+def url_signals(url: str) -> dict[str, Any]:
+    path = urlsplit(url).path or "/"
+    segments = [s for s in path.split("/") if s]
+    return {"url_path": path, "url_depth": len(segments),
+            "homepage_path": not segments or (len(segments) == 1 and re.fullmatch(
+                r"(?:index|home|start)(?:\.\w+)?|[a-z]{2}(?:-[a-z]{2})?", segments[0], re.I)
+                is not None),
+            "listing_path": bool(LISTING_PATH.search(path))}
+
+
+def link_density(tree: HtmlElement) -> float:
+    """Share of the visible page text that sits inside links."""
+    body = tree.find("body")
+    if body is None:
+        return 0.0
+    total = 0
+    for t in body.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
+        total += len(t.strip())
+    if not total:
+        return 0.0
+    linked = sum(len(t.strip()) for t in body.xpath(".//a//text()"))
+    return round(min(1.0, linked / total), 3)
+
+
+def measure(pm: PageMeta, tree: HtmlElement, url: str, body: str,
+            published: str | None) -> dict[str, Any]:
+    lines = [ln for ln in body.split("\n") if ln.strip()]
+    types = pm.jsonld_types
+    signals: dict[str, Any] = {
+        "og_type": (pm.first("og:type") or "").lower() or None,
+        "jsonld_types": types,
+        "jsonld_article": any(t.lower() in ARTICLE_TYPES for t in types),
+        "jsonld_listing": [t for t in types if t.lower() in LISTING_TYPES],
+        "text_length": len(body),
+        "cjk_share": round(cjk_share(body), 2),
+        "paragraphs": sum(1 for ln in lines if len(ln) >= LONG_PARAGRAPH),
+        "link_density": link_density(tree),
+        "has_published_date": published is not None,
+    }
+    signals.update(url_signals(url))
+    return signals
+
+
+def judge(s: dict[str, Any]) -> tuple[bool, str]:
+    """(is_article, reason) from measured signals."""
+    og = s["og_type"] or ""
+    text = s["text_length"]
+    typed_article = s["jsonld_article"] or og in ARTICLE_OG_TYPES
+    listing_types = [t for t in s["jsonld_listing"] if t.lower() != "website"]
+    if s["homepage_path"]:
+        return False, "not_article: homepage path"
+    min_text = MIN_TEXT_CJK if s.get("cjk_share", 0) > 0.3 else MIN_TEXT
+    if text < min_text:
+        return False, f"not_article: text_length {text} < {min_text}"
+    if s["listing_path"] and not (typed_article and s["has_published_date"] and
+                                  s["paragraphs"] >= 3):
+        return False, f"not_article: listing path {s['url_path']}"
+    if listing_types and not s["jsonld_article"]:
+        return False, f"not_article: jsonld {listing_types[0]}"
+    if og in LISTING_OG_TYPES and not s["jsonld_article"] and \
+            (not s["has_published_date"] or s["paragraphs"] < 3):
+        return False, f"not_article: og:type={og}"
+    if s["jsonld_article"]:
+        kind = next(t for t in s["jsonld_types"] if t.lower() in ARTICLE_TYPES)
+        return True, f"article: jsonld {kind}"
+    if og in ARTICLE_OG_TYPES:
+        return True, f"article: og:type={og}"
+    if s["link_density"] > MAX_LINK_DENSITY and s["paragraphs"] < 5 and \
+            not s["has_published_date"]:
+        return False, f"not_article: link_density {s['link_density']:.2f}"
+    if s["has_published_date"] and (s["paragraphs"] >= 1 or s.get("cjk_share", 0) > 0.3):
+        return True, "article: dated prose"
+    if text >= MIN_TEXT_UNTYPED and s["paragraphs"] >= 3:
+        return True, f"article: text_length {text}, {s['paragraphs']} paragraphs"
+    return False, f"not_article: text_length {text}, {s['paragraphs']} paragraphs, no date"

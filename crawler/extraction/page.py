@@ -1,0 +1,153 @@
+"""``extract_page``: run the stages in order and assemble the JSON-safe result."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from crawler.extraction.authors import byline_from_text, pick_authors
+from crawler.extraction.body import clean_body, extract_body
+from crawler.extraction.dates import pick_date
+from crawler.extraction.decode import decode_html, looks_binary
+from crawler.extraction.detect import judge, measure
+from crawler.extraction.document import parse_html
+from crawler.extraction.metadata import PageMeta, read_metadata
+from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
+
+# bump whenever a change here may change extraction output (stored with each article)
+EXTRACTOR_REVISION = "1"
+EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
+MAX_TAGS = 50
+LOG = logging.getLogger(__name__)
+_LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+
+
+def empty_result(url: str, reason: str, signals: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"url": url, "canonical_url": None, "title": None, "authors": [], "published": None,
+            "body": "", "language": None, "site": None, "description": None, "tags": [],
+            "image": None, "is_article": False, "reason": reason, "signals": signals or {},
+            "extractor": EXTRACTOR_VERSION}
+
+
+def absolute_url(value: object, base: str) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl") or value.get("@id")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        full = urljoin(base, value.strip())
+    except ValueError:
+        return None
+    return full if urlsplit(full).scheme in ("http", "https") else None
+
+
+def language_of(pm: PageMeta) -> str | None:
+    art = pm.article or {}
+    for value in (pm.lang, pm.first("content-language", "dc.language", "language"),
+                  art.get("inLanguage"), pm.first("og:locale")):
+        if isinstance(value, str):
+            m = _LANG.match(value.strip())
+            if m and len(m.group(1)) == 2:
+                return m.group(1).lower()
+    return None
+
+
+def tags_of(pm: PageMeta) -> list[str]:
+    raw: list[str] = pm.all("article:tag", "news_keywords", "parsely-tags", "keywords")
+    kw = (pm.article or {}).get("keywords")
+    if isinstance(kw, list):
+        raw = [k for k in kw if isinstance(k, str)] + raw
+    elif isinstance(kw, str):
+        raw = [kw] + raw
+    seen: dict[str, str] = {}
+    for item in raw:
+        for tag in re.split(r"\s*[,;]\s*", clean_text(item)):
+            if tag and len(tag) <= 80:
+                seen.setdefault(tag.casefold(), tag)
+    return list(seen.values())[:MAX_TAGS]
+
+
+def site_of(pm: PageMeta, url: str) -> str | None:
+    name = pm.first("og:site_name", "application-name")
+    pub = (pm.article or {}).get("publisher")
+    if not name and isinstance(pub, dict) and isinstance(pub.get("name"), str):
+        name = pub["name"]
+    if name:
+        return clean_text(name) or None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
+    pm = read_metadata(tree)
+    sites = site_names(pm, url)
+    title = pick_title(pm, url)
+    authors, author_source = pick_authors(pm, tree, sites)
+    published, date_source = pick_date(pm, tree, url)
+    raw_body, body_source = extract_body(tree, url)
+    if not authors:
+        authors = byline_from_text(raw_body)
+        author_source = "text byline" if authors else author_source
+    body = clean_body(raw_body, [title or ""] + title_candidates(pm), authors)
+    signals = measure(pm, tree, url, body, published)
+    signals.update({"author_source": author_source, "date_source": date_source,
+                    "body_source": body_source})
+    is_article, reason = judge(signals)
+    art = pm.article or {}
+    description = pm.first("og:description", "description", "twitter:description") or \
+        clean_text(art.get("description")) or None
+    return {
+        "url": url,
+        "canonical_url": absolute_url(pm.canonical or pm.first("og:url"), url),
+        "title": title,
+        "authors": authors,
+        "published": published,
+        "body": body,
+        "language": language_of(pm),
+        "site": site_of(pm, url),
+        "description": clean_text(description) or None,
+        "tags": tags_of(pm),
+        "image": absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
+                              or art.get("image"), url),
+        "is_article": is_article,
+        "reason": reason,
+        "signals": signals,
+        "extractor": EXTRACTOR_VERSION,
+    }
+
+
+def extract_page(html: bytes | str, url: str,
+                 headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Extract text and metadata from one page; never raises on bad input."""
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        data = bytes(html)
+        if not data.strip():
+            return empty_result(url, "not_article: empty input")
+        if looks_binary(data):
+            return empty_result(url, "not_article: binary input")
+        text, charset = decode_html(data, headers)
+    elif isinstance(html, str):
+        text, charset = html, "str"
+    else:
+        return empty_result(url, f"not_article: unsupported input {type(html).__name__}")
+    if not text.strip():
+        return empty_result(url, "not_article: empty input")
+    tree = parse_html(text)
+    if tree is None:
+        return empty_result(url, "not_article: unparseable html", {"charset": charset})
+    try:
+        result = analyse(tree, url)
+    except Exception as exc:  # a crawl must survive any single page
+        LOG.exception("extraction failed for %s", url)
+        return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
+                            {"charset": charset})
+    result["signals"]["charset"] = charset
+    return result

@@ -1,0 +1,168 @@
+"""Pick the headline and strip site names, sections and dates glued onto it."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from crawler.extraction.metadata import PageMeta, is_type
+
+# separators sites put between headline and site name; hyphen and colon need spaces
+# around them so "Covid-19" or "Ukraine: what next" stay whole
+_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*\|\s*|\s+::\s+")
+_DATE_SEGMENT = re.compile(
+    r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})\W*$")
+_GENERIC_TLDS = {"com", "org", "net", "de", "co", "uk", "fr", "es", "it", "at", "ch", "nl", "be",
+                 "pl", "cz", "ru", "jp", "kr", "cn", "in", "za", "lu", "is", "no", "se", "dk",
+                 "tr", "br", "www", "ag", "tz", "online", "news", "info", "eu", "us", "ca"}
+MAX_TITLE_CHARS = 400
+_SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, alphanumeric-only form for comparing names."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if c.isalnum())
+
+
+def clean_text(value: object) -> str:
+    """Unescape entities (some JSON-LD is double-escaped) and fold whitespace."""
+    if not isinstance(value, str):
+        return ""
+    text = html.unescape(html.unescape(value)) if "&" in value else value
+    # fold Latin whitespace only: U+3000 (ideographic space) separates CJK headline parts
+    return _SPACES.sub(" ", text.replace("\xad", "")).strip()
+
+
+def site_names(pm: PageMeta, url: str) -> list[str]:
+    """Names a page may use for its own site: og:site_name, publisher, host labels."""
+    names = pm.all("og:site_name", "application-name", "apple-mobile-web-app-title",
+                   "twitter:site", "publisher", "dc.publisher", "copyright")
+    for obj in pm.jsonld:
+        if is_type(obj, frozenset({"website", "organization", "newsmediaorganization"})):
+            for key in ("name", "alternateName"):
+                if isinstance(obj.get(key), str):
+                    names.append(obj[key])
+    if pm.article:
+        pub = pm.article.get("publisher")
+        for p in pub if isinstance(pub, list) else [pub]:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                names.append(p["name"])
+    host = (urlsplit(url).hostname or "").lower()
+    labels = [lab for lab in host.split(".") if lab and lab not in _GENERIC_TLDS]
+    names.extend(labels)
+    if labels:
+        names.append(host.removeprefix("www."))
+    return [clean_text(n).lstrip("@") for n in names if n and clean_text(n)]
+
+
+def is_site_name(segment: str, names: Iterable[str]) -> bool:
+    seg = fold(segment)
+    if not seg:
+        return False
+    if re.search(r"\.(?:[a-z]{2,3})$", segment.strip().lower()) and " " not in segment.strip():
+        return True  # "Golem.de", "Tageblatt.lu"
+    for name in names:
+        n = fold(name)
+        if not n:
+            continue
+        if seg == n:
+            return True
+        if len(n) >= 4 and (n in seg or (len(seg) >= 3 and seg in n)) and \
+                len(segment.split()) <= 5:
+            return True
+        if len(n) < 4 and (seg.startswith(n) or seg.endswith(n)) and len(seg) <= len(n) + 12:
+            return True
+    return False
+
+
+def strip_site(title: str, names: list[str]) -> str:
+    """Remove leading/trailing segments naming the site, or dates, around a headline."""
+    parts = _SEPARATORS.split(title)
+    seps = _SEPARATORS.findall(title)
+    if len(parts) < 2:
+        return title
+    start, end = 0, len(parts)
+    removed_site = False
+    while end - start > 1:
+        last = parts[end - 1]
+        if is_site_name(last, names) or _DATE_SEGMENT.match(last):
+            end -= 1
+            removed_site = True
+        elif removed_site and len(last.split()) <= 2 and end - start > 1 and \
+                len(parts[start]) > 3 * len(last):
+            end -= 1  # a section name between headline and site: "... | Spain | The Guardian"
+        else:
+            break
+    while end - start > 1 and (is_site_name(parts[start], names) or
+                               _DATE_SEGMENT.match(parts[start])):
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title
+    out = parts[start]
+    for i in range(start + 1, end):
+        out += seps[i - 1] + parts[i]
+    return out.strip()
+
+
+def _prefix_of(candidate: str, others: list[str]) -> str | None:
+    """A shorter candidate that the given one starts with, followed by a separator."""
+    for other in others:
+        if other.endswith(("…", "...")) or len(other) < 0.4 * len(candidate):
+            continue
+        if candidate.startswith(other) and _SEPARATORS.match(candidate[len(other):]):
+            return other
+    return None
+
+
+def title_candidates(pm: PageMeta, with_page_text: bool = True) -> list[str]:
+    """Headline candidates, best first; ``with_page_text`` adds <h1> and <title>."""
+    art = pm.article or {}
+    raw = [art.get("headline"), art.get("name"), pm.first("og:title"),
+           pm.first("twitter:title"), pm.first("headline", "dc.title", "parsely-title",
+                                                "sailthru.title")]
+    if with_page_text:
+        raw += [pm.h1[0] if pm.h1 else None, pm.title_tag]
+    return [t for t in (clean_text(r)[:MAX_TITLE_CHARS] for r in raw) if t]
+
+
+_KICKER_END = re.compile(r"[:|/–—-]\s*$")
+
+
+def drop_kicker(title: str, others: list[str]) -> str:
+    """"Kicker: Headline" -> "Headline" when the page also offers the bare headline."""
+    for other in others:
+        if len(other) >= 0.4 * len(title) and len(other) < len(title) and \
+                title.endswith(other) and _KICKER_END.search(title[: -len(other)]):
+            return other
+    return title
+
+
+def complete(title: str, others: list[str]) -> str:
+    """A headline cut short with an ellipsis, completed from a longer candidate."""
+    if title.endswith(("…", "...")):
+        stem = title.rstrip(".…").rstrip()
+        for other in others:
+            if len(other) > len(stem) and other.startswith(stem):
+                return other
+    return title
+
+
+def pick_title(pm: PageMeta, url: str) -> str | None:
+    cands = title_candidates(pm)
+    if not cands:
+        return None
+    names = site_names(pm, url)
+    best = complete(cands[0], cands[1:])
+    stripped = strip_site(best, names)
+    if stripped == best:
+        # "Headline | Section | Site" where another source gives the bare headline
+        shorter = _prefix_of(best, [c for c in cands[1:] if len(c) < len(best)])
+        if shorter:
+            stripped = shorter
+    # only metadata fields count as evidence for a kicker: many <h1>s omit it on purpose
+    bare = [strip_site(c, names) for c in title_candidates(pm, with_page_text=False)[1:]]
+    return drop_kicker(stripped or best, bare)

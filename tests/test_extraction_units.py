@@ -1,0 +1,169 @@
+"""Unit tests for the pure cleaners: titles, authors, dates, charset choice, detection."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extraction.authors import byline_from_text, clean_authors, split_names
+from crawler.extraction.body import clean_body, looks_like_nav_dump
+from crawler.extraction.dates import parse_date
+from crawler.extraction.decode import choose_charset, decode_html, looks_binary
+from crawler.extraction.detect import judge
+from crawler.extraction.metadata import parse_jsonld
+from crawler.extraction.titles import drop_kicker, strip_site
+
+SITE = ["Börsen-Zeitung", "boersen-zeitung", "boersen-zeitung.de"]
+
+
+@pytest.mark.parametrize("title, names, expected", [
+    ("Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung", SITE,
+     "Steigende US-Zinsen setzen Dax zu"),
+    ("Ukrainische Gegenoffensive: Ziele, Chancen, Risiken | DW | 28.04.2023", ["dw", "DW.COM"],
+     "Ukrainische Gegenoffensive: Ziele, Chancen, Risiken"),
+    ("Death toll rises | Spain | The Guardian", ["the Guardian", "theguardian"],
+     "Death toll rises"),
+    ("Tageblatt.lu | Vierschanzentournee | Beleidigen und beschuldigen",
+     ["Tageblatt.lu"], "Vierschanzentournee | Beleidigen und beschuldigen"),
+    ("LTE-Patent: Samsung soll Smartphones zerstören - Golem.de", ["golem"],
+     "LTE-Patent: Samsung soll Smartphones zerstören"),
+    ("Rückschlag im Titelkampf - Liverpool verliert bei Everton", ["sportschau"],
+     "Rückschlag im Titelkampf - Liverpool verliert bei Everton"),
+    ("Covid-19: what we know", ["example"], "Covid-19: what we know"),
+])
+def test_strip_site(title: str, names: list[str], expected: str) -> None:
+    assert strip_site(title, names) == expected
+
+
+def test_drop_kicker_only_with_the_bare_headline_on_offer() -> None:
+    title = "Neue Leipziger Schule: Judy Lybke, ganz und gar nicht eigenartig"
+    assert drop_kicker(title, ["Judy Lybke, ganz und gar nicht eigenartig"]) == \
+        "Judy Lybke, ganz und gar nicht eigenartig"
+    assert drop_kicker(title, ["Something else entirely"]) == title
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+    ("Von Anna Schmidt und Peter Müller, Hannover", ["Anna Schmidt", "Peter Müller"]),
+    ("Autor: Tim Zadorozhnyy", ["Tim Zadorozhnyy"]),
+    ("Autorin: Lea Wagner", ["Lea Wagner"]),
+    ("Par Marie Dupont", ["Marie Dupont"]),
+    ("Автор: Олена Коваленко", ["Олена Коваленко"]),
+    ("Felix Schröder und Jörg Soldwisch, dpa", ["Felix Schröder", "Jörg Soldwisch", "dpa"]),
+    ("Mamokete Modiba, Claire Benit-Gbaffou, Sarah Charlton and Tanya Zack",
+     ["Mamokete Modiba", "Claire Benit-Gbaffou", "Sarah Charlton", "Tanya Zack"]),
+    ("Elena Oberholzer (obe)", ["Elena Oberholzer"]),
+    ("Mathias Hagen / Journalist", ["Mathias Hagen"]),
+    ("https://www.facebook.com/faz", []),
+    ("d.kuckelkorn@boersen-zeitung.de", []),
+    ("By 배윤경,이상현,한수진", ["배윤경", "이상현", "한수진"]),
+    ("Giovanni Di Maio", ["Giovanni Di Maio"]),
+    ("De Vries, Anna", ["De Vries", "Anna"]),
+])
+def test_split_names(raw: str, expected: list[str]) -> None:
+    assert split_names(raw) == expected
+
+
+def test_clean_authors_dedupes_and_drops_publisher_next_to_people() -> None:
+    assert clean_authors(["Emma Mackenzie", "emma-mackenzie", "EMMA MACKENZIE"]) == \
+        ["Emma Mackenzie"]
+    assert clean_authors(["Anna Sleegers", "Börsen-Zeitung"], SITE) == ["Anna Sleegers"]
+    # the publisher alone stays: it is who the page credits
+    assert clean_authors(["Börsen-Zeitung"], SITE) == ["Börsen-Zeitung"]
+    assert clean_authors(["Reuters", "Thorsten Kramer"], SITE) == ["Reuters", "Thorsten Kramer"]
+
+
+def test_byline_from_text() -> None:
+    assert byline_from_text("Par Marie Dupont\nLe texte commence ici.") == ["Marie Dupont"]
+    assert byline_from_text("By the way, this is prose.\nMore prose.") == []
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2025-03-27T13:11:00.000+02:00", "2025-03-27T13:11:00+02:00"),
+    ("2024-08-28T11:26:02.614Z", "2024-08-28T11:26:02.614000+00:00"),
+    ("2023-04-28T19:20:36+0200", "2023-04-28T19:20:36+02:00"),
+    ("2026-01-06 14:16:29 +01:00", "2026-01-06T14:16:29+01:00"),
+    ("2024-04-24", "2024-04-24"),
+    ("2024-04-28T09:36:00", "2024-04-28T09:36:00"),
+    ("Fri Apr 28 19:20:36 CEST 2023", "2023-04-28T19:20:36+02:00"),
+    ("2023-02-30T10:00:00Z", None),
+    ("1970-01-01T00:00:00Z", None),
+    ("3024-01-01", None),
+    ("yesterday", None),
+    (None, None),
+])
+def test_parse_date_keeps_the_page_time_zone(value: object, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
+def test_charset_choice() -> None:
+    cp1251 = '<meta charset="windows-1251"><p>Привіт, світе</p>'.encode("cp1251")
+    assert choose_charset(cp1251) == "cp1251"
+    assert choose_charset(cp1251, {"Content-Type": "text/html; charset=utf-8"}) == "cp1251"
+    utf8 = '<meta charset="utf-8"><p>Grüße</p>'.encode()
+    assert choose_charset(utf8, {"content-type": "text/html; charset=iso-8859-1"}) == "utf-8"
+    assert choose_charset(b"\xef\xbb\xbf<p>x</p>", {"content-type": "text/html; charset=cp1252"}) \
+        == "utf-8"
+    latin = '<meta charset="iso-8859-1"><p>Grüße</p>'.encode("cp1252")
+    assert decode_html(latin)[0].endswith("Grüße</p>")
+
+
+def test_looks_binary() -> None:
+    assert looks_binary(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert looks_binary(bytes(range(32)) * 10)
+    assert not looks_binary(b"<html><body>plain</body></html>")
+
+
+def test_parse_jsonld_forgives_trailing_commas_and_comments() -> None:
+    assert parse_jsonld('<!-- {"@type": "NewsArticle", "headline": "x",} -->') == \
+        {"@type": "NewsArticle", "headline": "x"}
+    assert parse_jsonld("not json") is None
+
+
+def test_clean_body_drops_headline_byline_and_promos() -> None:
+    raw = "\n".join([
+        "The headline of the story", "By Jane Doe", "March 27, 2025",
+        "First paragraph of the article with enough words to be prose.",
+        "Read more", "Another story teaser", "Yet another teaser",
+        "Second paragraph of the article, also proper prose with a period.",
+        "Sign up for our newsletter",
+    ])
+    body = clean_body(raw, ["The headline of the story"], ["Jane Doe"])
+    assert body.split("\n") == [
+        "First paragraph of the article with enough words to be prose.",
+        "Second paragraph of the article, also proper prose with a period."]
+
+
+def test_nav_dump_detection() -> None:
+    assert looks_like_nav_dump("\n".join(["Home", "News", "Sport"] * 10))
+    assert not looks_like_nav_dump("A long paragraph of prose. " * 20)
+
+
+def _signals(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "og_type": "article", "jsonld_types": ["NewsArticle"], "jsonld_article": True,
+        "jsonld_listing": [], "text_length": 2500, "cjk_share": 0.0, "paragraphs": 8,
+        "link_density": 0.2, "has_published_date": True, "url_path": "/2024/05/story",
+        "url_depth": 3, "homepage_path": False, "listing_path": False}
+    base.update(overrides)
+    return base
+
+
+@pytest.mark.parametrize("overrides, verdict, reason", [
+    ({}, True, "article: jsonld NewsArticle"),
+    ({"homepage_path": True, "url_path": "/"}, False, "not_article: homepage path"),
+    ({"text_length": 120}, False, "not_article: text_length 120 < 400"),
+    ({"text_length": 200, "cjk_share": 0.9}, True, "article"),
+    ({"jsonld_article": False, "jsonld_types": ["CollectionPage"],
+      "jsonld_listing": ["CollectionPage"], "og_type": None}, False, "not_article: jsonld"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": "website",
+      "has_published_date": False}, False, "not_article: og:type=website"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "link_density": 0.62,
+      "paragraphs": 2, "has_published_date": False}, False, "not_article: link_density 0.62"),
+    ({"listing_path": True, "url_path": "/tag/x", "jsonld_article": False, "og_type": None,
+      "jsonld_types": []}, False, "not_article: listing path"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None}, True, "article: dated"),
+])
+def test_judge(overrides: dict[str, object], verdict: bool, reason: str) -> None:
+    is_article, why = judge(_signals(**overrides))
+    assert is_article is verdict
+    assert why.startswith(reason)

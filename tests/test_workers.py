@@ -1,0 +1,250 @@
+"""ExtractionPool with real worker processes: results, deadlines, crashes, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.workers import ExtractionPool
+
+try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
+    from tests import workers_helpers as helpers
+except ImportError:
+    import workers_helpers as helpers  # type: ignore[no-redef]
+
+HELPERS = helpers.__name__
+REPO = Path(__file__).resolve().parent.parent
+
+
+def helper(name: str) -> str:
+    return f"{HELPERS}:{name}"
+
+
+def wait_for_file(path: Path, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+    return path.read_text()
+
+
+def process_gone(pid: int, zombie_ok: bool = False) -> bool:
+    """True when `pid` no longer runs; a zombie counts only with `zombie_ok` (an
+    orphan waiting for init to reap it is not ours)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state == "X" or (zombie_ok and state == "Z")
+
+
+def test_submit_runs_the_real_extractor() -> None:
+    html = b"<html><head><title>Hello</title></head><body><p>Some text.</p></body></html>"
+    with ExtractionPool(processes=1, timeout=20) as pool:
+        result = pool.submit(html, "https://example.org/a").result(timeout=30)
+    assert result["ok"] is True
+    assert result["url"] == "https://example.org/a"
+    assert result["title"] == "Hello"
+    assert {"body", "is_article", "reason", "extractor"} <= result.keys()
+
+
+def test_imap_returns_results_in_input_order() -> None:
+    # Earlier jobs sleep longer, so they complete last.
+    delays = ["0.4", "0.2", "0", "0.3", "0", "0.1", "0"]
+    jobs = [(d.encode(), f"https://example.org/{i}", {"X-Index": str(i)}) for i, d in enumerate(delays)]
+    with ExtractionPool(processes=2, timeout=10, func=helper("sleep_then_echo")) as pool:
+        results = list(pool.imap(iter(jobs), max_in_flight=3))
+        unordered = list(pool.imap(jobs, ordered=False))
+    assert [r["url"] for r in results] == [url for _, url, _ in jobs]
+    assert all(r["ok"] for r in results)
+    assert [r["body"] for r in results] == delays
+    assert [r["headers"] for r in results] == [{"X-Index": str(i)} for i in range(len(delays))]
+    assert sorted(r["url"] for r in unordered) == sorted(url for _, url, _ in jobs)
+
+
+def test_imap_accepts_jobs_without_headers_and_str_html() -> None:
+    with ExtractionPool(processes=1, timeout=10, func=helper("echo")) as pool:
+        results = list(pool.imap([(b"a", "u1"), ("é", "u2", None)]))
+    assert [(r["body"], r["headers"]) for r in results] == [("a", None), ("é", None)]
+
+
+def test_stuck_job_times_out_and_other_jobs_complete() -> None:
+    with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_forever")) as pool:
+        stuck = pool.submit(b"hang", "https://example.org/stuck")
+        fast = [pool.submit(b"fast", f"https://example.org/{i}") for i in range(4)]
+        assert stuck.result(timeout=1.0 + 2) == {
+            "ok": False,
+            "url": "https://example.org/stuck",
+            "error": "timeout: extraction exceeded 1.0s",
+        }
+        assert all(f.result(timeout=5)["ok"] for f in fast)
+        # The killed worker was replaced: the pool still has two working processes.
+        again = [pool.submit(b"fast", "https://example.org/again") for _ in range(3)]
+        assert all(f.result(timeout=10)["ok"] for f in again)
+
+
+def test_timeout_in_flight_elsewhere_is_not_lost() -> None:
+    with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_then_echo")) as pool:
+        slow = pool.submit(b"5", "https://example.org/slow")
+        ok = pool.submit(b"0.5", "https://example.org/ok")
+        assert ok.result(timeout=5)["ok"] is True
+        assert slow.result(timeout=5)["error"] == "timeout: extraction exceeded 1.0s"
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [(b"kill", "worker crashed: exit code -9"), (b"exit", "worker crashed: exit code 1")],
+)
+def test_crashing_worker_fails_only_its_page(page: bytes, reason: str) -> None:
+    with ExtractionPool(processes=2, timeout=10, func=helper("crash")) as pool:
+        futures = [pool.submit(b"ok", f"https://example.org/{i}") for i in range(3)]
+        crashed = pool.submit(page, "https://example.org/crash")
+        futures += [pool.submit(b"ok", f"https://example.org/{i}") for i in range(3, 6)]
+        assert crashed.result(timeout=10) == {
+            "ok": False,
+            "url": "https://example.org/crash",
+            "error": reason,
+        }
+        assert all(f.result(timeout=10)["ok"] for f in futures)
+        # The pool keeps working after the crash.
+        after = [pool.submit(b"ok", f"https://example.org/after{i}") for i in range(4)]
+        assert [f.result(timeout=10)["ok"] for f in after] == [True] * 4
+
+
+def test_exception_becomes_failure_dict() -> None:
+    with ExtractionPool(processes=1, timeout=10, func=helper("raise_value_error")) as pool:
+        result = pool.submit(b"<html>", "https://example.org/bad").result(timeout=10)
+    assert result == {
+        "ok": False,
+        "url": "https://example.org/bad",
+        "error": "ValueError: cannot parse https://example.org/bad",
+    }
+
+
+def test_bad_return_value_and_missing_function_become_failures() -> None:
+    with ExtractionPool(processes=1, timeout=10, func=helper("not_a_dict")) as pool:
+        result = pool.submit(b"x", "u").result(timeout=10)
+    assert result["ok"] is False and result["error"].startswith("TypeError: ")
+    with ExtractionPool(processes=1, timeout=10, func=helper("no_such_function")) as pool:
+        result = pool.submit(b"x", "u").result(timeout=10)
+    assert result["ok"] is False and "no_such_function" in result["error"]
+
+
+def test_two_workers_run_jobs_at_the_same_time(tmp_path: Path) -> None:
+    marker = str(tmp_path / "started").encode()
+    with ExtractionPool(processes=2, timeout=10, func=helper("hold_pid")) as pool:
+        first, second = pool.submit(marker, "a"), pool.submit(marker, "b")
+        pids = {first.result(timeout=10)["pid"], second.result(timeout=10)["pid"]}
+    assert len(pids) == 2
+    assert os.getpid() not in pids
+    # Each job saw the other's marker: both workers were busy simultaneously.
+    assert len(list(tmp_path.glob("started.*"))) == 2
+
+
+def test_workers_recycle_after_max_tasks() -> None:
+    with ExtractionPool(processes=1, timeout=10, max_tasks_per_worker=2, func=helper("echo")) as pool:
+        pids = [r["pid"] for r in pool.imap((b"x", f"u{i}", None) for i in range(6))]
+    assert len(set(pids)) == 3
+    assert pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]
+
+
+def test_large_page_round_trip() -> None:
+    page = b"<p>" + b"x" * (8 * 1024 * 1024) + b"</p>"
+    with ExtractionPool(processes=1, timeout=10, func=helper("length")) as pool:
+        result = pool.submit(page, "u").result(timeout=20)
+    assert result == {"url": "u", "length": len(page), "type": "bytes", "ok": True}
+
+
+def test_workers_ignore_sigint(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    with ExtractionPool(processes=1, timeout=10, func=helper("pid_then_sleep")) as pool:
+        future = pool.submit(str(pidfile).encode(), "u")
+        os.kill(int(wait_for_file(pidfile)), signal.SIGINT)
+        assert future.result(timeout=10)["ok"] is True
+
+
+def test_close_with_stuck_worker_returns_promptly_and_leaves_no_processes(
+    tmp_path: Path,
+) -> None:
+    pidfile = tmp_path / "pid"
+    pool = ExtractionPool(processes=2, timeout=60, func=helper("sleep_forever"))
+    stuck = pool.submit(b"pidfile:" + str(pidfile).encode(), "https://example.org/stuck")
+    queued = [pool.submit(b"hang", f"https://example.org/{i}") for i in range(3)]
+    pid = int(wait_for_file(pidfile))
+
+    closer = threading.Thread(target=pool.close, kwargs={"wait": False})
+    closer.start()
+    closer.join(timeout=5)
+    assert not closer.is_alive(), "close() hung on a stuck worker"
+
+    assert stuck.result(timeout=1) == {
+        "ok": False,
+        "url": "https://example.org/stuck",
+        "error": "cancelled: pool closed",
+    }
+    assert all(f.result(timeout=1)["error"] == "cancelled: pool closed" for f in queued)
+    assert multiprocessing.active_children() == []
+    assert process_gone(pid)
+    with pytest.raises(RuntimeError):
+        pool.submit(b"x", "u")
+    pool.close()  # idempotent
+
+
+def test_close_waits_for_submitted_jobs() -> None:
+    pool = ExtractionPool(processes=1, timeout=10, func=helper("sleep_then_echo"))
+    futures = [pool.submit(b"0.2", f"u{i}") for i in range(3)]
+    pool.close()
+    assert [f.result(timeout=0)["ok"] for f in futures] == [True] * 3
+    assert multiprocessing.active_children() == []
+
+
+def test_futures_can_be_awaited_from_asyncio() -> None:
+    async def main(pool: ExtractionPool) -> list[dict]:
+        futures = [asyncio.wrap_future(pool.submit(b"x", f"u{i}")) for i in range(4)]
+        return await asyncio.gather(*futures)
+
+    with ExtractionPool(processes=2, timeout=10, func=helper("echo")) as pool:
+        results = asyncio.run(main(pool))
+    assert [r["url"] for r in results] == ["u0", "u1", "u2", "u3"]
+
+
+def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    script = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(Path(helpers.__file__).parent)!r})\n"
+        "from crawler.workers import ExtractionPool\n"
+        "pool = ExtractionPool(processes=1, timeout=60, func='workers_helpers:sleep_forever')\n"
+        f"pool.submit(b'pidfile:{pidfile}', 'u')\n"
+        f"while not __import__('os').path.exists({str(pidfile)!r}): time.sleep(0.02)\n"
+        "print('leaving')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=20
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "leaving"
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while not process_gone(pid, zombie_ok=True):
+        assert time.monotonic() < deadline, "worker outlived the interpreter"
+        time.sleep(0.05)
+
+
+def test_invalid_arguments_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        ExtractionPool(func="not-a-path")
+    with pytest.raises(ValueError):
+        ExtractionPool(processes=0)
+    with ExtractionPool(processes=1, func=helper("echo")) as pool:
+        with pytest.raises(TypeError):
+            pool.submit(123, "u")  # type: ignore[arg-type]
