@@ -57,7 +57,8 @@ def test_drop_kicker_only_with_the_bare_headline_on_offer() -> None:
     ("d.kuckelkorn@boersen-zeitung.de", []),
     ("By 배윤경,이상현,한수진", ["배윤경", "이상현", "한수진"]),
     ("Giovanni Di Maio", ["Giovanni Di Maio"]),
-    ("De Vries, Anna", ["De Vries", "Anna"]),
+    ("Anna De Vries", ["Anna De Vries"]),
+    ("Text: Anna De Vries", ["Anna De Vries"]),
 ])
 def test_split_names(raw: str, expected: list[str]) -> None:
     assert split_names(raw) == expected

@@ -2,7 +2,8 @@ import sqlite3
 
 import pytest
 
-from storage import open_db
+from storage import MIGRATIONS, open_db
+from storage.neardup import text_signature
 from storage.pages import decompress_html
 from storage.queries import (
     PageRecord,
@@ -40,12 +41,13 @@ def test_open_db_creates_schema_in_wal_mode(tmp_path):
     db = open_db(tmp_path / "news.db")
     assert {"articles", "article_urls", "pages", "urls", "crawl_runs", "articles_fts"} <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations")]
-    assert applied == ["0001_initial"]
+    applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied[0] == "0001_initial"
+    assert applied == [m.name for m in MIGRATIONS._migrations]
     db.conn.close()
     # reopening applies nothing twice
     db = open_db(tmp_path / "news.db")
-    assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(applied)
 
 
 def test_new_then_duplicate_url_then_duplicate_text(db):
@@ -122,3 +124,39 @@ def test_failures_and_runs(db):
     # a second failure of the same URL updates its row, counting fetches
     record_failure(db, url_key="https://a/x", fetched_url="https://a/x", site="a", reason="timeout", run_id=run)
     assert db.execute("SELECT reason, fetch_count FROM urls WHERE url = 'https://a/x'").fetchone() == ("timeout", 2)
+
+
+STORY = (
+    "Eleven ferry operators agreed on Tuesday to publish verified emissions figures for every route. "
+    "The agreement covers passenger and freight services across the Baltic and takes effect next year. "
+    "Operators said the common standard would let travellers compare crossings for the first time. "
+    "Environmental groups welcomed the move but said the figures must be audited independently. "
+) * 4
+
+
+def signed(url_key, body, site="daily"):
+    rec = record(url_key, body=body, site=site)
+    rec.signature = text_signature(body)
+    return rec
+
+
+def test_near_identical_copy_is_one_article(db):
+    first = store_page(db, signed("https://daily/ferry", STORY))
+    copy = "Republished with permission. " + STORY + " Sign up for our weekly newsletter."
+    r = store_page(db, signed("https://wire/ferry", copy, site="wire"))
+    assert r.outcome == "duplicate_text" and r.article_id == first.article_id
+    assert 0.8 <= r.similarity < 1.0
+    reason = db.execute("SELECT reason FROM urls WHERE url = 'https://wire/ferry'").fetchone()[0]
+    assert reason.startswith("near-identical text")
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_different_story_with_shared_boilerplate_is_a_new_article(db):
+    store_page(db, signed("https://daily/ferry", STORY))
+    other = (
+        "The city council voted to end gas heating in new homes from 2028 after a long debate. "
+        "Builders asked for more time while tenants' groups said bills would fall. "
+    ) * 4 + "Sign up for our weekly newsletter."
+    r = store_page(db, signed("https://daily/gas", other))
+    assert r.outcome == "new"
+    assert db.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 2 * 32

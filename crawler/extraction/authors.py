@@ -202,13 +202,23 @@ _TEXT_BYLINE = re.compile(
 TEXT_BYLINE_LINES = 6
 
 
+_NAME_PARTICLES = frozenset({"von", "van", "de", "der", "den", "da", "di", "del", "della", "du",
+                             "la", "le", "bin", "al", "el", "y", "zu", "ten", "ter"})
+
+
+def _name_cased(name: str) -> bool:
+    """Every word of a name starts with a capital (scripts without case pass)."""
+    return all(w[:1].isupper() or not w[:1].islower() or w in _NAME_PARTICLES
+               for w in name.split())
+
+
 def byline_from_text(body: str) -> list[str]:
     """Names from a "By ..." / "Von ..." / "Par ..." line at the top of the article text."""
     for line in body.split("\n")[:TEXT_BYLINE_LINES]:
         line = " ".join(line.split())
         if _TEXT_BYLINE.match(line):
             names = clean_authors([line])
-            if names and _person_like(names):
+            if names and _person_like(names) and all(map(_name_cased, names)):
                 return names
     return []
 

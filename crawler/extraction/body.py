@@ -21,6 +21,7 @@ from crawler.extraction.titles import fold
 NAV_DUMP_MIN_LINES = 20
 NAV_DUMP_SHORT_SHARE = 0.7
 SHORT_LINE = 40
+SHORT_TEXT = 1000  # below this, the fast pass may have missed part of the article
 
 _PROMO = re.compile(
     r"^\W*(?:read (?:more|also|next)|see (?:more|also)|also read|more (?:from|on|about)\b.*|"
@@ -51,10 +52,9 @@ _RELATED_HEADING = re.compile(
 _CREDIT = re.compile(r"^\W*(?:©|\(c\)\s|copyright\b|(?:foto|bild|photo|image|quelle|source)\s*:)",
                      re.I)
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
-_DATE_LINE = re.compile(
-    r"^\W*(?:(?:stand|updated?|aktualisiert|veröffentlicht|published|publié|"
-    r"publicado)\b\W*(?:am|on|le|el)?\s*)?[\w.,:/ -]{0,20}\d{1,4}[./ -]\s?[\w.]{1,12}[./ -]\s?"
-    r"\d{2,4}[\w.,:/ +-]{0,25}$", re.I)
+# "March 27, 2025 1:11 PM", "Stand: 22.04.2024, 06:00 Uhr", "30. Januar 2024"
+_DATE_LINE = re.compile(r"^[\w.,:/| +-]{0,40}\b(?:19|20)\d{2}\b[\w.,:/| +-]{0,25}$")
+MAX_DATE_LINE_WORDS = 7
 MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
 
@@ -126,7 +126,8 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
             continue
         if at_top and len(line) < 80:
             fl = fold(line)
-            if _BYLINE.match(line) or _DATE_LINE.match(line):
+            if _BYLINE.match(line) or (_DATE_LINE.match(line) and
+                                       len(line.split()) <= MAX_DATE_LINE_WORDS):
                 continue
             if author_keys and any(k and k in fl for k in author_keys) and \
                     len(fl) <= max(len(k) for k in author_keys) + 25:
@@ -141,8 +142,8 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
 def extract_body(tree: HtmlElement, url: str) -> tuple[str, str]:
     """Raw article text and which trafilatura mode produced it."""
     text = run_trafilatura(tree, url)
-    if looks_like_nav_dump(text) or len(text) < 200:
+    if looks_like_nav_dump(text) or len(text) < SHORT_TEXT:
         precise = run_trafilatura(tree, url, precision=True)
-        if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
+        if precise and (looks_like_nav_dump(text) or len(precise) > 1.2 * len(text)):
             return precise, "trafilatura precision"
     return text, "trafilatura fast"
