@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, label in [("body_f1", "body F1"), ("body_precision", "body precision"),
                        ("body_recall", "body recall"), ("title_acc", "title"),
                        ("date_acc", "date"), ("authors_acc", "authors")]:
-        row(label, [f"{scores[n][key]:.3f}" for n in names])
+        row(label, [f"{scores[n][key]:.4f}" for n in names])
     rate = {n: len(times[n]) / sum(t for t, _ in times[n]) for n in names}
     row("pages/s", [f"{rate[n]:.1f}" for n in names])
     row("median page ms", [f"{statistics.median(t for t, _ in times[n]) * 1000:.0f}"

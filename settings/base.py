@@ -66,4 +66,6 @@ NEWSCRAWL_FOLLOW_FROM_SITEMAP = False  # follow links found on pages listed in s
 NEWSCRAWL_INCREMENTAL = True  # skip article URLs already stored
 NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
 NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
+NEWSCRAWL_COMMIT_ITEMS = 100  # SQLite transaction batch: at most this many items ...
+NEWSCRAWL_COMMIT_SECONDS = 1.0  # ... or this many seconds
 NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)

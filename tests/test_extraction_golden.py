@@ -84,6 +84,7 @@ def test_header_names_in_any_case_and_wrong_header_charset() -> None:
     spec, html = load_case("uk_windows1251")
     expected = extract_page(html, spec["url"])
     for headers in ({"Content-Type": "text/html; charset=UTF-8"},
+                    {b"Content-Type": [b"text/html; charset=utf-8"]},
                     {"CONTENT-TYPE": "text/html;charset=utf-8"}, {}):
         out = extract_page(html, spec["url"], headers)
         assert out["title"] == expected["title"] == "У Києві відкрили новий міст через Дніпро"

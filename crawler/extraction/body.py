@@ -21,7 +21,6 @@ from crawler.extraction.titles import fold
 NAV_DUMP_MIN_LINES = 20
 NAV_DUMP_SHORT_SHARE = 0.7
 SHORT_LINE = 40
-SHORT_TEXT = 1000  # below this, the fast pass may have missed part of the article
 
 _PROMO = re.compile(
     r"^\W*(?:read (?:more|also|next)|see (?:more|also)|also read|more (?:from|on|about)\b.*|"
@@ -142,8 +141,8 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
 def extract_body(tree: HtmlElement, url: str) -> tuple[str, str]:
     """Raw article text and which trafilatura mode produced it."""
     text = run_trafilatura(tree, url)
-    if looks_like_nav_dump(text) or len(text) < SHORT_TEXT:
+    if looks_like_nav_dump(text) or len(text) < 200:
         precise = run_trafilatura(tree, url, precision=True)
-        if precise and (looks_like_nav_dump(text) or len(precise) > 1.2 * len(text)):
+        if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
             return precise, "trafilatura precision"
     return text, "trafilatura fast"

@@ -43,6 +43,10 @@ def header_charset(headers: Mapping[str, str] | None) -> str | None:
     if not headers:
         return None
     for key, value in headers.items():
+        if isinstance(key, bytes):  # Scrapy's Headers hold bytes
+            key = key.decode("latin-1")
+        if isinstance(value, list):
+            value = value[0] if value else None
         if str(key).lower() == "content-type" and value:
             if isinstance(value, bytes):
                 value = value.decode("latin-1")

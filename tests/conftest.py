@@ -1,0 +1,115 @@
+"""Shared fixtures: the sample news web on 127.0.0.x, running ``newscrawl`` as a
+real subprocess, and reading the database it wrote."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.demo import sample_server as make_sample_server
+from crawler.demo.server import SiteServer
+
+# Settings that make a crawl of a local server fast and quiet.
+CRAWL_FAST_SETTINGS: tuple[str, ...] = (
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0",
+    "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2",
+)
+
+
+
+class NewscrawlRun(subprocess.CompletedProcess[str]):
+    """A finished ``newscrawl`` subprocess; ``cwd`` is the directory it ran in."""
+
+    cwd: Path
+
+
+RunNewscrawl = Callable[..., NewscrawlRun]
+DbRows = Callable[..., list[dict[str, Any]]]
+
+
+@pytest.fixture
+def sample_server() -> Iterator[SiteServer]:
+    """The bundled sample sites (``daily``, ``wire``), started; stopped afterwards.
+
+    Function scope: tests may override files, add routes and clear the request log.
+    """
+    with make_sample_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crawl_fast_settings() -> tuple[str, ...]:
+    """``-s KEY=VALUE`` arguments for test crawls: no politeness delay, no
+    progress lines, two extraction workers. Use as ``*crawl_fast_settings``."""
+    return CRAWL_FAST_SETTINGS
+
+
+def _format_failure(proc: subprocess.CompletedProcess[str], why: str) -> str:
+    return (
+        f"{why}\n$ {' '.join(map(str, proc.args))}\n"
+        f"--- exit status {proc.returncode}\n"
+        f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+    )
+
+
+@pytest.fixture(scope="session")
+def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
+    """``run_newscrawl(*args, timeout=120, check=True)``: run ``python -m crawler.cli ARGS``.
+
+    A real subprocess, in a fresh empty working directory (not the repository:
+    nothing may depend on the cwd), with ``PYTHONPATH`` unset. Output is captured
+    as text; the result also has ``cwd``. With ``check`` (the default) a non-zero exit fails the test, showing
+    the command, stdout and stderr. Relative paths in ``args`` resolve against
+    that fresh directory, so pass absolute ones.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def run(*args: str | os.PathLike[str], timeout: float = 120, check: bool = True
+            ) -> NewscrawlRun:
+        cwd = tmp_path_factory.mktemp("newscrawl-cwd")
+        cmd = [sys.executable, "-m", "crawler.cli", *map(str, args)]
+        try:
+            proc = subprocess.run(
+                cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+            err = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
+            pytest.fail(f"newscrawl timed out after {timeout}s\n$ {' '.join(cmd)}\n"
+                        f"--- stdout\n{out}\n--- stderr\n{err}")
+        result = NewscrawlRun(proc.args, proc.returncode, proc.stdout, proc.stderr)
+        result.cwd = cwd
+        if check:
+            assert result.returncode == 0, _format_failure(result, "newscrawl failed")
+        return result
+
+    return run
+
+
+def read_rows(db_path: str | os.PathLike[str], sql: str, params: Sequence[Any] = ()
+              ) -> list[dict[str, Any]]:
+    """Run ``sql`` on the SQLite file read-only; rows as dicts."""
+    path = Path(db_path)
+    if not path.exists():
+        raise FileNotFoundError(f"no database at {path}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, tuple(params))]
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def db_rows() -> DbRows:
+    """``db_rows(db_path, sql, params=())``: query a database read-only, rows as dicts."""
+    return read_rows
