@@ -105,3 +105,9 @@ def m0002_near_duplicates(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@MIGRATIONS(name="0003_url_signals")
+def m0003_url_signals(db: sqlite_utils.Database) -> None:
+    # What article detection measured on the page (JSON), so users can tune it.
+    db.execute("ALTER TABLE urls ADD COLUMN signals TEXT")

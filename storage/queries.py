@@ -101,12 +101,13 @@ def _upsert_url(
     source: str | None,
     found_on: str | None,
     discovery: dict[str, Any] | None,
+    signals: dict[str, Any] | None = None,
 ) -> None:
     db.execute(
         """
         INSERT INTO urls (url, fetched_url, site, first_seen, last_fetched, status, outcome, reason,
-                          article_id, fetch_count, source, found_on, discovery, run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                          article_id, fetch_count, source, found_on, discovery, run_id, signals)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
         ON CONFLICT(url) DO UPDATE SET
             fetched_url = excluded.fetched_url,
             last_fetched = excluded.last_fetched,
@@ -118,12 +119,14 @@ def _upsert_url(
             source = coalesce(urls.source, excluded.source),
             found_on = coalesce(urls.found_on, excluded.found_on),
             discovery = coalesce(excluded.discovery, urls.discovery),
-            run_id = excluded.run_id
+            run_id = excluded.run_id,
+            signals = excluded.signals
         """,
         [
             url_key, fetched_url, site, fetched_at, fetched_at, status, outcome, reason,
             article_id, source, found_on,
             json.dumps(discovery, sort_keys=True) if discovery else None, run_id,
+            json.dumps(signals, sort_keys=True, default=str) if signals else None,
         ],
     )
 
@@ -189,7 +192,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
                 db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site,
                 status=rec.status, outcome=NOT_ARTICLE, reason=ex.get("reason"), article_id=None,
                 fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
-                found_on=rec.found_on, discovery=rec.discovery,
+                found_on=rec.found_on, discovery=rec.discovery, signals=ex.get("signals"),
             )
             return StoreResult(NOT_ARTICLE, None)
         keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
@@ -241,7 +244,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
             outcome=outcome, reason=reason, article_id=article_id,
             fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
-            found_on=rec.found_on, discovery=rec.discovery,
+            found_on=rec.found_on, discovery=rec.discovery, signals=ex.get("signals"),
         )
     return StoreResult(outcome, article_id, near)
 

@@ -75,11 +75,13 @@ def test_whitespace_and_case_do_not_make_a_new_article(db):
 
 
 def test_not_article_records_only_the_url_with_reason(db):
-    r = store_page(db, record("https://daily/", extracted={"is_article": False, "reason": "not_article: homepage path"}))
+    r = store_page(db, record("https://daily/", extracted={
+        "is_article": False, "reason": "not_article: homepage path", "signals": {"link_density": 0.6}}))
     assert r.outcome == "not_article"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
-    row = db.execute("SELECT outcome, reason FROM urls WHERE url = 'https://daily/'").fetchone()
-    assert row == ("not_article", "not_article: homepage path")
+    row = db.execute("SELECT outcome, reason, json_extract(signals, '$.link_density') FROM urls"
+                     " WHERE url = 'https://daily/'").fetchone()
+    assert row == ("not_article", "not_article: homepage path", 0.6)
 
 
 def test_database_enforces_uniqueness(db):

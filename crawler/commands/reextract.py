@@ -48,15 +48,15 @@ def format_report(report: ReextractReport, elapsed: float, dry_run: bool) -> str
     lines = [
         f"reextract{' (dry run, nothing written)' if dry_run else ''}: {report.pages} pages "
         f"in {elapsed:.1f}s ({rate:.1f} pages/s)",
-        f"  articles {verb:<13}{report.changed}",
-        f"  unchanged            {report.unchanged}",
+        f"  {'articles ' + verb:<24}{report.changed}",
+        f"  {'unchanged':<24}{report.unchanged}",
     ]
     for column in FIELDS:
         if report.field_changes[column]:
-            lines.append(f"    {column:<18} {report.field_changes[column]}")
-    lines.append(f"  no longer articles   {len(report.not_articles)} (kept as stored)")
-    lines.append(f"  body conflicts       {len(report.conflicts)} (kept as stored)")
-    lines.append(f"  failures             {len(report.failures)}")
+            lines.append(f"    {column:<22}{report.field_changes[column]}")
+    lines.append(f"  {'no longer articles':<24}{len(report.not_articles)} (kept as stored)")
+    lines.append(f"  {'body conflicts':<24}{len(report.conflicts)} (kept as stored)")
+    lines.append(f"  {'failures':<24}{len(report.failures)}")
     for article_id, url, why in report.failures[:20]:
         lines.append(f"    article {article_id} {url}: {why}")
     for article_id, holder in report.conflicts[:20]:

@@ -1,0 +1,284 @@
+"""`newscrawl reextract` on a database built by storing hand-written pages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from crawler.analysis import analyze_page
+from crawler.commands import reextract as reextract_module
+from crawler.commands.reextract import reextract_command
+from crawler.extraction import EXTRACTOR_VERSION
+from storage import open_db
+from storage.neardup import band_keys, unpack
+from storage.queries import PageRecord, store_page, text_hash
+
+try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
+    from tests import workers_helpers as helpers
+except ImportError:
+    import workers_helpers as helpers  # type: ignore[no-redef]
+
+REPO = Path(__file__).resolve().parent.parent
+
+TOPICS = {
+    "tram": ("Council expands tram network",
+             "The city council voted on Tuesday to expand the tram network by twelve "
+             "kilometres, after a debate that lasted well into the night and drew hundreds "
+             "of residents to the town hall. "),
+    "ferry": ("Ferry operators agree emissions standard",
+              "Ferry operators around the Baltic agreed a common emissions standard on Monday, "
+              "committing to shore power in every port by the end of the decade and to "
+              "cleaner fuels at sea from next spring. "),
+    "harbour": ("Harbour authority approves terminal expansion",
+                "The harbour authority approved a long-delayed expansion of the container "
+                "terminal, promising four hundred jobs while residents warned of heavier "
+                "lorry traffic through the old town. "),
+    "museum": ("Museum returns ship's figurehead",
+               "The maritime museum returned a carved figurehead to the town it was taken "
+               "from a century ago, in a ceremony attended by descendants of the ship's "
+               "last crew and the mayor. "),
+}
+
+
+def page_html(title: str, paragraph: str, author: str = "Maria Okafor") -> bytes:
+    body = "".join(f"<p>{paragraph} (part {i + 1} of 6)</p>" for i in range(6))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Daily</title>
+<meta property="og:type" content="article"><meta property="og:site_name" content="The Daily">
+<meta name="author" content="{author}">
+<meta property="article:published_time" content="2025-03-04T09:30:00+00:00">
+<meta name="description" content="{title}, in brief.">
+<meta property="og:image" content="https://daily.example/img/{len(title)}.jpg">
+<meta name="keywords" content="local, {title.split()[0].lower()}">
+</head><body><header><a href="/">Home</a></header>
+<article><h1>{title}</h1>{body}</article></body></html>""".encode()
+
+
+def store(db: Any, url: str, html: bytes, site: str) -> int:
+    extracted = analyze_page(html, url)
+    assert extracted["is_article"], extracted["reason"]
+    rec = PageRecord(url_key=url, fetched_url=url, site=site, status=200, html=html,
+                     extracted=extracted, article_key=url,
+                     signature=extracted.pop("signature", None))
+    result = store_page(db, rec)
+    assert result.outcome == "new"
+    assert result.article_id is not None
+    return result.article_id
+
+
+@pytest.fixture
+def news_db(tmp_path: Path) -> Path:
+    """Four articles: three on "daily" (one at a URL that makes the test worker
+    function fail), one on "wire"."""
+    path = tmp_path / "news.db"
+    db = open_db(path)
+    for name, (title, paragraph) in TOPICS.items():
+        site = "wire" if name == "museum" else "daily"
+        url = f"https://{site}.example/news/2025/03/{name}.html"
+        if name == "harbour":
+            url = f"https://{site}.example/fail/2025/03/{name}.html"
+        store(db, url, page_html(title, paragraph), site)
+    db.conn.close()
+    return path
+
+
+def rows(path: Path, sql: str = "SELECT * FROM articles ORDER BY id") -> list[dict[str, Any]]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def age_articles(path: Path, where: str = "1") -> None:
+    """Make articles look like an older extractor's output."""
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "UPDATE articles SET title = 'OLD ' || title, authors = '[]', published = NULL,"
+            " body = body || ' Advertisement.', body_hash = 'old-' || id,"
+            f" tags = '[\"stale\"]', extractor = 'newscrawl-0' WHERE {where}"
+        )
+    conn.close()
+
+
+def figure(output: str, label: str) -> int:
+    """The number on the summary line that starts with ``label``."""
+    for line in output.splitlines():
+        if line.strip().startswith(label + " "):
+            return int(line.strip()[len(label):].split()[0])
+    raise AssertionError(f"no {label!r} line in:\n{output}")
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(reextract_command, ["--no-progress", "--jobs", "1", *args])
+
+
+def test_reextract_restores_fields_and_body_hash(news_db: Path) -> None:
+    before = rows(news_db)
+    age_articles(news_db)
+
+    result = invoke("--db", str(news_db))
+
+    assert result.exit_code == 0, result.output
+    after = rows(news_db)
+    for old, new in zip(before, after):
+        for column in ("title", "authors", "published", "body", "tags", "body_hash", "word_count"):
+            assert new[column] == old[column], column
+        assert new["extractor"] == EXTRACTOR_VERSION
+    assert after[0]["body_hash"] == text_hash(after[0]["body"])
+    assert figure(result.output, "articles changed") == 4
+    assert figure(result.output, "title") == 4
+    assert figure(result.output, "failures") == 0
+    # full-text search follows the restored body
+    fts = rows(news_db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Advertisement'")
+    assert fts == []
+
+
+def test_near_duplicate_signature_follows_the_new_body(news_db: Path) -> None:
+    conn = sqlite3.connect(news_db)
+    with conn:  # a signature from another text, as if the body had been different
+        conn.execute("UPDATE articles SET body = 'Something else entirely.' WHERE id = 1")
+        old_blob = conn.execute("SELECT minhash FROM article_signatures WHERE article_id = 2").fetchone()[0]
+        conn.execute("DELETE FROM minhash_bands WHERE article_id = 1")
+        conn.execute("UPDATE article_signatures SET minhash = ? WHERE article_id = 1", [old_blob])
+        conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?, 1)",
+                         list(enumerate(band_keys(unpack(old_blob)))))
+    conn.close()
+
+    assert invoke("--db", str(news_db)).exit_code == 0
+
+    expected = analyze_page(page_html(*TOPICS["tram"]), "https://daily.example/news/2025/03/tram.html")
+    sig = rows(news_db, "SELECT minhash FROM article_signatures WHERE article_id = 1")[0]["minhash"]
+    assert sig == expected["signature"]["minhash"]
+    bands = rows(news_db, "SELECT band, key FROM minhash_bands WHERE article_id = 1 ORDER BY band")
+    assert [(b["band"], b["key"]) for b in bands] == list(enumerate(expected["signature"]["bands"]))
+
+
+def test_dry_run_reports_and_writes_nothing(news_db: Path) -> None:
+    age_articles(news_db)
+    aged = rows(news_db)
+
+    result = invoke("--db", str(news_db), "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert rows(news_db) == aged
+    assert "dry run" in result.output
+    assert figure(result.output, "articles would change") == 4
+    assert figure(result.output, "published") == 4
+    assert "examples (would change):" in result.output
+    assert "title: OLD Council expands tram network -> Council expands tram network" in result.output
+
+
+def test_site_filter(news_db: Path) -> None:
+    age_articles(news_db)
+
+    result = invoke("--db", str(news_db), "--site", "wire")
+
+    assert result.exit_code == 0, result.output
+    titles = {r["site"] + ":" + r["title"] for r in rows(news_db)}
+    assert "wire:Museum returns ship's figurehead" in titles
+    assert sum(t.startswith("daily:OLD ") for t in titles) == 3
+    assert "1 pages" in result.output
+
+
+def test_since_filter(news_db: Path) -> None:
+    age_articles(news_db)
+    conn = sqlite3.connect(news_db)
+    with conn:
+        conn.execute("UPDATE articles SET first_seen = '2020-01-01T00:00:00+00:00' WHERE id != 2")
+    conn.close()
+
+    result = invoke("--db", str(news_db), "--since", "2024-06-01")
+
+    assert result.exit_code == 0, result.output
+    assert "1 pages" in result.output
+    assert [r["title"].startswith("OLD ") for r in rows(news_db)] == [True, False, True, True]
+    assert invoke("--db", str(news_db), "--since", "last week").exit_code == 2
+
+
+def test_failed_and_unreadable_pages_are_reported_and_nothing_else_is_lost(
+    news_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker raises for URLs containing "/fail" (the harbour article, id 3).
+    monkeypatch.setattr(reextract_module, "WORKER_FUNC", f"{helpers.__name__}:extract_or_fail")
+    age_articles(news_db)
+    conn = sqlite3.connect(news_db)
+    with conn:  # the museum article's stored page is damaged
+        conn.execute("UPDATE pages SET html = x'00010203' WHERE article_id = 4")
+    conn.close()
+    aged = rows(news_db)
+
+    result = invoke("--db", str(news_db), "--jobs", "2")
+
+    assert result.exit_code == 0, result.output
+    after = rows(news_db)
+    assert figure(result.output, "failures") == 2
+    assert "ValueError: bad page" in result.output
+    assert "unreadable page: error:" in result.output  # zlib.error
+    assert after[2] == aged[2] and after[3] == aged[3]
+    assert not after[0]["title"].startswith("OLD ") and not after[1]["title"].startswith("OLD ")
+    assert figure(result.output, "articles changed") == 2
+
+
+def test_body_that_collides_with_another_article_is_reported(news_db: Path) -> None:
+    # Article 2's stored page now holds article 1's text: re-extraction would give
+    # it article 1's body, which the UNIQUE(body_hash) constraint forbids.
+    conn = sqlite3.connect(news_db)
+    tram = sqlite3.connect(news_db).execute("SELECT html, codec FROM pages WHERE article_id = 1").fetchone()
+    with conn:
+        conn.execute("UPDATE pages SET html = ?, codec = ? WHERE article_id = 2", tram)
+    conn.close()
+    before = rows(news_db)
+
+    result = invoke("--db", str(news_db))
+
+    assert result.exit_code == 0, result.output
+    assert figure(result.output, "body conflicts") == 1
+    assert "article 2: new body is already article 1's" in result.output
+    assert rows(news_db) == [
+        {**r, "extractor": EXTRACTOR_VERSION} for r in before
+    ]
+
+
+def test_page_no_longer_an_article_keeps_the_stored_article(news_db: Path) -> None:
+    conn = sqlite3.connect(news_db)
+    import zlib
+
+    listing = b"<html><head><title>News</title></head><body><a href='/a'>A</a></body></html>"
+    with conn:
+        conn.execute("UPDATE pages SET html = ?, codec = 'zlib' WHERE article_id = 1",
+                     [zlib.compress(listing)])
+    conn.close()
+    before = rows(news_db)
+
+    result = invoke("--db", str(news_db))
+
+    assert result.exit_code == 0, result.output
+    assert rows(news_db)[0]["body"] == before[0]["body"]
+    assert figure(result.output, "no longer articles") == 1
+
+
+def test_reextract_in_a_subprocess_uses_two_workers(news_db: Path, tmp_path: Path) -> None:
+    age_articles(news_db, "site = 'daily'")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = "from crawler.commands.reextract import reextract_command; reextract_command()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--db", str(news_db), "--jobs", "2"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert figure(proc.stdout, "articles changed") == 3
+    assert "4 pages" in proc.stdout
+    assert "reextract" in proc.stderr and "4/4" in proc.stderr  # the tqdm bar
+    assert all(not r["title"].startswith("OLD ") for r in rows(news_db))
+    assert json.loads(rows(news_db)[0]["authors"]) == ["Maria Okafor"]
