@@ -59,11 +59,16 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def load_function(path: str) -> Callable[..., Any]:
-    """Resolve ``"package.module:function"`` (attribute may be dotted)."""
+def split_func_path(path: str) -> tuple[str, str]:
     module_name, sep, attr = path.partition(":")
     if not sep or not module_name or not attr:
         raise ValueError(f"func must look like 'package.module:function', got {path!r}")
+    return module_name, attr
+
+
+def load_function(path: str) -> Callable[..., Any]:
+    """Resolve ``"package.module:function"`` (attribute may be dotted)."""
+    module_name, attr = split_func_path(path)
     obj: Any = importlib.import_module(module_name)
     for part in attr.split("."):
         obj = getattr(obj, part)
@@ -72,10 +77,9 @@ def load_function(path: str) -> Callable[..., Any]:
     return obj
 
 
-def _die_with_parent() -> None:
-    """Linux: have the kernel SIGKILL this worker when its parent (the forkserver,
-    which exits with the pool's process) dies, so a worker stuck in C code does not
-    outlive a parent that was killed without closing the pool."""
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel SIGKILL this worker when the pool's process dies, so a
+    worker stuck in C code cannot outlive a parent killed without closing the pool."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -84,12 +88,14 @@ def _die_with_parent() -> None:
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # best effort
-        pass
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
-def _worker_main(conn: Connection, func_path: str) -> None:
+def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
     """Worker process: receive (meta, html) pairs, answer with one result each."""
-    _die_with_parent()
+    _die_with_parent(parent_pid)
     # Ctrl-C reaches the whole process group; the parent decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     func: Callable[..., Any] | None = None
@@ -172,16 +178,16 @@ class ExtractionPool:
             raise ValueError("timeout must be positive")
         if max_tasks_per_worker is not None and max_tasks_per_worker < 1:
             raise ValueError("max_tasks_per_worker must be at least 1 or None")
-        module_name, sep, attr = func.partition(":")
-        if not sep or not module_name or not attr:
-            raise ValueError(f"func must look like 'package.module:function', got {func!r}")
+        split_func_path(func)  # fail here rather than in every job
         self.timeout = float(timeout)
         self.max_tasks_per_worker = max_tasks_per_worker
         self.func = func
         # Not fork: the parent runs reactor/asyncio threads whose locks a forked child
-        # could inherit mid-use.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._ctx = multiprocessing.get_context(method)
+        # could inherit mid-use.  Not forkserver either: its workers are the
+        # forkserver's children and keep it alive, so nothing would kill a stuck
+        # worker if this process were SIGKILLed; spawned workers are our children
+        # and die with us (see _die_with_parent).
+        self._ctx = multiprocessing.get_context("spawn")
 
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
@@ -363,7 +369,8 @@ class ExtractionPool:
     def _start_worker(self) -> None:
         parent_conn, child_conn = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
-            target=_worker_main, args=(child_conn, self.func), name="extraction-worker",
+            target=_worker_main, args=(child_conn, self.func, os.getpid()),
+            name="extraction-worker",
             daemon=True,  # multiprocessing's own atexit then terminates, not joins, it
         )
         process.start()
@@ -371,7 +378,7 @@ class ExtractionPool:
         self._workers.append(_Worker(process, parent_conn, time.monotonic() + STARTUP_TIMEOUT))
 
     def _dispatch(self) -> None:
-        for w in self._workers:
+        for w in list(self._workers):
             if not w.ready or w.job is not None:
                 continue
             job = self._next_job()
@@ -456,6 +463,11 @@ class ExtractionPool:
                     failure(w.job.url, f"timeout: extraction exceeded {self.timeout}s")
                 )
                 w.job = None
+            elif not w.ready:  # hung while starting
+                self._startup_failures += 1
+                if self._startup_failures >= MAX_STARTUP_FAILURES:
+                    self._startup_failures = 0
+                    self._fail_pending("worker did not start")
             self._terminate(w)
         for d in self._dying:
             if now >= d.kill_at:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,14 +273,3 @@ class ArticleUpdater:
                 [(i, key, article_id) for i, key in enumerate(signature["bands"])],
             )
 
-
-def iter_stored_pages(
-    db: sqlite_utils.Database, pairs: list[tuple[int, int]], errors: list[tuple[int, int, str]]
-) -> Iterator[StoredPage]:
-    """Load pages one at a time (flat memory); unreadable ones go to ``errors``
-    as ``(article_id, page_id, reason)`` instead."""
-    for article_id, page_id in pairs:
-        try:
-            yield load_page(db, article_id, page_id)
-        except Exception as exc:  # corrupt blob, unknown codec, page deleted meanwhile
-            errors.append((article_id, page_id, f"{type(exc).__name__}: {exc}"))

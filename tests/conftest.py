@@ -25,7 +25,6 @@ CRAWL_FAST_SETTINGS: tuple[str, ...] = (
 )
 
 
-
 class NewscrawlRun(subprocess.CompletedProcess[str]):
     """A finished ``newscrawl`` subprocess; ``cwd`` is the directory it ran in."""
 
@@ -67,9 +66,9 @@ def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
 
     A real subprocess, in a fresh empty working directory (not the repository:
     nothing may depend on the cwd), with ``PYTHONPATH`` unset. Output is captured
-    as text; the result also has ``cwd``. With ``check`` (the default) a non-zero exit fails the test, showing
-    the command, stdout and stderr. Relative paths in ``args`` resolve against
-    that fresh directory, so pass absolute ones.
+    as text; the result also has ``cwd``. With ``check`` (the default) a non-zero
+    exit fails the test, showing the command, stdout and stderr. Relative paths in
+    ``args`` resolve against that fresh directory, so pass absolute ones.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from crawler.cli import main
 from crawler.demo import SAMPLE_SITES, load_manifest
 from crawler.demo import sample_server as make_sample_server
-from crawler.demo.server import RequestRecord, SiteServer
+from crawler.demo.server import RequestRecord, Response, SiteServer
 from crawler.urls import canonical_key
 from storage import open_db
 from storage.queries import page_html
@@ -100,7 +101,9 @@ class Crawl:
         return any(r.host == host and r.path == target for r in self.requests)
 
     def article_id(self, host: str, path: str) -> int | None:
-        return self.scalar("SELECT id FROM articles WHERE url = ?", [self.key(host, path)])
+        """The article stored under this URL's key (its own row or one it is linked to)."""
+        return self.scalar("SELECT article_id FROM article_urls WHERE url = ?",
+                           [self.key(host, path)])
 
 
 def crawl_homepages(run_newscrawl: Any, fast: tuple[str, ...], server: SiteServer, db: Path,
@@ -156,7 +159,8 @@ def test_listing_pages_are_recorded_as_not_articles(full_crawl: Crawl) -> None:
         if not rows:
             problems.append(f"{where} has no urls row")
         elif rows[0]["outcome"] != "not_article" or not rows[0]["reason"]:
-            problems.append(f"{where}: urls outcome {rows[0]['outcome']!r} reason {rows[0]['reason']!r}")
+            problems.append(f"{where}: urls outcome {rows[0]['outcome']!r} "
+                            f"reason {rows[0]['reason']!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -171,11 +175,14 @@ def test_fetched_url_variants_map_to_their_article(full_crawl: Crawl) -> None:
                 continue  # folded onto another URL before fetching: nothing to record
             checked += 1
             k = full_crawl.key(url["host"], url["path"])
-            rows = full_crawl.rows("SELECT article_id, relation FROM article_urls WHERE url = ?", [k])
+            rows = full_crawl.rows(
+                "SELECT article_id, relation FROM article_urls WHERE url = ?", [k])
             if [r["article_id"] for r in rows] != [article_id]:
                 problems.append(f"{art['id']} {url['kind']} {url['host']}{url['path']}: "
                                 f"article_urls {rows}, want article {article_id}")
-            elif url["kind"] == "canonical" and rows[0]["relation"] != "canonical":
+            elif (url["kind"] == "canonical" and rows[0]["relation"] != "canonical"
+                  and full_crawl.scalar("SELECT url FROM articles WHERE id = ?",
+                                        [article_id]) == k):
                 problems.append(f"{art['id']}: own URL has relation {rows[0]['relation']!r}")
     assert not problems, "\n".join(problems)
     assert checked >= len(ARTICLES)
@@ -190,13 +197,19 @@ def test_one_request_per_canonical_url(full_crawl: Crawl) -> None:
 
 
 def test_syndicated_copies_map_to_the_daily_article(full_crawl: Crawl) -> None:
-    syndicated = [(art, url) for art in ARTICLES for url in art["urls"] if url["kind"] == "syndicated"]
+    syndicated = [(art, url) for art in ARTICLES for url in art["urls"]
+                  if url["kind"] == "syndicated"]
     assert syndicated, "the manifest lists syndicated copies"
     for art, url in syndicated:
-        daily_id = full_crawl.article_id(art["host"], art["path"])
+        daily_id = full_crawl.scalar("SELECT id FROM articles WHERE url = ?",
+                                     [full_crawl.key(art["host"], art["path"])])
         copy_key = full_crawl.key(url["host"], url["path"])
         assert full_crawl.requested(url["host"], url["path"]), f"{copy_key} never fetched"
-        assert daily_id is not None, f"{art['id']}: daily article not stored"
+        copy_row = full_crawl.rows("SELECT url, site, published FROM articles WHERE url = ?",
+                                   [copy_key])
+        assert daily_id is not None, (
+            f"{art['id']}: no article row under the daily URL; the copy's row: {copy_row}"
+        )
         assert full_crawl.rows("SELECT url FROM articles WHERE url = ?", [copy_key]) == [], (
             f"{art['id']}: the {url['host']} copy has its own article row"
         )
@@ -206,6 +219,25 @@ def test_syndicated_copies_map_to_the_daily_article(full_crawl: Crawl) -> None:
         assert {full_crawl.key(art["host"], art["path"]), copy_key} <= linked_urls, linked
         copy = next(r for r in linked if r["url"] == copy_key)
         assert copy["relation"] in ("variant", "duplicate")
+
+
+def test_syndicated_article_keeps_the_originals_metadata(full_crawl: Crawl) -> None:
+    """The daily original is the article, whichever copy was fetched first."""
+    problems = []
+    for art in ARTICLES:
+        if not any(u["kind"] == "syndicated" for u in art["urls"]):
+            continue
+        rows = full_crawl.rows("SELECT url, site, published FROM articles WHERE title = ?",
+                               [art["title"]])
+        want = {
+            "url": full_crawl.key(art["host"], art["path"]),
+            "site": urlsplit(full_crawl.key(art["host"], "/")).netloc,
+            "published": parse_iso(art["published"]),
+        }
+        got = [{**r, "published": r["published"] and parse_iso(r["published"])} for r in rows]
+        if got != [want]:
+            problems.append(f"{art['id']}: stored as {rows}, want {want}")
+    assert not problems, "\n".join(problems)
 
 
 def test_disallowed_paths_are_never_requested(full_crawl: Crawl) -> None:
@@ -219,13 +251,15 @@ def test_disallowed_paths_are_never_requested(full_crawl: Crawl) -> None:
 def test_linked_disallowed_paths_are_recorded_as_blocked(full_crawl: Crawl) -> None:
     checked = 0
     for entry in MANIFEST["never_request"]:
-        fetched_from = [f for f in entry["linked_from"] if full_crawl.requested(f["host"], f["path"])]
+        fetched_from = [f for f in entry["linked_from"]
+                        if full_crawl.requested(f["host"], f["path"])]
         if not fetched_from:
             continue
         checked += 1
         rows = full_crawl.rows("SELECT outcome, reason, status FROM urls WHERE url = ?",
                                [full_crawl.key(entry["host"], entry["path"])])
-        assert rows == [{"outcome": "blocked", "reason": "robots.txt disallowed", "status": None}], (
+        want = {"outcome": "blocked", "reason": "robots.txt disallowed", "status": None}
+        assert rows == [want], (
             f"{entry['host']}{entry['path']} (linked from {fetched_from[0]['path']})"
         )
     assert checked == len(MANIFEST["never_request"])
@@ -234,8 +268,8 @@ def test_linked_disallowed_paths_are_recorded_as_blocked(full_crawl: Crawl) -> N
 def test_article_fields_match_the_manifest(full_crawl: Crawl) -> None:
     problems = []
     for art in ARTICLES:
-        rows = full_crawl.rows("SELECT * FROM articles WHERE url = ?",
-                               [full_crawl.key(art["host"], art["path"])])
+        rows = full_crawl.rows("SELECT * FROM articles WHERE id = ?",
+                               [full_crawl.article_id(art["host"], art["path"])])
         if not rows:
             problems.append(f"{art['id']}: not stored")
             continue
@@ -258,7 +292,8 @@ def test_article_fields_match_the_manifest(full_crawl: Crawl) -> None:
         # first and carries its own date; its offset is still checked above.
         has_copies = any(u["kind"] == "syndicated" for u in art["urls"])
         if got != want and not has_copies:
-            problems.append(f"{art['id']}: published {row['published']!r}, want {art['published']!r}")
+            problems.append(f"{art['id']}: published {row['published']!r}, "
+                            f"want {art['published']!r}")
     assert not problems, "\n".join(problems)
 
 
@@ -291,8 +326,9 @@ def test_full_text_search_finds_articles_by_body_words(full_crawl: Crawl) -> Non
         assert distinctive, f"{art['id']}: no word of its body is unique to it"
         word = distinctive[len(distinctive) // 2]
         found = full_crawl.rows(
-            "SELECT articles.id FROM articles JOIN articles_fts ON articles.rowid = articles_fts.rowid "
-            "WHERE articles_fts MATCH ?", [f'"{word}"'])
+            "SELECT articles.id FROM articles"
+            " JOIN articles_fts ON articles.rowid = articles_fts.rowid"
+            " WHERE articles_fts MATCH ?", [f'"{word}"'])
         assert [r["id"] for r in found] == [article_id], f"{art['id']}: search for {word!r}"
         checked += 1
     assert checked > 0
@@ -309,7 +345,8 @@ def test_crawl_run_is_recorded_and_summarised(full_crawl: Crawl) -> None:
     out = full_crawl.proc.stdout
     assert "articles stored" in out and "failures" in out, out
     assert summary_count(out, "articles stored") == articles
-    assert full_crawl.scalar("SELECT count(*) FROM articles WHERE run_id = ?", [run["id"]]) == articles
+    in_run = full_crawl.scalar("SELECT count(*) FROM articles WHERE run_id = ?", [run["id"]])
+    assert in_run == articles
 
 
 # --- 2. incremental runs -----------------------------------------------------------
@@ -319,26 +356,29 @@ NEW_TITLE = "Harbour pilots take delivery of Kellport's first electric tug"
 NEW_PARAGRAPHS = [
     "The Kellport harbour pilots took delivery of the port's first battery-electric tug on "
     "Monday, a 24-metre vessel that the harbour authority says will cut the pilot service's "
-    "fuel bill by more than half and remove one of the loudest diesel engines from the inner basin.",
-    "The tug, named Skerrywren after a vote among pupils at Eastquay primary school, was built "
-    "at a yard in Gdańsk and crossed the Baltic under its own power, stopping twice to recharge. "
-    "It can push with a force of 70 tonnes, enough to turn the largest container ships that call "
-    "at the terminal, and recharges from a shore connection at the pilot station in about two hours.",
-    "Captain Hedda Lindqvist, who leads the pilot service, said crews had trained on a simulator "
-    "for three months before the handover. \u201cThe biggest difference is the silence,\u201d she said. "
-    "\u201cYou hear the water and the radio, and you can talk to the deckhand without shouting.\u201d",
-    "Residents of Eastquay, who have campaigned for years against night-time noise from the port, "
-    "welcomed the arrival but said it was only a first step. The residents' association pointed out "
-    "that the two remaining diesel tugs would stay in service until at least 2029, when their "
-    "replacements are due.",
-    "The harbour authority paid \u20ac9.4m for the vessel, a third of it covered by a grant from the "
-    "national clean shipping fund. Its finance director said the higher purchase price would be "
-    "recovered within eleven years through lower fuel and maintenance costs, assuming electricity "
-    "prices stay near their current level.",
-    "Skerrywren enters regular service next week after sea trials in the estuary. The pilots plan "
-    "to publish monthly figures on its energy use, and the authority has invited the university's "
-    "new tidal research centre to study how the tug could one day charge from the tidal stream at "
-    "the mouth of the harbour.",
+    "fuel bill by more than half and remove one of the loudest diesel engines from the inner "
+    "basin.",
+    "The tug, named Skerrywren after a vote among pupils at Eastquay primary school, was "
+    "built at a yard in Gdańsk and crossed the Baltic under its own power, stopping twice to "
+    "recharge. It can push with a force of 70 tonnes, enough to turn the largest container "
+    "ships that call at the terminal, and recharges from a shore connection at the pilot "
+    "station in about two hours.",
+    "Captain Hedda Lindqvist, who leads the pilot service, said crews had trained on a "
+    "simulator for three months before the handover. “The biggest difference is the silence,”"
+    " she said. “You hear the water and the radio, and you can talk to the deckhand without "
+    "shouting.”",
+    "Residents of Eastquay, who have campaigned for years against night-time noise from the "
+    "port, welcomed the arrival but said it was only a first step. The residents' association"
+    " pointed out that the two remaining diesel tugs would stay in service until at least "
+    "2029, when their replacements are due.",
+    "The harbour authority paid €9.4m for the vessel, a third of it covered by a grant from "
+    "the national clean shipping fund. Its finance director said the higher purchase price "
+    "would be recovered within eleven years through lower fuel and maintenance costs, "
+    "assuming electricity prices stay near their current level.",
+    "Skerrywren enters regular service next week after sea trials in the estuary. The pilots "
+    "plan to publish monthly figures on its energy use, and the authority has invited the "
+    "university's new tidal research centre to study how the tug could one day charge from "
+    "the tidal stream at the mouth of the harbour.",
 ]
 
 
@@ -360,7 +400,7 @@ def new_article_html() -> str:
 <head>
 <meta charset="utf-8">
 <title>{NEW_TITLE} – The Harbour Daily</title>
-<meta name="description" content="The battery-electric Skerrywren replaces a diesel tug in the inner basin.">
+<meta name="description" content="The battery-electric Skerrywren replaces a diesel tug.">
 <link rel="canonical" href="{url}">
 <meta property="og:type" content="article">
 <meta property="og:site_name" content="The Harbour Daily">
@@ -395,7 +435,8 @@ def homepage_linking(path: str, title: str) -> bytes:
     index = (SAMPLE_SITES["daily"] / "index.html").read_text(encoding="utf-8")
     teaser = f'<section class="breaking"><a href="{path}">{title}</a></section>\n'
     assert '<section class="latest">' in index
-    return index.replace('<section class="latest">', teaser + '<section class="latest">', 1).encode()
+    anchor = '<section class="latest">'
+    return index.replace(anchor, teaser + anchor, 1).encode()
 
 
 def test_incremental_runs_skip_stored_articles_and_add_new_ones(
@@ -404,7 +445,8 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
 ) -> None:
     db = tmp_path / "news.db"
     first = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db)
-    stored = {r["url"]: r["article_id"] for r in db_rows(db, "SELECT url, article_id FROM article_urls")}
+    stored = {r["url"]: r["article_id"]
+              for r in db_rows(db, "SELECT url, article_id FROM article_urls")}
     count = len(db_rows(db, "SELECT id FROM articles"))
     assert count > 0 and summary_count(first.stdout, "articles stored") == count
 
@@ -430,7 +472,8 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
     third = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db)
     added = db_rows(db, "SELECT url, title, run_id FROM articles WHERE id NOT IN "
                     f"({','.join(map(str, set(stored.values())))})")
-    assert [(a["url"], a["title"]) for a in added] == [(key(sample_server, "daily", NEW_PATH), NEW_TITLE)]
+    new_key = key(sample_server, "daily", NEW_PATH)
+    assert [(a["url"], a["title"]) for a in added] == [(new_key, NEW_TITLE)]
     assert added[0]["run_id"] == 3
     assert summary_count(third.stdout, "articles stored") == 1
     assert [r.path for r in sample_server.requests if r.path == NEW_PATH] == [NEW_PATH]
@@ -455,15 +498,25 @@ def news_sitemap_entries(server: SiteServer) -> dict[str, dict[str, str]]:
     return entries
 
 
+@pytest.mark.parametrize("news_sitemap_delay", [0.0, 0.5], ids=["as-served", "news-sitemap-slow"])
 def test_sitemap_index_url_given_directly(
     sample_server: SiteServer, run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
-    db_rows: Any, tmp_path: Path,
+    db_rows: Any, tmp_path: Path, news_sitemap_delay: float,
 ) -> None:
+    """Articles in the news sitemap keep its facts even when the plain sitemap,
+    which lists them too, is read first (the slow case makes that order certain)."""
+    if news_sitemap_delay:
+        news_path = MANIFEST["hosts"]["daily"]["news_sitemap"]
+        served = sample_server.resolve("daily", news_path)
+        assert served is not None
+        sample_server.add_route("daily", news_path, lambda request: Response(
+            200, {"Content-Type": served.content_type}, served.body, delay=news_sitemap_delay))
     db = tmp_path / "news.db"
     index = sample_server.url("daily", MANIFEST["hosts"]["daily"]["sitemap_index"])
     run_newscrawl("crawl", index, "--db", db, *crawl_fast_settings)
     stored = {r["url"] for r in db_rows(db, "SELECT url FROM articles")}
-    in_sitemaps = [a for a in ARTICLES if a["host"] == "daily" and (a["in_sitemap"] or a["in_news_sitemap"])]
+    in_sitemaps = [a for a in ARTICLES
+                   if a["host"] == "daily" and (a["in_sitemap"] or a["in_news_sitemap"])]
     assert in_sitemaps
     missing = [a["id"] for a in in_sitemaps if key(sample_server, "daily", a["path"]) not in stored]
     assert missing == []
@@ -476,7 +529,8 @@ def test_sitemap_index_url_given_directly(
         assert rows[0]["source"] == "news-sitemap", (url_key, rows[0])
         discovery = json.loads(rows[0]["discovery"] or "{}")
         assert discovery.get("title") == entry["title"], (url_key, discovery)
-        assert parse_iso(discovery.get("published", "")) == parse_iso(entry["published"]), (url_key, discovery)
+        published = parse_iso(discovery.get("published", ""))
+        assert published == parse_iso(entry["published"]), (url_key, discovery)
 
 
 def test_feed_url_given_directly(
@@ -503,14 +557,25 @@ def test_feed_url_given_directly(
 # --- 4. the offline demo -------------------------------------------------------------
 
 
-def test_demo_crawls_the_sample_sites_offline(run_newscrawl: Any, db_rows: Any, tmp_path: Path) -> None:
+def test_demo_crawls_the_sample_sites_offline(
+    run_newscrawl: Any, db_rows: Any, tmp_path: Path,
+) -> None:
     db = tmp_path / "demo.db"
     proc = run_newscrawl("demo", "--db", db, "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2",
                          "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0")
     articles = db_rows(db, "SELECT url FROM articles")
     assert summary_count(proc.stdout, "articles stored") == len(articles)
     assert "failures" in proc.stdout
-    assert len(articles) == len(ARTICLES), [a["url"] for a in articles]
+    problems = []
+    if len(articles) != len(ARTICLES):
+        problems.append(f"{len(articles)} articles stored, the manifest has {len(ARTICLES)}: "
+                        f"{sorted(a['url'] for a in articles)}")
+    # Hints it prints ("Browse them: newscrawl ...") must name real commands.
+    hinted = set(re.findall(r"\bnewscrawl ([a-z][\w-]*)", proc.stdout + proc.stderr))
+    unknown = sorted(hinted - set(main.commands) - {"crawl", "demo"})
+    if unknown:
+        problems.append(f"output names commands that do not exist: {unknown}")
+    assert not problems, "\n".join(problems) + "\n--- stdout\n" + proc.stdout
 
 
 # --- 5. a sites file -------------------------------------------------------------------
@@ -542,7 +607,8 @@ def test_sites_file_names_sites_and_denies_paths(
     for row in rows:
         if row["url"] not in syndicated_to:  # may be stored from either copy first
             assert row["site"] == hosts[urlsplit(row["url"]).netloc], row
-    denied = [r.path for r in sample_server.requests if r.host == "daily" and r.path.startswith("/tag/")]
+    denied = [r.path for r in sample_server.requests
+              if r.host == "daily" and r.path.startswith("/tag/")]
     assert denied == []
     assert db_rows(db, "SELECT url FROM urls WHERE url LIKE '%/tag/%'") == []
 
@@ -550,7 +616,9 @@ def test_sites_file_names_sites_and_denies_paths(
 # --- 6. bad input ------------------------------------------------------------------------
 
 
-def test_not_a_url_is_refused_without_creating_a_database(run_newscrawl: Any, tmp_path: Path) -> None:
+def test_not_a_url_is_refused_without_creating_a_database(
+    run_newscrawl: Any, tmp_path: Path,
+) -> None:
     db = tmp_path / "news.db"
     proc = run_newscrawl("crawl", "not-a-url", "--db", db, check=False)
     assert proc.returncode != 0
@@ -575,7 +643,9 @@ def test_unreachable_site_is_recorded_as_a_failure(
     url = f"http://127.0.0.1:{free_port()}/"
     proc = run_newscrawl("crawl", url, "--db", db, *crawl_fast_settings, "-s", "RETRY_TIMES=0",
                          check=False)
-    assert "Traceback" not in proc.stderr, proc.stderr
+    # Not a crash: the run finishes and summarises (its exit status is the CLI's choice).
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "crawl finished" in proc.stdout
     assert summary_count(proc.stdout, "failures") >= 1
     rows = db_rows(db, "SELECT outcome, reason FROM urls WHERE url = ?", [canonical_key(url)])
     assert len(rows) == 1 and rows[0]["outcome"] == "failed" and rows[0]["reason"], rows

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
+from lxml.html import HtmlElement
 
-from crawler.extraction.authors import byline_from_text, clean_authors, split_names
+from crawler.extraction.authors import (author_links, byline_from_text, clean_authors,
+                                        is_publisher, labelled_byline, split_names,
+                                        twitter_credit)
 from crawler.extraction.body import clean_body, looks_like_nav_dump
 from crawler.extraction.dates import parse_date
 from crawler.extraction.decode import choose_charset, decode_html, looks_binary
-from crawler.extraction.detect import judge
-from crawler.extraction.metadata import parse_jsonld
-from crawler.extraction.titles import drop_kicker, strip_site
+from crawler.extraction.detect import judge, url_signals
+from crawler.extraction.metadata import PageMeta, parse_jsonld
+from crawler.extraction.titles import drop_kicker, shared_headline, strip_site
 
 SITE = ["Börsen-Zeitung", "boersen-zeitung", "boersen-zeitung.de"]
 
@@ -144,7 +148,9 @@ def _signals(**overrides: object) -> dict[str, object]:
         "og_type": "article", "jsonld_types": ["NewsArticle"], "jsonld_article": True,
         "jsonld_listing": [], "text_length": 2500, "cjk_share": 0.0, "paragraphs": 8,
         "link_density": 0.2, "has_published_date": True, "url_path": "/2024/05/story",
-        "url_depth": 3, "homepage_path": False, "listing_path": False}
+        "url_depth": 3, "homepage_path": False, "listing_path": False, "slug_path": True,
+        "static_path": False, "date_weak": False, "meta_published": False,
+        "teaser_paragraphs": None}
     base.update(overrides)
     return base
 
@@ -163,8 +169,97 @@ def _signals(**overrides: object) -> dict[str, object]:
     ({"listing_path": True, "url_path": "/tag/x", "jsonld_article": False, "og_type": None,
       "jsonld_types": []}, False, "not_article: listing path"),
     ({"jsonld_article": False, "jsonld_types": [], "og_type": None}, True, "article: dated"),
+    # a guessed date needs an article-like URL to carry short prose
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "date_weak": True,
+      "slug_path": False, "text_length": 450, "paragraphs": 3}, False,
+     "not_article: text_length 450, 3 paragraphs, guessed date only"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "date_weak": True,
+      "text_length": 600, "paragraphs": 1}, True, "article: dated prose"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "static_path": True,
+      "url_path": "/about"}, False, "not_article: section or static path /about"),
+    ({"static_path": True, "url_path": "/interview"}, True, "article: jsonld"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "static_path": True,
+      "meta_published": True}, True, "article: dated"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "teaser_paragraphs": 4,
+      "paragraphs": 5}, False, "not_article: 4 teaser paragraphs"),
+    ({"jsonld_article": False, "jsonld_types": [], "og_type": None, "teaser_paragraphs": 3,
+      "paragraphs": 9}, True, "article: dated"),
 ])
 def test_judge(overrides: dict[str, object], verdict: bool, reason: str) -> None:
     is_article, why = judge(_signals(**overrides))
     assert is_article is verdict
     assert why.startswith(reason)
+
+
+@pytest.mark.parametrize("url, static, slug", [
+    ("https://x.example/about", True, False),
+    ("https://x.example/business/", True, False),
+    ("https://x.example/impressum", True, False),
+    ("https://x.example/about-us", False, False),
+    ("https://x.example/article.php?id=7", False, False),
+    ("https://x.example/de/a-65464", False, True),
+    ("https://x.example/news/mill-reopens-after-fire", False, True),
+])
+def test_url_shape(url: str, static: bool, slug: bool) -> None:
+    signals = url_signals(url)
+    assert (signals["static_path"], signals["slug_path"]) == (static, slug)
+
+
+@pytest.mark.parametrize("title, others, expected", [
+    # two sources, two different kickers, one headline
+    ("Angriff auf Israel: «Die Zurückhaltung hat viel mit den USA zu tun»",
+     ["Eskalation im Nahen Osten - «Die Zurückhaltung hat viel mit den USA zu tun»"],
+     "«Die Zurückhaltung hat viel mit den USA zu tun»"),
+    # the same clause written two ways is part of the headline
+    ("Johannesburg has failed its traders: there is a solution, here is what to do",
+     ["Joburg has failed its traders: there is a solution, here is what to do"],
+     "Johannesburg has failed its traders: there is a solution, here is what to do"),
+    # a source that merely adds a kicker is not evidence
+    ("Beleidigen und beschuldigen: Skisprung-Zoff ums Material bei der Tournee",
+     ["Vierschanzentournee | Beleidigen und beschuldigen: Skisprung-Zoff ums Material bei "
+      "der Tournee"],
+     "Beleidigen und beschuldigen: Skisprung-Zoff ums Material bei der Tournee"),
+])
+def test_shared_headline(title: str, others: list[str], expected: str) -> None:
+    assert shared_headline(title, others) == expected
+
+
+def _tree(body: str) -> HtmlElement:
+    return lxml.html.fromstring(f"<html><body>{body}</body></html>")
+
+
+def test_labelled_byline_and_editor_credit() -> None:
+    tree = _tree("<ul><li><strong>Datum</strong> 28.04.2023</li>"
+                 "<li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>")
+    assert labelled_byline(tree) == ["Roman Goncharenko"]
+    tree = _tree("<dl><dt>Author</dt><dd>Jane Doe</dd></dl>")
+    assert labelled_byline(tree) == ["Jane Doe"]
+    assert labelled_byline(_tree("<div class='edit'>(责编：牛镛、岳弘彬)</div>")) == ["牛镛", "岳弘彬"]
+    assert labelled_byline(_tree("<p><strong>Wichtig</strong> Jane Doe</p>")) == []
+
+
+def test_author_links_skip_menus_and_keep_co_authors() -> None:
+    tree = _tree("<nav><a href='/autoren/'>Autoren</a></nav><ul><li><a href='/autoren'>Alle "
+                 "Autoren</a></li></ul><article><header><p>von <a href='/autoren/name/max-k'>"
+                 "Dr. Max Kolter</a> und <a href='/autoren/name/eva-m'>Eva Maier</a></p>"
+                 "</header></article>")
+    assert author_links(tree) == ["Dr. Max Kolter", "Eva Maier"]
+
+
+def test_publisher_by_initials_either_way() -> None:
+    assert is_publisher("LTO", ["Legal Tribune Online"])
+    assert is_publisher("Deutsche Welle", ["DW.COM", "dw"])
+    assert not is_publisher("Roman Goncharenko", ["DW.COM", "dw"])
+
+
+def test_twitter_label_credit() -> None:
+    pm = PageMeta(meta={"twitter:label1": ["Written by"], "twitter:data1": ["Dieter K"],
+                        "twitter:label2": ["Est. reading time"], "twitter:data2": ["3 min"]})
+    assert twitter_credit(pm) == ["Dieter K"]
+
+
+def test_valid_utf8_beats_a_single_byte_declaration() -> None:
+    data = '<meta charset="iso-8859-1"><p>für Grüße</p>'.encode("utf-8")
+    assert choose_charset(data) == "utf-8"
+    latin = '<meta charset="iso-8859-1"><p>für Grüße</p>'.encode("cp1252")
+    assert choose_charset(latin) == "cp1252"

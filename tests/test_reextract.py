@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +235,7 @@ def test_body_that_collides_with_another_article_is_reported(news_db: Path) -> N
     # Article 2's stored page now holds article 1's text: re-extraction would give
     # it article 1's body, which the UNIQUE(body_hash) constraint forbids.
     conn = sqlite3.connect(news_db)
-    tram = sqlite3.connect(news_db).execute("SELECT html, codec FROM pages WHERE article_id = 1").fetchone()
+    tram = conn.execute("SELECT html, codec FROM pages WHERE article_id = 1").fetchone()
     with conn:
         conn.execute("UPDATE pages SET html = ?, codec = ? WHERE article_id = 2", tram)
     conn.close()
@@ -252,8 +253,6 @@ def test_body_that_collides_with_another_article_is_reported(news_db: Path) -> N
 
 def test_page_no_longer_an_article_keeps_the_stored_article(news_db: Path) -> None:
     conn = sqlite3.connect(news_db)
-    import zlib
-
     listing = b"<html><head><title>News</title></head><body><a href='/a'>A</a></body></html>"
     with conn:
         conn.execute("UPDATE pages SET html = ?, codec = 'zlib' WHERE article_id = 1",

@@ -32,6 +32,8 @@ HTML_START = re.compile(
     rb"[\s>]",
     re.IGNORECASE,
 )
+
+
 def is_html(content_type: str, payload: bytes) -> bool:
     """Decide from the declared type, sniffing the payload when the type is vague."""
     mime = content_type.split(";", 1)[0].strip().lower()

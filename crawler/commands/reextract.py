@@ -2,7 +2,7 @@
 database and update the articles whose fields change.
 
 The click adapter: pages are read and decompressed here, extracted in an
-``ExtractionPool`` (all cores by default; at most 2 pages per worker in flight,
+``ExtractionPool`` (all cores by default; at most 4 pages per worker in flight,
 so memory stays flat however big the database), and compared and written by
 ``storage.reextract``.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -112,7 +112,9 @@ def reextract_command(
         pairs = select_pages(db, sites=list(sites) or None, since=since)
         started = time.monotonic()
         with ArticleUpdater(db, EXTRACTOR_VERSION, dry_run=dry_run, batch_size=batch_size) as updater:
-            in_flight: deque[tuple[int, str]] = deque()
+            # Results come back as they complete (a slow page does not hold up the
+            # others); the URL a result carries leads back to its article.
+            in_flight: dict[str, deque[int]] = defaultdict(deque)
 
             def jobs_from_db() -> Iterator[tuple[bytes, str, dict[str, str]]]:
                 for article_id, page_id in pairs:
@@ -122,7 +124,7 @@ def reextract_command(
                         updater.failed(article_id, f"page {page_id}", f"unreadable page: {type(exc).__name__}: {exc}")
                         bar.update(1)
                         continue
-                    in_flight.append((article_id, page.url))
+                    in_flight[page.url].append(article_id)
                     yield page.html, page.url, page.headers
 
             from tqdm import tqdm
@@ -130,9 +132,14 @@ def reextract_command(
             bar = tqdm(total=len(pairs), unit="page", file=sys.stderr, disable=not progress,
                        desc="reextract")
             with ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC) as pool:
-                # ordered: results come back in submission order, matching in_flight
-                for result in pool.imap(jobs_from_db(), ordered=True):
-                    article_id, url = in_flight.popleft()
+                results = pool.imap(jobs_from_db(), ordered=False, max_in_flight=4 * pool.processes)
+                for result in results:
+                    url = str(result.get("url"))
+                    if url not in in_flight:  # a worker function that rewrote the URL
+                        raise click.ClickException(f"{WORKER_FUNC} returned an unknown url {url!r}")
+                    article_id = in_flight[url].popleft()
+                    if not in_flight[url]:
+                        del in_flight[url]
                     if result.get("ok"):
                         updater.apply(article_id, result)
                     else:

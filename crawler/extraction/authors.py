@@ -166,8 +166,14 @@ def is_publisher(name: str, site: list[str], orgs: frozenset[str] = frozenset())
     if key in orgs or any(key == fold(s) for s in site):
         return True
     # "LTO" for "Legal Tribune Online"
-    return name.isupper() and 2 <= len(name) <= 6 and any(
-        len(s.split()) >= 2 and key == fold("".join(w[0] for w in s.split())) for s in site)
+    if name.isupper() and 2 <= len(name) <= 6 and any(
+            len(s.split()) >= 2 and key == fold("".join(w[0] for w in s.split())) for s in site):
+        return True
+    # ... and the other way round: "Deutsche Welle" on dw.com ("DW.COM")
+    words = name.split()
+    initials = fold("".join(w[0] for w in words))
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and \
+        any(fold(s.split(".")[0]) == initials for s in site)
 
 
 def _person_like(names: list[str]) -> bool:
@@ -195,6 +201,56 @@ def dom_byline(tree: HtmlElement) -> list[str]:
         if txt and len(txt) <= 120 and split_names(txt):
             return [txt]
     return found
+
+
+# labels in front of a byline that carries no author class: "<strong>Autor</strong> Name"
+_LABELS = frozenset(fold(w) for w in (
+    "autor", "autorin", "autorin/autor", "autor/autorin", "autoren", "author", "authors",
+    "written by", "von", "by", "text", "auteur", "autore", "forfatter", "författare"))
+_LABEL_XPATH = etree.XPath("//strong|//b|//dt|//th")
+# Chinese pages credit the responsible editor at the end: "(责编：牛镛、岳弘彬)"
+_CN_EDITOR_XPATH = etree.XPath(
+    '//*[contains(text(),"责编：") or contains(text(),"责任编辑：")]/text()')
+_CN_EDITOR = re.compile(r"(?:责编|责任编辑)：\s*([^)）\n]{1,40})")
+# links to an author's page: /author/jane-doe, /autoren/name/max-kolter
+_AUTHOR_LINK_XPATH = etree.XPath(
+    "//a[" + " or ".join(f'contains(@href,"/{d}/")' for d in (
+        "author", "authors", "autor", "autoren", "autorin", "auteur", "autore", "journalist"))
+    + "][not(ancestor::nav or ancestor::footer or ancestor::aside or "
+    "ancestor::header[not(ancestor::article)])]")
+MAX_AUTHOR_LINKS = 10
+
+
+def labelled_byline(tree: HtmlElement) -> list[str]:
+    """Names after an "Autor"/"Author" label, or a Chinese editor credit."""
+    for el in _LABEL_XPATH(tree)[:200]:
+        label = text_of(el)
+        if len(label) > 20 or fold(label) not in _LABELS:
+            continue
+        if el.tag == "dt" or el.tag == "th":
+            value = el.getnext()
+            txt = text_of(value) if value is not None else ""
+        else:
+            parent = el.getparent()
+            txt = text_of(parent)[len(label):] if parent is not None else ""
+        txt = txt.strip(" :")
+        if txt and len(txt) <= 120 and split_names(txt):
+            return [txt]
+    for text in _CN_EDITOR_XPATH(tree)[:3]:
+        m = _CN_EDITOR.search(text)
+        if m:
+            return [n for n in re.split(r"[、，,\s]+", m.group(1).strip()) if n]
+    return []
+
+
+def author_links(tree: HtmlElement) -> list[str]:
+    """Names linked to author pages, the first link and its co-authors in the same block."""
+    links = _AUTHOR_LINK_XPATH(tree)[:MAX_AUTHOR_LINKS]
+    first = next((a for a in links if split_names(text_of(a))), None)
+    if first is None:
+        return []
+    block = first.getparent()
+    return [txt for a in links if a.getparent() is block and (txt := text_of(a))]
 
 
 _TEXT_BYLINE = re.compile(
@@ -235,6 +291,7 @@ def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list
     sources: list[tuple[str, list[str]]] = [
         ("jsonld", [n for n, _ in ld]),
         ("meta", pm.all(*_META_AUTHOR_KEYS)),
+        ("twitter_label", twitter_credit(pm)),
         ("rel_author", pm.rel_author[:5]),
     ]
     fallback: tuple[list[str], str] = ([], "none")
@@ -253,4 +310,23 @@ def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list
     names = clean_authors(dom_byline(tree), site)
     if names and (not fallback[0] or _person_like(names)):
         return names, "byline"
+    for label, find in (("labelled byline", labelled_byline), ("author links", author_links)):
+        names = clean_authors(find(tree), site)
+        if names and _person_like(names) and not any(is_publisher(n, site) for n in names):
+            return names, label
     return fallback
+
+
+# Yoast and similar plugins: twitter:label1 "Written by", twitter:data1 "Jane Doe"
+_CREDIT_LABELS = frozenset(fold(w) for w in (
+    "written by", "verfasst von", "geschrieben von", "écrit par", "escrito por",
+    "scritto da", "geschreven door", "skrevet av", "autor", "author"))
+
+
+def twitter_credit(pm: PageMeta) -> list[str]:
+    names = pm.all("twitter:misc:written by")
+    for i in range(1, 5):
+        label, data = pm.first(f"twitter:label{i}"), pm.first(f"twitter:data{i}")
+        if label and data and fold(label) in _CREDIT_LABELS:
+            names.append(data)
+    return names

@@ -3,7 +3,8 @@
 Servers often send a default charset that the page does not use, so the header is
 checked against the bytes: a header charset that does not decode cleanly, or a
 single-byte header charset contradicted by a ``<meta>`` UTF-8 declaration that the bytes
-satisfy, gives way to the page's own declaration.
+satisfy, gives way to the page's own declaration.  A single-byte declaration (header or
+``<meta>``) on bytes that are valid, non-ASCII UTF-8 gives way to UTF-8.
 """
 
 from __future__ import annotations
@@ -81,6 +82,15 @@ def _decodes(data: bytes, charset: str) -> bool:
     return True
 
 
+def _single_byte(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        return codecs.lookup(name).name.startswith(("cp125", "iso8859", "koi8", "mac-"))
+    except LookupError:
+        return False
+
+
 def _is_utf8(name: str | None) -> bool:
     return name in ("utf-8", "utf_8")
 
@@ -94,6 +104,10 @@ def choose_charset(data: bytes, headers: Mapping[str, str] | None = None) -> str
     meta = declared_charset(data)
     if http and meta and http != meta and _is_utf8(meta) and not data.isascii() \
             and _decodes(data, "utf-8"):
+        return "utf-8"
+    # non-ASCII bytes that form valid UTF-8 are UTF-8: text really written in a
+    # single-byte charset almost never does, and decoding UTF-8 as such gives "fÃ¼r"
+    if (_single_byte(http or meta)) and not data.isascii() and _decodes(data, "utf-8"):
         return "utf-8"
     for candidate in (http, meta):
         if candidate and _decodes(data, candidate):

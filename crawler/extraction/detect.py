@@ -30,6 +30,16 @@ LISTING_PATH = re.compile(
     r"category|categories|kategorie|rubrik|topics?|themen?|archive|archiv|search|suche|"
     r"profile|user|users|people|team|ressort)(?:/|$)|/page/\d+/?$|/seite-\d+/?$", re.I)
 _NOT_LISTING_WORDS = frozenset({"article", "articles", "story", "news"})
+# a path segment that is more than one plain word ("about-bugs", "a-65464", "2024")
+_SLUG = re.compile(r"[^/]*(?:\w[-_]\w|\d)[^/]*")
+# ... and one shaped like an article's own slug or id: four or more words, or digits
+# ("about-us" and "privacy-policy" are not)
+_ARTICLE_SLUG = re.compile(r"[^/]*(?:\d|(?:\w+[-_]){3}\w)[^/]*")
+# dates found by searching the page text are guesses; declared dates are evidence
+WEAK_DATE_SOURCES = frozenset({"htmldate", "modified"})
+MIN_TEASERS = 3  # teaser blurbs (a short paragraph beside a headline link) of a listing
+TEASER_BLOCKS = frozenset({"li", "article", "div", "section"})
+MAX_TEASER_CHARS = 600
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -44,6 +54,10 @@ def url_signals(url: str) -> dict[str, Any]:
     path = urlsplit(url).path or "/"
     segments = [s for s in path.split("/") if s]
     return {"url_path": path, "url_depth": len(segments),
+            "slug_path": any(_ARTICLE_SLUG.fullmatch(s) for s in segments),
+            # "/about", "/privacy", "/business/": one plain word, no slug, no id
+            "static_path": len(segments) == 1 and not urlsplit(url).query and
+            _SLUG.fullmatch(segments[0]) is None,
             "homepage_path": not segments or (len(segments) == 1 and re.fullmatch(
                 r"(?:index|home|start)(?:\.\w+)?|[a-z]{2}(?:-[a-z]{2})?", segments[0], re.I)
                 is not None),
@@ -64,8 +78,31 @@ def link_density(tree: HtmlElement) -> float:
     return round(min(1.0, linked / total), 3)
 
 
+def _words(el: HtmlElement) -> str:
+    return " ".join(el.text_content().split())
+
+
+def teaser_paragraphs(tree: HtmlElement) -> int:
+    """Paragraphs that sit in a small block beside a headline link: teaser blurbs."""
+    body = tree.find("body")
+    if body is None:
+        return 0
+    count = 0
+    for p in body.iter("p"):
+        block = p.getparent()
+        # a teaser is a small block holding one blurb; an article container holds several
+        if block is None or block.tag not in TEASER_BLOCKS or \
+                len(_words(block)) > MAX_TEASER_CHARS or \
+                sum(1 for _ in block.iter("p")) > 1:
+            continue
+        if any(len(_words(a).split()) >= 4 for a in block.iter("a")
+               if not any(anc is p for anc in a.iterancestors())):
+            count += 1
+    return count
+
+
 def measure(pm: PageMeta, tree: HtmlElement, url: str, body: str,
-            published: str | None) -> dict[str, Any]:
+            published: str | None, date_source: str = "none") -> dict[str, Any]:
     lines = [ln for ln in body.split("\n") if ln.strip()]
     types = pm.jsonld_types
     signals: dict[str, Any] = {
@@ -78,7 +115,13 @@ def measure(pm: PageMeta, tree: HtmlElement, url: str, body: str,
         "paragraphs": sum(1 for ln in lines if len(ln) >= LONG_PARAGRAPH),
         "link_density": link_density(tree),
         "has_published_date": published is not None,
+        "date_weak": published is not None and date_source in WEAK_DATE_SOURCES,
+        "meta_published": bool(pm.meta.get("article:published_time")),
     }
+    strong = signals["jsonld_article"] or signals["og_type"] in ARTICLE_OG_TYPES or \
+        signals["meta_published"]
+    # only untyped pages can be judged on teasers; typed articles carry related-story blocks
+    signals["teaser_paragraphs"] = None if strong else teaser_paragraphs(tree)
     signals.update(url_signals(url))
     return signals
 
@@ -102,6 +145,12 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
     if og in LISTING_OG_TYPES and not s["jsonld_article"] and \
             (not s["has_published_date"] or s["paragraphs"] < 3):
         return False, f"not_article: og:type={og}"
+    strong = typed_article or s.get("meta_published", False)
+    if s.get("static_path") and not strong:
+        return False, f"not_article: section or static path {s['url_path']}"
+    teasers = s.get("teaser_paragraphs") or 0
+    if not strong and teasers >= MIN_TEASERS and 2 * teasers >= s["paragraphs"]:
+        return False, f"not_article: {teasers} teaser paragraphs"
     if s["jsonld_article"]:
         kind = next(t for t in s["jsonld_types"] if t.lower() in ARTICLE_TYPES)
         return True, f"article: jsonld {kind}"
@@ -110,8 +159,11 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
     if s["link_density"] > MAX_LINK_DENSITY and s["paragraphs"] < 5 and \
             not s["has_published_date"]:
         return False, f"not_article: link_density {s['link_density']:.2f}"
-    if s["has_published_date"] and (s["paragraphs"] >= 1 or s.get("cjk_share", 0) > 0.3):
+    # a guessed date alone does not make short prose an article; an article-like URL must agree
+    dated = s["has_published_date"] and (not s.get("date_weak") or s.get("slug_path", True))
+    if dated and (s["paragraphs"] >= 1 or s.get("cjk_share", 0) > 0.3):
         return True, "article: dated prose"
     if text >= MIN_TEXT_UNTYPED and s["paragraphs"] >= 3:
         return True, f"article: text_length {text}, {s['paragraphs']} paragraphs"
-    return False, f"not_article: text_length {text}, {s['paragraphs']} paragraphs, no date"
+    date = "guessed date only" if s["has_published_date"] else "no date"
+    return False, f"not_article: text_length {text}, {s['paragraphs']} paragraphs, {date}"

@@ -21,7 +21,7 @@ from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
-EXTRACTOR_REVISION = "1"
+EXTRACTOR_REVISION = "2"
 EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
 MAX_TAGS = 50
 LOG = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
         authors = byline_from_text(raw_body)
         author_source = "text byline" if authors else author_source
     body = clean_body(raw_body, [title or ""] + title_candidates(pm), authors)
-    signals = measure(pm, tree, url, body, published)
+    signals = measure(pm, tree, url, body, published, date_source)
     signals.update({"author_source": author_source, "date_source": date_source,
                     "body_source": body_source})
     is_article, reason = judge(signals)

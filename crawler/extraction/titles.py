@@ -141,6 +141,39 @@ def drop_kicker(title: str, others: list[str]) -> str:
     return title
 
 
+_KICKER_SPLIT = re.compile(r"\s*[:|/–—]\s+|\s+-\s+")
+MIN_SHARED_WORDS = 4
+
+
+def shared_headline(title: str, others: list[str]) -> str:
+    """"Kicker A: Headline" -> "Headline" when another source says "Kicker B - Headline".
+
+    Two sources that agree on the headline but put different kickers before it show
+    which part is the headline; one that merely adds a kicker is left to
+    ``drop_kicker`` (which trusts metadata only).
+    """
+    m = _KICKER_SPLIT.search(title)
+    if m is None:
+        return title
+    kicker, rest = _word_set(title[: m.start()]), title[m.end():]
+    if len(rest.split()) < MIN_SHARED_WORDS or not kicker:
+        return title
+    for other in others:
+        o = _KICKER_SPLIT.search(other)
+        if o is None or other[o.end():] != rest:
+            continue
+        # different labels share no word; "Joburg has failed ..." vs "Johannesburg has
+        # failed ..." is one clause written two ways, part of the headline
+        their = _word_set(other[: o.start()])
+        if their and not kicker & their:
+            return rest
+    return title
+
+
+def _word_set(text: str) -> set[str]:
+    return {w for w in (fold(t) for t in text.split()) if w}
+
+
 def complete(title: str, others: list[str]) -> str:
     """A headline cut short with an ellipsis, completed from a longer candidate."""
     if title.endswith(("…", "...")):
@@ -165,4 +198,5 @@ def pick_title(pm: PageMeta, url: str) -> str | None:
             stripped = shorter
     # only metadata fields count as evidence for a kicker: many <h1>s omit it on purpose
     bare = [strip_site(c, names) for c in title_candidates(pm, with_page_text=False)[1:]]
-    return drop_kicker(stripped or best, bare)
+    title = drop_kicker(stripped or best, bare)
+    return shared_headline(title, [strip_site(c, names) for c in cands[1:]])

@@ -15,27 +15,16 @@ Stats (all under ``newscrawl/``): ``outcome/new``, ``outcome/duplicate_url``,
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
+from crawler.ingest import page_record
 from crawler.items import FailureItem, PageItem
-from crawler.urls import canonical_key, is_http_url
+from crawler.urls import canonical_key
 from storage import open_db
-from storage.queries import PageRecord, finish_run, record_failure, start_run, store_page
-
-
-def article_key_for(page_url: str, canonical_url: str | None) -> str:
-    """Respect ``rel=canonical`` unless it is unusable: not http(s), or the
-    site's root for a page that is not (a common CMS mistake)."""
-    if canonical_url and is_http_url(canonical_url):
-        canon_path = urlsplit(canonical_url).path.strip("/")
-        page_path = urlsplit(page_url).path.strip("/")
-        if canon_path or not page_path:
-            return canonical_key(canonical_url)
-    return canonical_key(page_url)
+from storage.queries import finish_run, record_failure, start_run, store_page
 
 
 class StorePipeline:
@@ -124,25 +113,13 @@ class StorePipeline:
         self._count(f"newscrawl/outcome/{item.outcome}")
 
     def _store_page(self, item: PageItem) -> None:
-        ex = item.extracted or {}
-        url_key = canonical_key(item.url)
-        rec = PageRecord(
-            url_key=url_key,
-            fetched_url=item.url,
-            site=item.site,
-            status=item.status,
-            html=item.body,
-            extracted=ex,
-            article_key=article_key_for(item.url, ex.get("canonical_url")),
-            alias_keys=[canonical_key(item.requested_url)],
-            headers=item.headers,
-            fetched_at=item.fetched_at,
-            run_id=self.run_id,
-            source=item.source,
-            found_on=item.found_on,
-            discovery=item.discovery,
-            signature=ex.pop("signature", None),
+        rec = page_record(
+            url=item.url, html=item.body, extracted=item.extracted or {}, site=item.site,
+            status=item.status, requested_url=item.requested_url, headers=item.headers,
+            fetched_at=item.fetched_at, run_id=self.run_id, source=item.source,
+            found_on=item.found_on, discovery=item.discovery,
         )
+        url_key = rec.url_key
         try:
             result = store_page(self.db, rec)
         except Exception as e:  # one bad page never stops the crawl (its savepoint is rolled back)

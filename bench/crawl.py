@@ -1,0 +1,472 @@
+"""Benchmark: a real ``newscrawl crawl`` of local sites against plain trafilatura.
+
+The dev corpus pages (or synthetic article pages) are served by the project's
+``SiteServer`` on ~8 loopback hosts (127.0.0.1 ...), each with a homepage linking
+its pages, a sitemap and a robots.txt that allows everything.  ``newscrawl crawl``
+runs as a subprocess into a fresh database with politeness off, while this
+process polls the memory of its process tree.  In the same run, plain
+``trafilatura.bare_extraction(html, url=url, with_metadata=True)`` is timed on
+one core on the same pages, and the two rates are printed side by side.
+
+Timing: "crawl window" = from the first HTTP request the server receives to the
+exit of the crawl process (Python/Scrapy start-up is excluded and shown apart;
+pool shutdown and the summary are included).
+
+Memory: every 0.1 s the crawl process and all its descendants (forkserver,
+extraction workers) are found through /proc; the sum of their RSS and the sum of
+their PSS (smaps_rollup; shared pages split between processes, so it does not
+double-count) are taken, and the maximum over time is reported.
+
+usage: .venv/bin/python bench/crawl.py [--corpus DIR] [--repeat N] [--synthetic N]
+                                       [--hosts 8] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
+POLITENESS_OFF = (
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0",
+)
+
+
+# -- pages ----------------------------------------------------------------------
+
+
+def load_corpus(corpus: Path) -> list[tuple[str, bytes]]:
+    """``(original url, raw html)`` of every corpus page."""
+    cases = [json.loads(line) for line in (corpus / "cases.jsonl").open(encoding="utf-8")]
+    return [(c["url"], gzip.decompress((corpus / f"{c['id']}.html.gz").read_bytes())) for c in cases]
+
+
+_CANONICAL = re.compile(
+    rb"<link\b[^>]*\brel=[\"']?[^\"'>]*\bcanonical\b[^>]*>"
+    rb"|<meta\b[^>]*\b(?:property|name)=[\"']?og:url\b[^>]*>", re.I
+)
+# Script and style blocks, comments and tags: what the text variation must not touch.
+_MARKUP = re.compile(rb"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>)", re.I | re.S)
+# A run of 5+ letters; bytes >= 0x80 count as letters, so UTF-8 words in any script
+# vary too (a run of such bytes always ends on a character boundary).
+_LONG_WORD = re.compile(rb"([A-Za-z\x80-\xff]{5,})")
+
+
+def suffix(k: int) -> bytes:
+    out = b""
+    while True:
+        out = bytes([97 + k % 26]) + out
+        k //= 26
+        if not k:
+            return b"q" + out
+
+
+def vary(html: bytes, k: int) -> bytes:
+    """Copy ``k`` of a page: every word of 5+ ASCII letters outside markup gets a
+    suffix, so almost every 5-word shingle changes and neither the exact nor the
+    near-duplicate check folds the copies together.  ``k == 0`` is the page as is."""
+    if k == 0:
+        return html
+    tail = suffix(k)
+    parts = _MARKUP.split(html)
+    for i in range(0, len(parts), 2):  # even parts are text between markup
+        parts[i] = _LONG_WORD.sub(lambda m: m.group(1) + tail, parts[i])
+    return b"".join(parts)
+
+
+def copy_path(path: str, k: int) -> str:
+    if k == 0:
+        return path
+    head, _, last = path.rstrip("/").rpartition("/")
+    stem, dot, ext = last.rpartition(".")
+    last = f"{stem}-r{k}.{ext}" if dot and stem else f"{last}-r{k}"
+    return f"{head}/{last}"
+
+
+@dataclass
+class Page:
+    host: int  # index of the serving host
+    path: str
+    source_url: str  # the corpus URL (or a synthetic one)
+    original: int  # index of the corpus page (or synthetic seed)
+    copy: int = 0
+
+
+def corpus_layout(urls: list[str], hosts: int, repeat: int) -> list[Page]:
+    """Spread the original domains over ``hosts`` hosts, keeping their URL paths."""
+    domains = sorted({urlsplit(u).hostname or "" for u in urls})
+    host_of = {d: i % hosts for i, d in enumerate(domains)}
+    base: list[tuple[int, str]] = []
+    taken: set[tuple[int, str]] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        host = host_of[parts.hostname or ""]
+        path = parts.path or "/"
+        if path == "/" or (host, path) in taken:
+            path = f"/{parts.hostname}{path}"
+        taken.add((host, path))
+        base.append((host, path))
+    return [Page(host, copy_path(path, k), urls[i], i, k)
+            for k in range(repeat) for i, (host, path) in enumerate(base)]
+
+
+# -- synthetic pages ------------------------------------------------------------------
+
+_SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "den", "mar", "tel", "shi",
+              "bra", "con", "ver", "lin", "pos", "qua", "gor", "fen"]
+
+
+def _vocabulary(n: int = 3000) -> list[str]:
+    rng = random.Random(4)
+    words = {"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(n * 2)}
+    return sorted(words)[:n]
+
+
+_VOCAB = _vocabulary()
+_BOILERPLATE_SCRIPT = "window.__DATA__ = " + json.dumps(
+    {"config": [{"id": i, "slot": f"ad-{i}", "sizes": [[300, 250], [728, 90]]} for i in range(400)]}
+) + ";"
+
+
+def synthetic_article(seed: int, url: str) -> bytes:
+    """A news article page of ~500 words with realistic boilerplate (~45 KB)."""
+    rng = random.Random(seed)
+    title = " ".join(rng.choice(_VOCAB) for _ in range(7)).capitalize()
+    paragraphs = []
+    for _ in range(10):
+        sentences = []
+        for _ in range(rng.randint(2, 4)):
+            words = [rng.choice(_VOCAB) for _ in range(rng.randint(10, 20))]
+            sentences.append(" ".join(words).capitalize() + ".")
+        paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+    nav = "".join(f'<li><a href="https://synthetic-daily.example/section/{s}/">{s.capitalize()}</a></li>' for s in _VOCAB[:40])
+    related = "".join(f'<li><a href="https://synthetic-daily.example/news/related-{rng.randint(0, 10**6)}.html">{rng.choice(_VOCAB)} '
+                      f"{rng.choice(_VOCAB)}</a></li>" for _ in range(20))
+    day = 1 + seed % 28
+    jsonld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
+                         "datePublished": f"2025-03-{day:02d}T08:00:00+00:00",
+                         "author": {"@type": "Person", "name": "Ana Kowalski"}})
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | Synthetic Daily</title>
+<meta property="og:type" content="article"><meta property="og:title" content="{title}">
+<meta property="og:site_name" content="Synthetic Daily"><meta name="author" content="Ana Kowalski">
+<meta property="article:published_time" content="2025-03-{day:02d}T08:00:00+00:00">
+<meta name="description" content="{title}."><meta property="og:image" content="{url}.jpg">
+<script type="application/ld+json">{jsonld}</script><script>{_BOILERPLATE_SCRIPT}</script>
+<style>body{{font-family:serif}} .nav li{{display:inline}}</style></head>
+<body><header><nav><ul class="nav">{nav}</ul></nav></header><main><article><h1>{title}</h1>
+<p class="byline">By Ana Kowalski</p>{''.join(paragraphs)}</article>
+<aside><h2>Related</h2><ul>{related}</ul></aside></main>
+<footer><p>Copyright Synthetic Daily. All rights reserved.</p></footer></body></html>""".encode()
+
+
+def synthetic_layout(n: int, hosts: int) -> list[Page]:
+    return [Page(i % hosts, f"/news/2025/03/story-{i}.html", "", i) for i in range(n)]
+
+
+LISTING_SIZE = 100
+
+
+def listing_page(title: str, links: list[str]) -> bytes:
+    items = "".join(f'<li><a href="{link}">{link.rsplit("/", 1)[-1]}</a></li>' for link in links)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta property="og:type" content="website"></head><body><h1>{title}</h1>'
+            f"<ul>{items}</ul></body></html>").encode()
+
+
+# -- serving ------------------------------------------------------------------------------
+
+
+class BenchSites:
+    """The pages on ``hosts`` loopback hosts with homepages, listings, sitemaps and robots.txt."""
+
+    def __init__(self, pages: list[Page], hosts: int, content: Any, tmp: Path) -> None:
+        from crawler.demo.server import SiteServer
+
+        self.pages = pages
+        self.content = content  # Page -> bytes
+        self.names = [f"site{i}" for i in range(hosts)]
+        roots = {}
+        for name in self.names:
+            roots[name] = tmp / name
+            roots[name].mkdir()
+        self.server = SiteServer(roots)
+        self.by_path: list[dict[str, Page]] = [{} for _ in self.names]
+        for page in pages:
+            self.by_path[page.host][unquote(page.path)] = page
+        self.listings: list[list[list[str]]] = []
+        for table in self.by_path:
+            paths = list(table)
+            self.listings.append([paths[i:i + LISTING_SIZE] for i in range(0, len(paths), LISTING_SIZE)])
+        self.served_bytes = 0
+
+    def __enter__(self) -> BenchSites:
+        from crawler.demo.routes import Response
+
+        self.server.start()
+        for index, name in enumerate(self.names):
+            def handler(request: Any, index: int = index, name: str = name) -> Any:
+                body, ctype = self.respond(index, name, request.url_path)
+                if body is None:
+                    return Response(status=404, body=b"not found", headers={"Content-Type": "text/plain"})
+                self.served_bytes += len(body)
+                return Response(body=body, headers={"Content-Type": ctype})
+
+            self.server.add_route(name, "/*", handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def homepages(self) -> list[str]:
+        return [self.server.url(name, "/") for name in self.names]
+
+    def respond(self, index: int, name: str, path: str) -> tuple[bytes | None, str]:
+        base = self.server.base_url(name)
+        if path == "/robots.txt":
+            return f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain"
+        if path == "/sitemap.xml":
+            urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in self.by_path[index])
+            return (f'<?xml version="1.0" encoding="UTF-8"?><urlset '
+                    f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode(), \
+                "application/xml"
+        listings = self.listings[index]
+        if path == "/":
+            if len(listings) <= 1:
+                return listing_page(f"Home of {name}", listings[0] if listings else []), "text/html"
+            links = [f"/_listing/{i}/" for i in range(len(listings))]
+            return listing_page(f"Home of {name}", links), "text/html"
+        if path.startswith("/_listing/"):
+            try:
+                links = listings[int(path.split("/")[2])]
+            except (ValueError, IndexError):
+                return None, ""
+            return listing_page(f"Archive of {name}", links), "text/html"
+        page = self.by_path[index].get(unquote(path))
+        if page is None:
+            return None, ""
+        # no charset: the page's own <meta charset> decides, as on the real site
+        return self.content(page, base + path), "text/html"
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in kB of one process; zeros if it is gone."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+class MemoryPoller(threading.Thread):
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss = self.peak_pss = self.peak_main_rss = self.max_processes = 0
+        self.stop = threading.Event()
+        self.cpu: dict[int, float] = {}  # last seen user+system seconds per process
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.is_set():
+            pids = descendants(self.pid)
+            for p in pids:
+                try:
+                    with open(f"/proc/{p}/stat", "rb") as f:
+                        fields = f.read().rsplit(b")", 1)[1].split()
+                    self.cpu[p] = (int(fields[11]) + int(fields[12])) / tick
+                except (OSError, IndexError, ValueError):
+                    pass
+            figures = [memory_kb(p) for p in pids]
+            self.peak_rss = max(self.peak_rss, sum(r for r, _ in figures))
+            self.peak_pss = max(self.peak_pss, sum(p for _, p in figures))
+            self.peak_main_rss = max(self.peak_main_rss, figures[0][0] if figures else 0)
+            self.max_processes = max(self.max_processes, sum(1 for r, _ in figures if r))
+            self.stop.wait(self.interval)
+
+
+def trafilatura_rate(samples: list[tuple[str, bytes]]) -> tuple[float, int]:
+    """Single-core pages/s of plain trafilatura on ``(url, html)`` pairs."""
+    import trafilatura
+
+    trafilatura.bare_extraction(samples[0][1], url=samples[0][0], with_metadata=True)  # warm-up
+    started = time.perf_counter()
+    for url, html in samples:
+        trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    return len(samples) / (time.perf_counter() - started), len(samples)
+
+
+def db_figures(db_path: Path) -> dict[str, Any]:
+    conn = sqlite3.connect(db_path)
+    try:
+        q = lambda sql: conn.execute(sql).fetchone()  # noqa: E731 - local shorthand
+        articles = q("SELECT count(*) FROM articles")[0]
+        pages, compressed, raw = q("SELECT count(*), sum(length(html)), sum(size) FROM pages")
+        outcomes = dict(conn.execute("SELECT outcome, count(*) FROM urls GROUP BY outcome").fetchall())
+        first, last = q("SELECT min(first_seen), max(first_seen) FROM articles")
+    finally:
+        conn.close()
+    size = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    return {"articles": articles, "pages": pages, "compressed": compressed or 0, "raw": raw or 0,
+            "outcomes": outcomes, "db_bytes": size, "first_seen": first, "last_seen": last}
+
+
+# -- main --------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=1, help="serve each corpus page N times "
+                        "(copies under other URLs with varied text)")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N",
+                        help="serve N synthetic article pages instead of the corpus")
+    parser.add_argument("--hosts", type=int, default=8)
+    parser.add_argument("--baseline-pages", type=int, default=300,
+                        help="pages timed with plain trafilatura (default: 300, all distinct corpus pages at most)")
+    parser.add_argument("--keep", type=Path, help="keep the database in this directory")
+    parser.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra setting for the crawl (repeatable)")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    if args.synthetic:
+        pages = synthetic_layout(args.synthetic, args.hosts)
+
+        def content(page: Page, url: str) -> bytes:
+            return synthetic_article(page.original, url)
+
+        baseline = [(f"http://127.0.0.1/news/2025/03/story-{p.original}.html",
+                     synthetic_article(p.original, f"http://127.0.0.1{p.path}"))
+                    for p in pages[: args.baseline_pages]]
+        what = f"{args.synthetic} synthetic article pages"
+    else:
+        corpus = load_corpus(args.corpus)
+        pages = corpus_layout([u for u, _ in corpus], args.hosts, args.repeat)
+        cleaned = [_CANONICAL.sub(b"", html) for _, html in corpus]
+
+        def content(page: Page, url: str) -> bytes:
+            return vary(cleaned[page.original], page.copy)
+
+        baseline = [(url, cleaned[i]) for i, (url, _) in enumerate(corpus)][: args.baseline_pages]
+        what = f"{len(corpus)} dev corpus pages x {args.repeat}"
+
+    print(f"bench/crawl.py: {what} = {len(pages)} pages on {args.hosts} hosts; "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"timing plain trafilatura on {len(baseline)} pages, one core ...", flush=True)
+    traf_rate, traf_n = trafilatura_rate(baseline)
+    del baseline
+
+    db_path = (args.keep or tmp) / "bench.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for old in db_path.parent.glob(db_path.name + "*"):
+        old.unlink()
+    with BenchSites(pages, args.hosts, content, tmp) as sites:
+        # homepage -> articles, or homepage -> listings of 100 -> articles
+        depth = "2" if any(len(listings) > 1 for listings in sites.listings) else "1"
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", *sites.homepages(), "--db", str(db_path),
+               "--depth", depth, *POLITENESS_OFF]
+        for setting in args.settings:
+            cmd += ["-s", setting]
+        print("crawling: newscrawl crawl <homepages> --db DB --depth", depth, " ".join(POLITENESS_OFF),
+              " ".join(f"-s {s}" for s in args.settings), flush=True)
+        launched = time.time()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp)
+        poller = MemoryPoller(proc.pid)
+        poller.start()
+        out, err = proc.communicate()
+        ended = time.time()
+        poller.stop.set()
+        poller.join()
+        first_request = sites.server.requests[0].time if sites.server.requests else launched
+        requests = len(sites.server.requests)
+        served = sites.served_bytes
+    print(out.rstrip())
+    if proc.returncode != 0:
+        print(f"crawl exited with {proc.returncode}\n{err[-3000:]}", file=sys.stderr)
+    window = ended - first_request
+    figures = db_figures(db_path)
+    article_pages = len(pages)
+    rate_pages = article_pages / window
+    rate_articles = figures["articles"] / window
+    ncpu = os.cpu_count() or 1
+    print()
+    print(f"| figure | value |")
+    print(f"|---|---|")
+    print(f"| pages served (article pages) | {article_pages} |")
+    print(f"| HTTP requests | {requests} ({served / 1e6:.1f} MB served) |")
+    print(f"| articles stored | {figures['articles']} (urls outcomes: {figures['outcomes']}) |")
+    print(f"| start-up (launch to first request) | {first_request - launched:.1f} s |")
+    print(f"| crawl window (first request to exit) | {window:.1f} s |")
+    print(f"| crawl: article pages extracted / s | {rate_pages:.1f} |")
+    print(f"| crawl: articles stored / s | {rate_articles:.1f} |")
+    print(f"| crawl: articles / s, whole wall time incl. start-up | {figures['articles'] / (ended - launched):.1f} |")
+    print(f"| plain trafilatura, 1 core, pages / s ({traf_n} pages) | {traf_rate:.1f} |")
+    print(f"| **ratio crawl pages/s : trafilatura pages/s** | **{rate_pages / traf_rate:.2f}x** "
+          f"(on {ncpu} cores) |")
+    print(f"| ratio crawl articles stored/s : trafilatura pages/s | {rate_articles / traf_rate:.2f}x |")
+    main_cpu = poller.cpu.get(proc.pid, 0.0)
+    other_cpu = sum(v for p, v in poller.cpu.items() if p != proc.pid)
+    print(f"| CPU seconds: main crawl process / extraction workers | {main_cpu:.1f} / {other_cpu:.1f} "
+          f"(of {window * ncpu:.0f} core-seconds in the window) |")
+    print(f"| peak memory, process tree, sum of RSS | {poller.peak_rss / 1024:.0f} MB |")
+    print(f"| peak memory, process tree, sum of PSS | {poller.peak_pss / 1024:.0f} MB |")
+    print(f"| peak RSS of the main crawl process | {poller.peak_main_rss / 1024:.0f} MB "
+          f"({poller.max_processes} processes at most) |")
+    if figures["articles"]:
+        print(f"| raw HTML stored / article | {figures['raw'] / figures['pages'] / 1024:.1f} KB |")
+        print(f"| compressed HTML / raw HTML (pages) | {figures['compressed'] / max(figures['raw'], 1):.1%} |")
+        print(f"| DB bytes / article (db + wal) | {figures['db_bytes'] / figures['articles'] / 1024:.1f} KB |")
+        print(f"| DB bytes / raw HTML bytes | {figures['db_bytes'] / max(figures['raw'], 1):.1%} |")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}; database: {db_path}")
+    return 0 if proc.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

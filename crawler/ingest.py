@@ -1,0 +1,61 @@
+"""From a fetched page and its extraction result to a storage record.
+
+Shared by the crawl's StorePipeline and by every other way pages come in
+(WARC import, re-extraction), so that they all deduplicate the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.urls import canonical_key, is_http_url
+from storage.queries import PageRecord, utcnow
+
+
+def article_key_for(page_url: str, canonical_url: str | None) -> str:
+    """Respect ``rel=canonical`` unless it is unusable: not http(s), or the
+    site's root for a page that is not (a common CMS mistake)."""
+    if canonical_url and is_http_url(canonical_url):
+        canon_path = urlsplit(canonical_url).path.strip("/")
+        page_path = urlsplit(page_url).path.strip("/")
+        if canon_path or not page_path:
+            return canonical_key(canonical_url)
+    return canonical_key(page_url)
+
+
+def page_record(
+    *,
+    url: str,
+    html: bytes,
+    extracted: dict[str, Any],
+    site: str,
+    status: int = 200,
+    requested_url: str | None = None,
+    headers: dict[str, str] | None = None,
+    fetched_at: str | None = None,
+    run_id: int | None = None,
+    source: str | None = None,
+    found_on: str | None = None,
+    discovery: dict[str, Any] | None = None,
+) -> PageRecord:
+    """``extracted`` is an ``analyze_page`` result; its ``signature`` is moved
+    into the record (it is bytes, not for the JSON columns)."""
+    extracted = dict(extracted)
+    signature = extracted.pop("signature", None)
+    return PageRecord(
+        url_key=canonical_key(url),
+        fetched_url=url,
+        site=site,
+        status=status,
+        html=html,
+        extracted=extracted,
+        article_key=article_key_for(url, extracted.get("canonical_url")),
+        alias_keys=[canonical_key(requested_url)] if requested_url else [],
+        headers=headers or {},
+        fetched_at=fetched_at or utcnow(),
+        run_id=run_id,
+        source=source,
+        found_on=found_on,
+        discovery=discovery,
+        signature=signature,
+    )
