@@ -36,3 +36,15 @@ class FailureItem:
     source: str | None = None
     found_on: str | None = None
     discovery: dict[str, Any] | None = field(default=None)
+
+
+@dataclass
+class DiscoveryItem:
+    """What a news sitemap or feed says of a URL (title, dates), recorded
+    whichever of the URL's discoveries led to its request."""
+
+    url: str
+    site: str
+    source: str
+    discovery: dict[str, Any]
+    found_on: str | None = None

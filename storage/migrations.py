@@ -111,3 +111,10 @@ def m0002_near_duplicates(db: sqlite_utils.Database) -> None:
 def m0003_url_signals(db: sqlite_utils.Database) -> None:
     # What article detection measured on the page (JSON), so users can tune it.
     db.execute("ALTER TABLE urls ADD COLUMN signals TEXT")
+
+
+@MIGRATIONS(name="0004_article_page_key")
+def m0004_article_page_key(db: sqlite_utils.Database) -> None:
+    # URL key of the page the article's fields were extracted from: lets the
+    # original's own page replace a syndicated copy that happened to come first.
+    db.execute("ALTER TABLE articles ADD COLUMN page_key TEXT")

@@ -116,9 +116,13 @@ def _upsert_url(
             reason = excluded.reason,
             article_id = coalesce(excluded.article_id, urls.article_id),
             fetch_count = urls.fetch_count + 1,
-            source = coalesce(urls.source, excluded.source),
+            source = CASE WHEN excluded.source IN ('news-sitemap', 'rss', 'atom', 'jsonfeed')
+                               AND coalesce(urls.source, '') NOT IN ('news-sitemap', 'rss', 'atom', 'jsonfeed')
+                          THEN excluded.source ELSE coalesce(urls.source, excluded.source) END,
             found_on = coalesce(urls.found_on, excluded.found_on),
-            discovery = coalesce(excluded.discovery, urls.discovery),
+            discovery = CASE WHEN urls.discovery IS NULL THEN excluded.discovery
+                             WHEN excluded.discovery IS NULL THEN urls.discovery
+                             ELSE json_patch(urls.discovery, excluded.discovery) END,
             run_id = excluded.run_id,
             signals = excluded.signals
         """,
@@ -155,6 +159,34 @@ def record_failure(
         )
 
 
+def record_discovery(
+    db: sqlite_utils.Database,
+    *,
+    url_key: str,
+    site: str,
+    source: str,
+    discovery: dict[str, Any],
+    found_on: str | None = None,
+    run_id: int | None = None,
+) -> None:
+    """What a sitemap or feed said of a URL, merged into its ``urls`` row (a new
+    row has outcome ``discovered`` until the URL is fetched)."""
+    now = utcnow()
+    with db.atomic():
+        db.execute(
+            """
+            INSERT INTO urls (url, site, first_seen, outcome, source, found_on, discovery, run_id)
+            VALUES (?, ?, ?, 'discovered', ?, ?, ?, ?)
+            ON CONFLICT(url) DO UPDATE SET
+                source = CASE WHEN coalesce(urls.source, '') NOT IN ('news-sitemap', 'rss', 'atom', 'jsonfeed')
+                              THEN excluded.source ELSE urls.source END,
+                found_on = coalesce(urls.found_on, excluded.found_on),
+                discovery = json_patch(coalesce(urls.discovery, '{}'), excluded.discovery)
+            """,
+            [url_key, site, now, source, found_on, json.dumps(discovery, sort_keys=True), run_id],
+        )
+
+
 def _insert_article(db: sqlite_utils.Database, rec: PageRecord, body_hash: str) -> int:
     ex = rec.extracted
     body = ex.get("body") or ""
@@ -162,8 +194,8 @@ def _insert_article(db: sqlite_utils.Database, rec: PageRecord, body_hash: str) 
         """
         INSERT INTO articles (url, site, site_name, title, authors, published, body, language,
                               description, tags, image, word_count, body_hash, extractor,
-                              first_seen, last_seen, run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              first_seen, last_seen, run_id, page_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             rec.article_key, rec.site, ex.get("site"), ex.get("title"),
@@ -171,10 +203,82 @@ def _insert_article(db: sqlite_utils.Database, rec: PageRecord, body_hash: str) 
             body, ex.get("language"), ex.get("description"),
             json.dumps(list(ex.get("tags") or []), ensure_ascii=False), ex.get("image"),
             len(body.split()), body_hash, ex.get("extractor"), rec.fetched_at, rec.fetched_at,
-            rec.run_id,
+            rec.run_id, rec.url_key,
         ],
     )
     return int(cur.lastrowid or 0)
+
+
+_ARTICLE_FIELDS = ("title", "authors", "published", "body", "language", "description", "tags", "image")
+
+
+def _article_values(rec: PageRecord) -> dict[str, Any]:
+    ex = rec.extracted
+    body = ex.get("body") or ""
+    return {
+        "site": rec.site, "site_name": ex.get("site"), "title": ex.get("title"),
+        "authors": json.dumps(list(ex.get("authors") or []), ensure_ascii=False),
+        "published": ex.get("published"), "body": body, "language": ex.get("language"),
+        "description": ex.get("description"),
+        "tags": json.dumps(list(ex.get("tags") or []), ensure_ascii=False), "image": ex.get("image"),
+        "word_count": len(body.split()), "body_hash": text_hash(body), "extractor": ex.get("extractor"),
+        "page_key": rec.url_key,
+    }
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, outcome: str) -> bool:
+    """Whether this page, rather than the one the article's fields came from,
+    is the article's own: its ``rel=canonical`` page, or an earlier-published
+    original of a syndicated copy that happened to be stored first."""
+    if rec.url_key != rec.article_key:
+        return False  # this page itself points elsewhere
+    url, page_key, published = db.execute(
+        "SELECT url, page_key, published FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    if page_key == rec.url_key:
+        return False
+    if outcome == DUPLICATE_URL:
+        return bool(url == rec.url_key)
+    mine, theirs = _parse_time(rec.extracted.get("published")), _parse_time(published)
+    return mine is not None and theirs is not None and mine < theirs
+
+
+def _replace_article_fields(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> None:
+    values = _article_values(rec)
+    clash = db.execute(
+        "SELECT 1 FROM articles WHERE body_hash = ? AND id != ?", [values["body_hash"], article_id]
+    ).fetchone()
+    if clash:
+        values.pop("body_hash")  # keep the old hash rather than break uniqueness
+    if rec.url_key != db.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()[0]:
+        if db.execute("SELECT 1 FROM articles WHERE url = ?", [rec.url_key]).fetchone() is None:
+            db.execute(
+                "UPDATE article_urls SET relation = 'duplicate' WHERE article_id = ? AND relation = 'canonical'",
+                [article_id],
+            )
+            values["url"] = rec.url_key
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
+    if "url" in values:
+        db.execute(
+            "INSERT INTO article_urls (url, article_id, relation, site, first_seen) VALUES (?, ?, 'canonical', ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET relation = 'canonical'",
+            [rec.url_key, article_id, rec.site, rec.fetched_at],
+        )
+    if rec.signature:
+        db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
+        db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
+        _insert_signature(db, article_id, rec.signature)
 
 
 def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAULT_CODEC) -> StoreResult:
@@ -228,6 +332,8 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
                 [key, article_id, relation, rec.site, rec.fetched_at],
             )
         if outcome != NEW:
+            if _should_replace(db, article_id, rec, outcome):
+                _replace_article_fields(db, article_id, rec)
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
         db.execute(
             """

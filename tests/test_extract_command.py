@@ -55,7 +55,9 @@ def response(
     headers = [("Content-Type", content_type)] if content_type is not None else []
     headers += extra_headers or []
     http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
-    record = writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http)
+    record = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(payload), http_headers=http
+    )
     writer.write_record(record)
 
 
@@ -71,7 +73,9 @@ def build_warc(path: Path, compress: bool) -> list[str]:
     buf = io.BytesIO()
     writer = WARCWriter(buf, gzip=compress)
     writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
-    request = StatusAndHeaders("GET /news/1 HTTP/1.1", [("Host", "news.example")], is_http_request=True)
+    request = StatusAndHeaders(
+        "GET /news/1 HTTP/1.1", [("Host", "news.example")], is_http_request=True
+    )
     writer.write_record(writer.create_warc_record(
         "https://news.example/news/1", "request", payload=io.BytesIO(b""), http_headers=request))
     response(writer, "https://news.example/news/1", article("Tram network to grow").encode())

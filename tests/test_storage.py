@@ -162,3 +162,39 @@ def test_different_story_with_shared_boilerplate_is_a_new_article(db):
     r = store_page(db, signed("https://daily/gas", other))
     assert r.outcome == "new"
     assert db.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 2 * 32
+
+
+def test_original_replaces_a_syndicated_copy_stored_first(db):
+    copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
+    copy.extracted["published"] = "2025-03-18T06:00:00+01:00"
+    first = store_page(db, copy)
+    original = signed("https://daily/ferry", STORY)
+    original.extracted["published"] = "2025-03-17T11:00:00+01:00"
+    r = store_page(db, original)
+    assert r.outcome == "duplicate_text" and r.article_id == first.article_id
+    row = db.execute("SELECT url, site, published, page_key FROM articles").fetchone()
+    assert row == ("https://daily/ferry", "daily", "2025-03-17T11:00:00+01:00", "https://daily/ferry")
+    relations = dict(db.execute("SELECT url, relation FROM article_urls").fetchall())
+    assert relations == {"https://daily/ferry": "canonical", "https://wire/ferry": "duplicate"}
+
+
+def test_a_later_copy_does_not_replace_the_original(db):
+    original = signed("https://daily/ferry", STORY)
+    original.extracted["published"] = "2025-03-17T11:00:00+01:00"
+    store_page(db, original)
+    copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
+    copy.extracted["published"] = "2025-03-18T06:00:00+01:00"
+    store_page(db, copy)
+    assert db.execute("SELECT url, site FROM articles").fetchone() == ("https://daily/ferry", "daily")
+
+
+def test_canonical_page_replaces_fields_taken_from_a_copy_pointing_at_it(db):
+    copy = record("https://wire/wind", article_key="https://daily/wind", site="wire")
+    copy.extracted["published"] = "2025-03-13T06:00:00+00:00"
+    store_page(db, copy)
+    original = record("https://daily/wind")
+    original.extracted["published"] = "2025-03-12T07:30:00+00:00"
+    r = store_page(db, original)
+    assert r.outcome == "duplicate_url"
+    assert db.execute("SELECT url, site, published FROM articles").fetchone() == (
+        "https://daily/wind", "daily", "2025-03-12T07:30:00+00:00")

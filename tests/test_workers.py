@@ -60,7 +60,9 @@ def test_submit_runs_the_real_extractor() -> None:
 def test_imap_returns_results_in_input_order() -> None:
     # Earlier jobs sleep longer, so they complete last.
     delays = ["0.4", "0.2", "0", "0.3", "0", "0.1", "0"]
-    jobs = [(d.encode(), f"https://example.org/{i}", {"X-Index": str(i)}) for i, d in enumerate(delays)]
+    jobs = [
+        (d.encode(), f"https://example.org/{i}", {"X-Index": str(i)}) for i, d in enumerate(delays)
+    ]
     with ExtractionPool(processes=2, timeout=10, func=helper("sleep_then_echo")) as pool:
         results = list(pool.imap(iter(jobs), max_in_flight=3))
         unordered = list(pool.imap(jobs, ordered=False))
@@ -151,7 +153,9 @@ def test_two_workers_run_jobs_at_the_same_time(tmp_path: Path) -> None:
 
 
 def test_workers_recycle_after_max_tasks() -> None:
-    with ExtractionPool(processes=1, timeout=10, max_tasks_per_worker=2, func=helper("echo")) as pool:
+    with ExtractionPool(
+        processes=1, timeout=10, max_tasks_per_worker=2, func=helper("echo")
+    ) as pool:
         pids = [r["pid"] for r in pool.imap((b"x", f"u{i}", None) for i in range(6))]
     assert len(set(pids)) == 3
     assert pids[0] == pids[1] and pids[2] == pids[3] and pids[4] == pids[5]

@@ -290,3 +290,7 @@ def export_warc_command(db_path: Path, output: Path, since: str | None, sites: t
     finally:
         db.conn.close()
     click.echo(f"export-warc: {n} pages written to {output}", err=True)
+
+
+if __name__ == "__main__":  # python -m crawler.commands.export [export|export-warc] ...
+    click.Group(commands={"export": export_command, "export-warc": export_warc_command})()

@@ -24,7 +24,9 @@ WORKER_FUNC = "crawler.extraction:extract_page"
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Content types that say nothing either way: sniff the payload.
-VAGUE_TYPES = {"", "text/plain", "application/octet-stream", "binary/octet-stream", "unknown/unknown"}
+VAGUE_TYPES = {
+    "", "text/plain", "application/octet-stream", "binary/octet-stream", "unknown/unknown"
+}
 BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 # Tags the WHATWG MIME sniffing algorithm accepts as the start of an HTML document.
 HTML_START = re.compile(
@@ -41,7 +43,8 @@ def is_html(content_type: str, payload: bytes) -> bool:
     if mime in HTML_TYPES:
         return not head.startswith(BINARY_MAGIC)
     if mime in VAGUE_TYPES:
-        return b"\0" not in head and HTML_START.match(head.lstrip(b"\xef\xbb\xbf \t\r\n")) is not None
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        return b"\0" not in head and HTML_START.match(start) is not None
     return False
 
 
@@ -97,7 +100,8 @@ def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, 
                 if records.offset < size:
                     stats.broken += 1
                     warn(f"{path}: the last {size - records.offset} bytes (from offset "
-                         f"{records.offset}) are not a complete WARC record (truncated file?), skipped")
+                         f"{records.offset}) are not a complete WARC record "
+                         "(truncated file?), skipped")
                 return
             except Exception as exc:  # warcio raises assorted errors on damaged data
                 stats.broken += 1
@@ -134,7 +138,8 @@ def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, 
             missing = getattr(record.raw_stream, "limit", 0)
             if missing:
                 stats.broken += 1
-                warn(f"{where}: record truncated ({missing} of {record.length} bytes missing), skipped")
+                warn(f"{where}: record truncated "
+                     f"({missing} of {record.length} bytes missing), skipped")
                 continue
             if not is_html(content_type, payload):
                 stats.skipped += 1
@@ -196,7 +201,9 @@ def extract_command(
         except (OSError, EOFError, zlib.error) as exc:
             raise click.ClickException(f"cannot read {path}: {exc}") from None
     if url is not None and (len(paths) != 1 or warc_paths):
-        raise click.UsageError("--url applies to a single HTML file (WARC records carry their URLs)")
+        raise click.UsageError(
+            "--url applies to a single HTML file (WARC records carry their URLs)"
+        )
 
     stats = Stats()
     started = time.monotonic()

@@ -21,10 +21,10 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from crawler.ingest import page_record
-from crawler.items import FailureItem, PageItem
+from crawler.items import DiscoveryItem, FailureItem, PageItem
 from crawler.urls import canonical_key
 from storage import open_db
-from storage.queries import finish_run, record_failure, start_run, store_page
+from storage.queries import finish_run, record_discovery, record_failure, start_run, store_page
 
 
 class StorePipeline:
@@ -102,6 +102,11 @@ class StorePipeline:
             self._store_failure(item)
         elif isinstance(item, PageItem) and item.extracted is not None:
             self._store_page(item)
+        elif isinstance(item, DiscoveryItem):
+            record_discovery(
+                self.db, url_key=canonical_key(item.url), site=item.site,
+                source=item.source, discovery=item.discovery, found_on=item.found_on, run_id=self.run_id,
+            )
         return item
 
     def _store_failure(self, item: FailureItem) -> None:

@@ -29,7 +29,7 @@ from crawler.discovery import (
     sitemaps_from_robots,
 )
 from crawler.failures import describe_failure
-from crawler.items import FailureItem, PageItem
+from crawler.items import DiscoveryItem, FailureItem, PageItem
 from crawler.middlewares import KnownURL
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.urls import clean_url, host_of, is_http_url
@@ -37,6 +37,9 @@ from crawler.urls import clean_url, host_of, is_http_url
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SPLIT = re.compile(r"[\s,]+")
 # "Next page" of a listing: followed at the listing's own depth, up to a limit.
+# Sources whose entries carry a title/date worth recording even when the URL's
+# request came from elsewhere (a plain sitemap listing the same article).
+_RICH_SOURCES = ("news-sitemap", "rss", "atom", "jsonfeed")
 _PAGINATION = re.compile(r"(/page/\d+/?$)|([?&](page|p|pg)=\d+)", re.I)
 
 
@@ -190,6 +193,11 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("newscrawl/discovery/offsite")
                 continue
             discovery = {k: v for k, v in (("lastmod", entry.lastmod), ("published", entry.published), ("title", entry.title)) if v}
+            if entry.source in _RICH_SOURCES and discovery:
+                yield DiscoveryItem(
+                    url=entry.url, site=entry_site.name, source=entry.source, found_on=response.url,
+                    discovery=discovery,
+                )
             request = self.page_request(
                 entry.url, entry_site, source=entry.source, depth=1, found_on=response.url,
                 discovery=discovery or None,
@@ -201,12 +209,13 @@ class NewsSpider(scrapy.Spider):
         site = self._site(response)
         meta = response.meta
         source = meta.get("newscrawl_source", "link")
+        discovery = meta.get("newscrawl_discovery")
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (ctype and ctype not in _HTML_TYPES):
             yield FailureItem(
                 url=response.url, site=site.name, reason=f"not html: {ctype or type(response).__name__}",
                 outcome="skipped", status=response.status, source=source,
-                found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
+                found_on=meta.get("newscrawl_found_on"), discovery=discovery,
             )
             return
         yield PageItem(
@@ -219,7 +228,7 @@ class NewsSpider(scrapy.Spider):
             fetched_at=_now(),
             source=source,
             found_on=meta.get("newscrawl_found_on"),
-            discovery=meta.get("newscrawl_discovery"),
+            discovery=discovery,
             depth=meta.get("newscrawl_depth", 0),
         )
         depth = meta.get("newscrawl_depth", 0)

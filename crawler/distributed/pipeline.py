@@ -1,0 +1,53 @@
+"""RedisQueuePipeline: in a worker, hand extracted pages and failures to the writer.
+
+Takes the place of ``StorePipeline`` (after ``ExtractPipeline``): each item is
+encoded (``crawler.distributed.queue``) and pushed onto ``PREFIX:items``. The
+push is synchronous, so once ``process_item`` returns the item is in Redis, and
+the request's lease can be released. A Redis error fails the item; the lease is
+still released, so the page is not fetched again in this run (it is counted as
+``newscrawl/redis/push_error``).
+
+Stats: ``newscrawl/redis/queued/page``, ``newscrawl/redis/queued/failure``,
+``newscrawl/redis/push_error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.distributed.config import cluster_keys, redis_client
+from crawler.distributed.queue import ItemQueue, encode_item
+from crawler.items import FailureItem, PageItem
+
+
+class RedisQueuePipeline:
+    def __init__(self, crawler: Crawler, queue: ItemQueue) -> None:
+        self.crawler = crawler
+        self.queue = queue
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "RedisQueuePipeline":
+        if not crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+            raise NotConfigured("NEWSCRAWL_REDIS_URL is not set")
+        return cls(crawler, ItemQueue(redis_client(crawler.settings), cluster_keys(crawler.settings)))
+
+    def process_item(self, item: Any) -> Any:
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(item, PageItem) and item.extracted is None:
+            return item  # not extracted (no ExtractPipeline): nothing the writer can store
+        if not isinstance(item, (PageItem, FailureItem)):
+            return item
+        kind = "page" if isinstance(item, PageItem) else "failure"
+        try:
+            self.queue.push(encode_item(item))
+        except Exception:
+            stats.inc_value("newscrawl/redis/push_error")
+            raise
+        stats.inc_value(f"newscrawl/redis/queued/{kind}")
+        if isinstance(item, PageItem):
+            item.body = b""  # in Redis now; nothing downstream needs the HTML
+        return item

@@ -1,0 +1,118 @@
+"""The item queue from workers to the writer: encoding, and a reliable list.
+
+Workers ``LPUSH`` encoded items onto ``PREFIX:items``. The writer ``take``s a
+batch with BLMOVE/LMOVE into ``PREFIX:items:processing``, commits it to SQLite,
+then ``ack``s (LREM) each item: an item is removed only after its commit, so a
+writer killed at any moment loses nothing; on start it ``recover``s what the
+last writer had taken. An item may thus be stored twice, which ``store_page``
+absorbs (the second time is a ``duplicate_url``).
+
+Encoding: the item's dataclass fields as JSON, bytes (the HTML, the MinHash
+signature) as base64, the whole zlib-compressed: no pickle crosses machines on
+this queue, and an item can be inspected with ``zlib.decompress``.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import zlib
+from typing import Any
+
+import redis
+
+from crawler.distributed.keys import ClusterKeys
+from crawler.items import FailureItem, PageItem
+
+_KINDS: dict[str, type[PageItem] | type[FailureItem]] = {"page": PageItem, "failure": FailureItem}
+_BYTES = "__bytes__"
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {_BYTES: base64.b64encode(value).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: _tag(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_tag(v) for v in value]
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and _BYTES in value:
+            return base64.b64decode(value[_BYTES])
+        return {k: _untag(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_untag(v) for v in value]
+    return value
+
+
+def encode_item(item: PageItem | FailureItem) -> bytes:
+    kind = "page" if isinstance(item, PageItem) else "failure"
+    fields = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    doc = {"kind": kind, "fields": _tag(fields)}
+    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def decode_item(raw: bytes) -> PageItem | FailureItem:
+    """Raises ``ValueError`` on anything that is not an encoded item."""
+    try:
+        doc = json.loads(zlib.decompress(raw))
+        cls = _KINDS[doc["kind"]]
+        return cls(**_untag(doc["fields"]))
+    except (zlib.error, json.JSONDecodeError, KeyError, TypeError) as e:
+        raise ValueError(f"not an encoded item: {type(e).__name__}: {e}") from None
+
+
+class ItemQueue:
+    """``PREFIX:items`` with its processing list, from the writer's side."""
+
+    def __init__(self, server: redis.Redis, keys: ClusterKeys) -> None:
+        self.server = server
+        self.keys = keys
+
+    def push(self, raw: bytes) -> None:
+        self.server.lpush(self.keys.items, raw)
+
+    def recover(self) -> int:
+        """Move items a previous writer took but never acknowledged back to the queue."""
+        moved = 0
+        while self.server.lmove(self.keys.processing, self.keys.items, "LEFT", "RIGHT") is not None:
+            moved += 1
+        return moved
+
+    def take(self, limit: int, block: float) -> list[bytes]:
+        """Up to ``limit`` items, oldest first; waits up to ``block`` seconds for the first."""
+        first = self.server.blmove(self.keys.items, self.keys.processing, block, "RIGHT", "LEFT")
+        if first is None:
+            return []
+        batch = [first]
+        while len(batch) < limit:
+            raw = self.server.lmove(self.keys.items, self.keys.processing, "RIGHT", "LEFT")
+            if raw is None:
+                break
+            batch.append(raw)
+        return batch
+
+    def ack(self, raws: list[bytes]) -> None:
+        pipe = self.server.pipeline()
+        for raw in raws:
+            pipe.lrem(self.keys.processing, -1, raw)
+        pipe.execute()
+
+    def bury(self, raw: bytes) -> None:
+        """Keep an undecodable item aside (``PREFIX:items:dead``) and acknowledge it."""
+        pipe = self.server.pipeline()
+        pipe.lpush(self.keys.dead, raw)
+        pipe.lrem(self.keys.processing, -1, raw)
+        pipe.execute()
+
+    def sizes(self) -> tuple[int, int]:
+        """(items waiting, items taken but not acknowledged)."""
+        pipe = self.server.pipeline(transaction=False)
+        pipe.llen(self.keys.items)
+        pipe.llen(self.keys.processing)
+        waiting, processing = pipe.execute()
+        return int(waiting), int(processing)
