@@ -12,8 +12,8 @@
 2. zlib vs br (``storage.pages``) on the dev corpus HTML: compressed/raw size and
    compression speed.
 
-usage: .venv/bin/python bench/storage.py [--sizes 1000,10000,100000] [--batch 300]
-                                         [--batches 3] [--corpus DIR]
+usage: .venv/bin/python bench/storage.py [--sizes 1000,10000,100000] [--batch 100]
+                                         [--batches 5] [--corpus DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import argparse
 import importlib.util
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -116,8 +117,8 @@ def compression(corpus: Path) -> list[tuple[str, float, float, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--batch", type=int, default=300, help="articles per timed batch")
-    parser.add_argument("--batches", type=int, default=3, help="timed batches per size (median reported)")
+    parser.add_argument("--batch", type=int, default=100, help="articles per timed batch")
+    parser.add_argument("--batches", type=int, default=5, help="timed rounds (median reported)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -131,47 +132,61 @@ def main(argv: list[str] | None = None) -> int:
     bodies = [body_text(rng) for _ in range(n_measured)]
     signatures = [text_signature(b) for b in bodies]
 
+    # One database per size (filled once, the smaller ones copied on the way up),
+    # then the timed batches interleaved across sizes, round by round, so that
+    # machine load falls on every size alike.
     tmp = Path(tempfile.mkdtemp(prefix="bench-storage-"))
-    db = open_db(tmp / "bench.db")
-    results = []
-    next_id = 10_000_000
+    db = open_db(tmp / "fill.db")
+    paths = {}
     for size in sizes:
         print(f"filling to {size} articles ...", flush=True)
         fill(db, size, rng, html)
-        batches, dups = [], []
-        for _ in range(args.batches):
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        paths[size] = tmp / f"size{size}.db"
+        if size == sizes[-1]:
+            db.conn.close()
+            (tmp / "fill.db").rename(paths[size])
+        else:
+            shutil.copy(tmp / "fill.db", paths[size])
+    dbs = {size: open_db(path) for size, path in paths.items()}
+    new_times: dict[int, list[float]] = {size: [] for size in sizes}
+    dup_times: dict[int, list[float]] = {size: [] for size in sizes}
+    next_id = 10_000_000
+    k = 0
+    for round_no in range(args.batches):
+        for size in sizes:
             batch = []
             for _ in range(args.batch):
-                k = len(results) * args.batches * args.batch + len(batches) * args.batch + len(batch)
                 batch.append(record(next_id, bodies[k], signatures[k], html))
                 next_id += 1
-            batches.append(batch)
-        new_times = timed_batches(db, batches, "new")
-        # the same texts again at other URLs: found by body hash
-        for batch in batches:
-            dups.append([record(next_id + j, rec.extracted["body"], rec.signature or {}, html,
-                                url=f"https://wire.example/copy/{next_id + j}")
-                         for j, rec in enumerate(batch)])
-            next_id += len(batch)
-        dup_times = timed_batches(db, dups, "duplicate_text")
-        results.append((size, count(db), statistics.median(new_times), new_times,
-                        statistics.median(dup_times)))
-        print(f"  at {size}: {statistics.median(new_times) * 1000:.2f} ms per new article", flush=True)
-    db_bytes = sum(p.stat().st_size for p in tmp.glob("bench.db*"))
-    articles = count(db)
-    db.conn.close()
+                k += 1
+            new_times[size] += timed_batches(dbs[size], [batch], "new")
+            # the same texts again at other URLs: found by body hash
+            dups = [record(next_id + j, rec.extracted["body"], rec.signature or {}, html,
+                           url=f"https://wire.example/copy/{next_id + j}") for j, rec in enumerate(batch)]
+            next_id += len(dups)
+            dup_times[size] += timed_batches(dbs[size], [dups], "duplicate_text")
+        print(f"  round {round_no + 1}: " + ", ".join(
+            f"{size}: {new_times[size][-1] * 1000:.2f} ms" for size in sizes), flush=True)
+    finals = {size: count(db) for size, db in dbs.items()}
+    db_bytes = sum(p.stat().st_size for p in tmp.glob(f"size{sizes[-1]}.db*"))
+    for db in dbs.values():
+        db.conn.close()
 
-    base = results[0][2]
+    base = statistics.median(new_times[sizes[0]])
     print()
-    print("| articles in DB | ms per new article (median of batches) | batches | ms per exact duplicate | vs first size |")
+    print("| articles in DB | ms per new article (median) | per batch | ms per exact duplicate (median) | vs first size |")
     print("|---|---|---|---|---|")
-    for size, _, median, times, dup in results:
-        print(f"| {size:,} | {median * 1000:.2f} | {', '.join(f'{t * 1000:.2f}' for t in times)} "
-              f"| {dup * 1000:.2f} | {median / base:.2f}x |")
-    print(f"\nratio {sizes[-1]:,} : {sizes[0]:,} = {results[-1][2] / base:.2f}x "
-          f"(batches of {args.batch}, {args.batches} per size, same process, same run)")
-    print(f"database: {articles:,} articles, {db_bytes / 1e6:.0f} MB on disk "
-          f"({db_bytes / articles / 1024:.1f} KB per article)")
+    for size in sizes:
+        median = statistics.median(new_times[size])
+        print(f"| {size:,} (→{finals[size]:,}) | {median * 1000:.2f} | "
+              f"{', '.join(f'{t * 1000:.2f}' for t in new_times[size])} "
+              f"| {statistics.median(dup_times[size]) * 1000:.2f} | {median / base:.2f}x |")
+    print(f"\nratio {sizes[-1]:,} : {sizes[0]:,} = {statistics.median(new_times[sizes[-1]]) / base:.2f}x "
+          f"(batches of {args.batch} new + {args.batch} duplicates, {args.batches} rounds interleaved "
+          f"across sizes, same process, same run)")
+    print(f"largest database: {finals[sizes[-1]]:,} articles, {db_bytes / 1e6:.0f} MB on disk "
+          f"({db_bytes / finals[sizes[-1]] / 1024:.1f} KB per article)")
 
     print("\ncompression of the dev corpus HTML (storage.pages, level/quality 6):")
     print("| codec | compressed / raw | compress MB/s | decompress MB/s |")
@@ -179,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     for codec, ratio, c_speed, d_speed in compression(args.corpus):
         print(f"| {codec} | {ratio:.1%} | {c_speed:.0f} | {d_speed:.0f} |")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
-    for p in tmp.glob("bench.db*"):
-        p.unlink()
+    shutil.rmtree(tmp)
     return 0
 
 

@@ -8,6 +8,7 @@ import click
 
 from crawler import __version__
 from crawler.commands.extract import extract_command
+from crawler.commands.history import history_command
 
 
 def _overrides(settings: tuple[str, ...]) -> dict[str, str]:
@@ -32,14 +33,20 @@ def main() -> None:
 @click.option("--depth", type=int, default=None, help="Link-following depth for URLs given here (default 2).")
 @click.option("--max-pages", type=int, default=None, help="Page budget per site for this run (0 = none).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Scrapy/newscrawl setting override (repeatable).")
+@click.option("--since", default=None, help="Skip sitemap/feed entries older than this: a date or a duration (2d, 12h).")
+@click.option("--wait", is_flag=True, help="If another run uses the database, wait for it instead of exiting.")
 @click.option("-L", "--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
 def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | None, max_pages: int | None,
-          settings: tuple[str, ...], log_level: str) -> None:
+          since: str | None, wait: bool, settings: tuple[str, ...], log_level: str) -> None:
     """Crawl news sites: homepages, sitemap URLs or feed URLs, and/or a --sites file.
 
-    Incremental: articles already in the database are not downloaded again.
+    Incremental: articles already in the database are not downloaded again,
+    except recent ones, re-checked with a conditional GET. One run at a time per
+    database: a second run exits with status 75 (or waits, with --wait).
     """
+    from crawler.lock import CrawlLock, CrawlLockBusy
     from crawler.run import build_settings, run_crawl, summary
+    from crawler.since import parse_since
     from crawler.urls import is_http_url
 
     if not urls and not sites_file:
@@ -52,8 +59,20 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
         overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
     if max_pages is not None:
         overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
+    if since is not None:
+        try:
+            parse_since(since)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--since") from None
+        overrides["NEWSCRAWL_SINCE"] = since
     overrides.update(_overrides(settings))
-    result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
+    try:
+        lock = CrawlLock(db).acquire(wait=wait)
+    except CrawlLockBusy as e:
+        click.echo(f"newscrawl: {e}", err=True)
+        sys.exit(75)  # EX_TEMPFAIL: cron may simply try again next time
+    with lock:
+        result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
     click.echo(summary(result))
     sys.exit(0 if result.ok else 1)
 
@@ -70,6 +89,7 @@ def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
 
 
 main.add_command(extract_command, name="extract")
+main.add_command(history_command, name="history")
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,7 @@ class PageItem:
     found_on: str | None = None
     discovery: dict[str, Any] | None = None
     depth: int = 0
+    known_hash: str | None = None  # content hash stored for this URL, on a re-check
     extracted: dict[str, Any] | None = None  # set by ExtractPipeline
 
 
@@ -36,6 +37,17 @@ class FailureItem:
     source: str | None = None
     found_on: str | None = None
     discovery: dict[str, Any] | None = field(default=None)
+
+
+@dataclass
+class NotModifiedItem:
+    """A re-checked article page that has not changed (HTTP 304 or same bytes)."""
+
+    url: str
+    site: str
+    status: int
+    reason: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.urls import canonical_key
 from storage import open_db
-from storage.queries import is_known_article_url
+from storage.queries import recheck_state
 
 
 class KnownURL(IgnoreRequest):
@@ -18,11 +18,13 @@ class KnownURL(IgnoreRequest):
 
 
 class SkipKnownMiddleware:
-    """Incremental crawls: never download again an article URL already stored.
+    """Incremental crawls: an article URL already stored is not downloaded
+    again unless its re-check is due (``urls.next_check``, set from the site's
+    re-check policy); then it is fetched with a conditional GET
+    (If-None-Match / If-Modified-Since) so an unchanged page costs a 304.
 
     Listing pages, sitemaps, feeds and robots.txt are always fetched (they are
-    how new articles are found); a request can opt out with
-    ``meta["newscrawl_recheck"] = True``."""
+    how new articles are found)."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.crawler = crawler
@@ -36,14 +38,24 @@ class SkipKnownMiddleware:
         return cls(crawler, crawler.settings.get("NEWSCRAWL_DB"))
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("newscrawl_role") != "page" or request.meta.get("newscrawl_recheck"):
+        if request.meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in request.meta:
             return None
         if self.db is None:
             if not Path(self.db_path).exists():
                 return None
             self.db = open_db(self.db_path, read_only=True)
-        if is_known_article_url(self.db, canonical_key(request.url)):
-            assert self.crawler.stats is not None
+        state = recheck_state(self.db, canonical_key(request.url))
+        if state is None:
+            return None
+        assert self.crawler.stats is not None
+        if not state["due"]:
             self.crawler.stats.inc_value("newscrawl/skipped_known")
             raise KnownURL(f"already stored: {request.url}")
+        self.crawler.stats.inc_value("newscrawl/rechecked")
+        request.meta["newscrawl_known_hash"] = state["content_hash"]
+        request.meta["handle_httpstatus_list"] = [304]
+        if state["etag"]:
+            request.headers["If-None-Match"] = state["etag"]
+        if state["last_modified"]:
+            request.headers["If-Modified-Since"] = state["last_modified"]
         return None

@@ -74,6 +74,8 @@ def summary(result: CrawlResult) -> str:
         f"newscrawl: crawl {result.finish_reason} in {result.elapsed:.1f}s (run {run_id}, database {result.db_path})",
         f"  pages fetched      {int(s.get('response_received_count', 0))}",
         f"  articles stored    {g('outcome/new')}",
+        f"  articles updated   {g('outcome/updated')} (new versions)",
+        f"  not modified       {g('outcome/not_modified')} (re-checked, unchanged)",
         f"  duplicates         {g('outcome/duplicate_url') + g('outcome/duplicate_text')}"
         f" ({g('outcome/duplicate_url')} known URL, {g('outcome/duplicate_text')} same text)",
         f"  not articles       {g('outcome/not_article')}",

@@ -28,6 +28,11 @@ class Site:
     deny: list[re.Pattern[str]] = field(default_factory=list)  # link-following: path must match none
     use_sitemaps: bool = True
     use_feeds: bool = True
+    # None: the NEWSCRAWL_* setting's default
+    window_days: float | None = None  # skip sitemap/feed entries older than this
+    recheck_days: float | None = None  # articles younger than this are re-checked ...
+    recheck_every_hours: float | None = None  # ... this often (0: every run)
+    recheck_old_days: float | None = None  # older ones every N days (0: never)
 
     def owns(self, host: str) -> bool:
         from crawler.urls import same_site
@@ -58,7 +63,17 @@ def site_from_url(url: str, **options: Any) -> Site:
 
 
 _KNOWN = {"name", "url", "urls", "sitemaps", "feeds", "follow_depth", "max_pages", "allow", "deny",
-          "hosts", "use_sitemaps", "use_feeds"}
+          "hosts", "use_sitemaps", "use_feeds", "window_days", "recheck_days", "recheck_every_hours",
+          "recheck_old_days"}
+
+
+def _optional_float(entry: dict[str, Any], key: str, where: str) -> float | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise SitesConfigError(f"{where}: {key} must be a number >= 0, got {value!r}")
+    return float(value)
 
 
 def load_sites(path: str | Path) -> list[Site]:
@@ -99,6 +114,8 @@ def load_sites(path: str | Path) -> list[Site]:
                 deny=_patterns(entry.get("deny"), where),
                 use_sitemaps=bool(entry.get("use_sitemaps", True)),
                 use_feeds=bool(entry.get("use_feeds", True)),
+                **{k: _optional_float(entry, k, where)
+                   for k in ("window_days", "recheck_days", "recheck_every_hours", "recheck_old_days")},
             )
         )
     return sites

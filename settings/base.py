@@ -44,7 +44,17 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalFingerprinter"
 CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {
+    # Refuse other schemes and private addresses before robots.txt is fetched (100).
+    "crawler.security.NetworkPolicyMiddleware": 40,
     "crawler.middlewares.SkipKnownMiddleware": 50,
+    # Retries spaced out with exponential backoff instead of Scrapy's immediate ones.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    # Sees 3xx responses before RedirectMiddleware (600): refused targets, loops.
+    "crawler.security.RedirectGuardMiddleware": 650,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
@@ -63,9 +73,24 @@ NEWSCRAWL_MAX_PAGES_PER_SITE = 0  # default page budget per site and run (0: non
 NEWSCRAWL_SITEMAP_FALLBACK = True  # try /sitemap.xml when robots.txt names none
 NEWSCRAWL_MAX_PAGINATION = 5  # "next page" links followed per listing chain, at the listing's depth
 NEWSCRAWL_FOLLOW_FROM_SITEMAP = False  # follow links found on pages listed in sitemaps/feeds
-NEWSCRAWL_INCREMENTAL = True  # skip article URLs already stored
+NEWSCRAWL_INCREMENTAL = True  # skip article URLs already stored (unless a re-check is due)
+NEWSCRAWL_SINCE = ""  # skip sitemap/feed entries older than this: a date (2025-03-01) or a duration (2d, 12h)
+NEWSCRAWL_WINDOW_DAYS = 0  # the same as a per-site rolling window in days (0: none)
+NEWSCRAWL_RECHECK_DAYS = 2  # articles younger than this (days) are re-checked with a conditional GET ...
+NEWSCRAWL_RECHECK_EVERY_HOURS = 0  # ... at most this often (0: every run)
+NEWSCRAWL_RECHECK_OLD_DAYS = 0  # older articles every N days (0: never)
 NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
 NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
 NEWSCRAWL_COMMIT_ITEMS = 100  # SQLite transaction batch: at most this many items ...
 NEWSCRAWL_COMMIT_SECONDS = 1.0  # ... or this many seconds
 NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
+# Hostile web (crawler/retry.py, crawler/security.py, crawler/traps.py).
+NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry, doubling per retry, half jittered (0: none)
+NEWSCRAWL_RETRY_BACKOFF_MAX = 10.0  # cap on one backoff wait
+NEWSCRAWL_ALLOW_PRIVATE = False  # allow links/redirects to loopback/private/link-local addresses
+NEWSCRAWL_ALLOWED_NETWORKS: list[str] = []  # extra CIDR networks to allow, e.g. ["10.20.0.0/16"]
+NEWSCRAWL_MAX_URLS_PER_PATTERN = 300  # link-followed URLs of one shape per site and run (0: none)
+NEWSCRAWL_MAX_URL_LENGTH = 2000  # longer page URLs are not followed
+NEWSCRAWL_MAX_PATH_SEGMENTS = 15  # deeper paths are not followed
+NEWSCRAWL_MAX_SEGMENT_REPEATS = 3  # /a/b/a/b/a/b/a: relative-link loops
+NEWSCRAWL_STRIP_SESSION_IDS = True  # drop jsessionid/PHPSESSID/... from page URLs

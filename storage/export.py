@@ -32,9 +32,10 @@ def _article_filters(
         where.append(f"{alias}.site IN ({','.join('?' * len(sites))})")
         args += list(sites)
     if since:
-        # Same meaning as `reextract --since`: published or first seen on or after.
-        where.append(f"({alias}.published >= ? OR {alias}.first_seen >= ?)")
-        args += [since, since]
+        # Publication date; the first-seen date for undated articles. (ISO strings:
+        # compared as text, exact to the day whatever the timezone offset.)
+        where.append(f"coalesce(nullif({alias}.published, ''), {alias}.first_seen) >= ?")
+        args.append(since)
     return (" WHERE " + " AND ".join(where)) if where else "", args
 
 
@@ -59,7 +60,8 @@ def iter_articles(
     """Articles in ``id`` order, one dict per row with ``ARTICLE_COLUMNS``.
 
     ``sites`` keeps those whose ``articles.site`` is one of them; ``since`` (an
-    ISO date or datetime) those published or first seen on or after it.
+    ISO date or datetime) those published on or after it (undated ones: first
+    seen on or after it).
     ``authors`` and ``tags`` are lists unless ``decode_lists`` is false (JSON text).
     """
     where, args = _article_filters("a", sites, since)

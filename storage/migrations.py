@@ -118,3 +118,48 @@ def m0004_article_page_key(db: sqlite_utils.Database) -> None:
     # URL key of the page the article's fields were extracted from: lets the
     # original's own page replace a syndicated copy that happened to come first.
     db.execute("ALTER TABLE articles ADD COLUMN page_key TEXT")
+
+
+@MIGRATIONS(name="0005_incremental_state_and_versions")
+def m0005_incremental_state_and_versions(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE urls ADD COLUMN etag TEXT;
+        ALTER TABLE urls ADD COLUMN last_modified TEXT;
+        ALTER TABLE urls ADD COLUMN content_hash TEXT;
+        ALTER TABLE urls ADD COLUMN next_check TEXT;
+        CREATE INDEX idx_urls_next_check ON urls(next_check);
+        ALTER TABLE articles ADD COLUMN updated TEXT;
+        ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE articles ADD COLUMN story_id INTEGER;
+        CREATE INDEX idx_articles_story ON articles(story_id);
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL,
+            first_seen TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            changed TEXT NOT NULL,
+            title TEXT,
+            authors TEXT,
+            published TEXT,
+            body TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            UNIQUE (article_id, version)
+        );
+        CREATE TABLE crawl_run_sites (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            site TEXT NOT NULL,
+            discovered INTEGER NOT NULL DEFAULT 0,
+            fetched INTEGER NOT NULL DEFAULT 0,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, site)
+        );
+        """
+    )

@@ -2,72 +2,46 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
 import sqlite_utils
 
-from storage.neardup import similarity, unpack
+from storage.articles import (
+    insert_article,
+    insert_signature,
+    is_same_article,
+    near_duplicate,
+    new_version,
+    replace_article_fields,
+    should_replace,
+)
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
+from storage.recheck import RecheckPolicy, next_check
+from storage.records import (  # re-exported: the names callers use
+    BLOCKED,
+    DUPLICATE_TEXT,
+    DUPLICATE_URL,
+    FAILED,
+    NEW,
+    NOT_ARTICLE,
+    NOT_MODIFIED,
+    SKIPPED,
+    UPDATED,
+    PageRecord,
+    StoreResult,
+    text_hash,
+    utcnow,
+)
 
-# Outcomes recorded in urls.outcome (and counted by the pipelines).
-NEW = "new"
-DUPLICATE_URL = "duplicate_url"
-DUPLICATE_TEXT = "duplicate_text"
-NOT_ARTICLE = "not_article"
-FAILED = "failed"
-SKIPPED = "skipped"
-BLOCKED = "blocked"
-
-# Estimated Jaccard similarity of 5-word shingles from which two texts are one
-# article (a syndicated copy with another standfirst or sign-off line).
-NEAR_DUPLICATE_THRESHOLD = 0.8
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-_WS = re.compile(r"\s+")
-
-
-def text_hash(body: str) -> str:
-    """Hash of the body with whitespace folded and case ignored: the exact-duplicate key."""
-    folded = _WS.sub(" ", body).strip().casefold()
-    return hashlib.sha1(folded.encode("utf-8")).hexdigest()
-
-
-@dataclass
-class PageRecord:
-    """One fetched page and what extraction said of it."""
-
-    url_key: str  # canonical key of the fetched URL
-    fetched_url: str
-    site: str
-    status: int
-    html: bytes
-    extracted: dict[str, Any]
-    article_key: str  # canonical key the article is stored under (rel=canonical or url_key)
-    alias_keys: list[str] = field(default_factory=list)  # other keys naming the same page
-    headers: dict[str, str] = field(default_factory=dict)
-    fetched_at: str = field(default_factory=utcnow)
-    run_id: int | None = None
-    source: str | None = None
-    found_on: str | None = None
-    discovery: dict[str, Any] | None = None
-    signature: dict[str, Any] | None = None  # storage.neardup.text_signature(body)
-
-
-@dataclass
-class StoreResult:
-    outcome: str
-    article_id: int | None
-    similarity: float | None = None  # for a near-identical duplicate_text
-
+__all__ = [
+    "BLOCKED", "DUPLICATE_TEXT", "DUPLICATE_URL", "FAILED", "NEW", "NOT_ARTICLE", "NOT_MODIFIED",
+    "SKIPPED", "UPDATED", "PageRecord", "StoreResult", "text_hash", "utcnow",
+    "start_run", "finish_run", "mark_interrupted_runs", "record_failure", "record_discovery", "record_not_modified",
+    "store_page", "is_known_article_url", "recheck_state", "page_html", "iter_pages",
+    "failures_by_reason", "record_site_counts",
+]
 
 def start_run(db: sqlite_utils.Database, command: dict[str, Any]) -> int:
     with db.atomic():
@@ -76,6 +50,16 @@ def start_run(db: sqlite_utils.Database, command: dict[str, Any]) -> int:
             [utcnow(), json.dumps(command, default=str)],
         )
     return int(cur.lastrowid or 0)
+
+
+def mark_interrupted_runs(db: sqlite_utils.Database) -> int:
+    """Runs still ``running`` when a new run holds the lock were killed."""
+    with db.atomic():
+        cur = db.execute(
+            "UPDATE crawl_runs SET status = 'interrupted', finished = coalesce(finished, ?) WHERE status = 'running'",
+            [utcnow()],
+        )
+    return int(cur.rowcount or 0)
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str, stats: dict[str, Any]) -> None:
@@ -102,12 +86,15 @@ def _upsert_url(
     found_on: str | None,
     discovery: dict[str, Any] | None,
     signals: dict[str, Any] | None = None,
+    state: dict[str, Any] | None = None,
 ) -> None:
+    state = state or {}
     db.execute(
         """
         INSERT INTO urls (url, fetched_url, site, first_seen, last_fetched, status, outcome, reason,
-                          article_id, fetch_count, source, found_on, discovery, run_id, signals)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+                          article_id, fetch_count, source, found_on, discovery, run_id, signals,
+                          etag, last_modified, content_hash, next_check)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(url) DO UPDATE SET
             fetched_url = excluded.fetched_url,
             last_fetched = excluded.last_fetched,
@@ -124,13 +111,18 @@ def _upsert_url(
                              WHEN excluded.discovery IS NULL THEN urls.discovery
                              ELSE json_patch(urls.discovery, excluded.discovery) END,
             run_id = excluded.run_id,
-            signals = excluded.signals
+            signals = coalesce(excluded.signals, urls.signals),
+            etag = excluded.etag,
+            last_modified = excluded.last_modified,
+            content_hash = coalesce(excluded.content_hash, urls.content_hash),
+            next_check = excluded.next_check
         """,
         [
             url_key, fetched_url, site, fetched_at, fetched_at, status, outcome, reason,
             article_id, source, found_on,
             json.dumps(discovery, sort_keys=True) if discovery else None, run_id,
             json.dumps(signals, sort_keys=True, default=str) if signals else None,
+            state.get("etag"), state.get("last_modified"), state.get("content_hash"), state.get("next_check"),
         ],
     )
 
@@ -187,138 +179,71 @@ def record_discovery(
         )
 
 
-def _insert_article(db: sqlite_utils.Database, rec: PageRecord, body_hash: str) -> int:
-    ex = rec.extracted
-    body = ex.get("body") or ""
-    cur = db.execute(
-        """
-        INSERT INTO articles (url, site, site_name, title, authors, published, body, language,
-                              description, tags, image, word_count, body_hash, extractor,
-                              first_seen, last_seen, run_id, page_key)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            rec.article_key, rec.site, ex.get("site"), ex.get("title"),
-            json.dumps(list(ex.get("authors") or []), ensure_ascii=False), ex.get("published"),
-            body, ex.get("language"), ex.get("description"),
-            json.dumps(list(ex.get("tags") or []), ensure_ascii=False), ex.get("image"),
-            len(body.split()), body_hash, ex.get("extractor"), rec.fetched_at, rec.fetched_at,
-            rec.run_id, rec.url_key,
-        ],
-    )
-    return int(cur.lastrowid or 0)
+def _header(headers: dict[str, str], name: str) -> str | None:
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v
+    return None
 
 
-_ARTICLE_FIELDS = ("title", "authors", "published", "body", "language", "description", "tags", "image")
-
-
-def _article_values(rec: PageRecord) -> dict[str, Any]:
-    ex = rec.extracted
-    body = ex.get("body") or ""
-    return {
-        "site": rec.site, "site_name": ex.get("site"), "title": ex.get("title"),
-        "authors": json.dumps(list(ex.get("authors") or []), ensure_ascii=False),
-        "published": ex.get("published"), "body": body, "language": ex.get("language"),
-        "description": ex.get("description"),
-        "tags": json.dumps(list(ex.get("tags") or []), ensure_ascii=False), "image": ex.get("image"),
-        "word_count": len(body.split()), "body_hash": text_hash(body), "extractor": ex.get("extractor"),
-        "page_key": rec.url_key,
-    }
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
+def _next_check(db: sqlite_utils.Database, rec: PageRecord, article_id: int | None) -> str | None:
+    if rec.recheck is None or article_id is None:
         return None
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-def _should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, outcome: str) -> bool:
-    """Whether this page, rather than the one the article's fields came from,
-    is the article's own: its ``rel=canonical`` page, or an earlier-published
-    original of a syndicated copy that happened to be stored first."""
-    if rec.url_key != rec.article_key:
-        return False  # this page itself points elsewhere
-    url, page_key, published = db.execute(
-        "SELECT url, page_key, published FROM articles WHERE id = ?", [article_id]
+    published, first_seen = db.execute(
+        "SELECT published, first_seen FROM articles WHERE id = ?", [article_id]
     ).fetchone()
-    if page_key == rec.url_key:
-        return False
-    if outcome == DUPLICATE_URL:
-        return bool(url == rec.url_key)
-    mine, theirs = _parse_time(rec.extracted.get("published")), _parse_time(published)
-    return mine is not None and theirs is not None and mine < theirs
-
-
-def _replace_article_fields(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> None:
-    values = _article_values(rec)
-    clash = db.execute(
-        "SELECT 1 FROM articles WHERE body_hash = ? AND id != ?", [values["body_hash"], article_id]
-    ).fetchone()
-    if clash:
-        values.pop("body_hash")  # keep the old hash rather than break uniqueness
-    if rec.url_key != db.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()[0]:
-        if db.execute("SELECT 1 FROM articles WHERE url = ?", [rec.url_key]).fetchone() is None:
-            db.execute(
-                "UPDATE article_urls SET relation = 'duplicate' WHERE article_id = ? AND relation = 'canonical'",
-                [article_id],
-            )
-            values["url"] = rec.url_key
-    sets = ", ".join(f"{k} = ?" for k in values)
-    db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
-    if "url" in values:
-        db.execute(
-            "INSERT INTO article_urls (url, article_id, relation, site, first_seen) VALUES (?, ?, 'canonical', ?, ?)"
-            " ON CONFLICT(url) DO UPDATE SET relation = 'canonical'",
-            [rec.url_key, article_id, rec.site, rec.fetched_at],
-        )
-    if rec.signature:
-        db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
-        db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
-        _insert_signature(db, article_id, rec.signature)
+    return next_check(rec.recheck, published=published, first_seen=first_seen, now=datetime.now(timezone.utc))
 
 
 def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAULT_CODEC) -> StoreResult:
-    """Store one fetched page in one transaction.
+    """Store one fetched page in one transaction (a savepoint inside a batch).
 
-    Not an article: only its ``urls`` row. An article: linked to an existing
-    article when any of its URL keys is known (``duplicate_url``) or its text is
-    (``duplicate_text``, e.g. a syndicated copy), else inserted (``new``). All
-    its URL keys are recorded in ``article_urls`` and its raw HTML in ``pages``.
+    Not an article: only its ``urls`` row. An article: when one of its URL keys
+    is known, ``updated`` if this is the article's own page and its title or
+    text changed (the old text becomes a version), else ``duplicate_url``; when
+    its text is known or near-identical, ``duplicate_text`` (a syndicated
+    copy); else ``new`` (grouped with a similar story if there is one). All its
+    URL keys go to ``article_urls``, its raw HTML to ``pages``, and its fetch
+    state (ETag, Last-Modified, content hash, next re-check) to ``urls``.
     """
     ex = rec.extracted
+    state: dict[str, Any] = {
+        "etag": _header(rec.headers, "etag"),
+        "last_modified": _header(rec.headers, "last-modified"),
+        "content_hash": sha1(rec.html),
+    }
+    url_args = dict(
+        url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
+        fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source, found_on=rec.found_on,
+        discovery=rec.discovery, signals=ex.get("signals"),
+    )
     with db.atomic():
         if not ex.get("is_article"):
-            _upsert_url(
-                db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site,
-                status=rec.status, outcome=NOT_ARTICLE, reason=ex.get("reason"), article_id=None,
-                fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
-                found_on=rec.found_on, discovery=rec.discovery, signals=ex.get("signals"),
-            )
+            _upsert_url(db, outcome=NOT_ARTICLE, reason=ex.get("reason"), article_id=None, state=state, **url_args)
             return StoreResult(NOT_ARTICLE, None)
         keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
         marks = ",".join("?" * len(keys))
-        row = db.execute(
-            f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1", keys
-        ).fetchone()
+        row = db.execute(f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1", keys).fetchone()
         reason = ex.get("reason")
         near: float | None = None
         if row:
-            outcome, article_id = DUPLICATE_URL, int(row[0])
+            article_id = int(row[0])
+            changed = new_version(db, article_id, rec)
+            outcome = UPDATED if changed else DUPLICATE_URL
+            if changed:
+                reason = f"changed: {', '.join(changed)}"
         else:
             body_hash = text_hash(ex.get("body") or "")
             row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [body_hash]).fetchone()
-            match = (int(row[0]), 1.0) if row else _near_duplicate(db, rec.signature)
-            if match:
-                outcome, (article_id, near) = DUPLICATE_TEXT, match
+            match = (int(row[0]), 1.0, None) if row else near_duplicate(db, rec.signature)
+            if match is not None and is_same_article(match):
+                outcome, article_id, near = DUPLICATE_TEXT, match[0], match[1]
                 if near < 1.0:
                     reason = f"near-identical text (similarity {near:.2f}) to article {article_id}"
             else:
-                outcome, article_id = NEW, _insert_article(db, rec, body_hash)
-                _insert_signature(db, article_id, rec.signature)
+                story = (match[2] or match[0]) if match else None
+                outcome, article_id = NEW, insert_article(db, rec, story_id=story)
+                insert_signature(db, article_id, rec.signature)
         for key in keys:
             if outcome == NEW and key == rec.article_key:
                 relation = "canonical"
@@ -331,9 +256,9 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
                 " VALUES (?, ?, ?, ?, ?)",
                 [key, article_id, relation, rec.site, rec.fetched_at],
             )
+        if outcome in (DUPLICATE_URL, DUPLICATE_TEXT) and should_replace(db, article_id, rec, outcome):
+            replace_article_fields(db, article_id, rec)
         if outcome != NEW:
-            if _should_replace(db, article_id, rec, outcome):
-                _replace_article_fields(db, article_id, rec)
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
         db.execute(
             """
@@ -343,50 +268,82 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             [
                 rec.fetched_url, article_id, rec.fetched_at, rec.status,
                 json.dumps(rec.headers, sort_keys=True), codec, compress_html(rec.html, codec),
-                len(rec.html), sha1(rec.html), rec.run_id,
+                len(rec.html), state["content_hash"], rec.run_id,
             ],
         )
-        _upsert_url(
-            db, url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
-            outcome=outcome, reason=reason, article_id=article_id,
-            fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source,
-            found_on=rec.found_on, discovery=rec.discovery, signals=ex.get("signals"),
-        )
+        state["next_check"] = _next_check(db, rec, article_id)
+        _upsert_url(db, outcome=outcome, reason=reason, article_id=article_id, state=state, **url_args)
     return StoreResult(outcome, article_id, near)
 
 
-def _near_duplicate(db: sqlite_utils.Database, signature: dict[str, Any] | None) -> tuple[int, float] | None:
-    """The most similar stored article at or above the threshold, via LSH bands."""
-    if not signature:
+def record_not_modified(
+    db: sqlite_utils.Database,
+    *,
+    url_key: str,
+    fetched_url: str,
+    status: int,
+    reason: str,
+    recheck: RecheckPolicy | None = None,
+    run_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """A re-check that found the page unchanged (HTTP 304, or the same bytes):
+    no extraction, no page stored; only the URL's fetch state moves on."""
+    now = utcnow()
+    with db.atomic():
+        row = db.execute(
+            "SELECT u.article_id, a.published, a.first_seen FROM urls u LEFT JOIN articles a ON a.id = u.article_id"
+            " WHERE u.url = ?",
+            [url_key],
+        ).fetchone()
+        when = None
+        if row is not None and recheck is not None and row[0] is not None:
+            when = next_check(recheck, published=row[1], first_seen=row[2], now=datetime.now(timezone.utc))
+        etag = _header(headers or {}, "etag")
+        db.execute(
+            """
+            UPDATE urls SET last_fetched = ?, status = ?, outcome = 'not_modified', reason = ?,
+                fetch_count = fetch_count + 1, run_id = ?, next_check = ?, etag = coalesce(?, etag)
+            WHERE url = ?
+            """,
+            [now, status, reason, run_id, when, etag, url_key],
+        )
+        if row is not None and row[0] is not None:
+            db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now, row[0]])
+
+
+def recheck_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:
+    """For a URL key that names a stored article: whether it is due for a
+    re-check, and what a conditional GET needs. None for an unknown URL."""
+    row = db.execute(
+        """
+        SELECT u.next_check, u.etag, u.last_modified, u.content_hash
+        FROM article_urls au LEFT JOIN urls u ON u.url = au.url
+        WHERE au.url = ?
+        """,
+        [url_key],
+    ).fetchone()
+    if row is None:
         return None
-    bands = signature["bands"]
-    clauses = " OR ".join("(band = ? AND key = ?)" for _ in bands)
-    args = [v for i, key in enumerate(bands) for v in (i, key)]
-    candidates = db.execute(
-        f"SELECT s.article_id, s.minhash FROM article_signatures s WHERE s.article_id IN"
-        f" (SELECT DISTINCT article_id FROM minhash_bands WHERE {clauses})",
-        args,
-    ).fetchall()
-    sig = unpack(signature["minhash"])
-    best: tuple[int, float] | None = None
-    for article_id, blob in candidates:
-        sim = similarity(sig, unpack(blob))
-        if sim >= NEAR_DUPLICATE_THRESHOLD and (best is None or sim > best[1]):
-            best = (int(article_id), sim)
-    return best
+    next_at, etag, last_modified, content_hash = row
+    return {
+        "due": next_at is not None and next_at <= utcnow(),
+        "etag": etag, "last_modified": last_modified, "content_hash": content_hash,
+    }
 
 
-def _insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
-    if not signature:
-        return
-    db.execute(
-        "INSERT INTO article_signatures (article_id, shingles, minhash) VALUES (?, ?, ?)",
-        [article_id, signature["shingles"], signature["minhash"]],
-    )
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
-        [(i, key, article_id) for i, key in enumerate(signature["bands"])],
-    )
+SITE_COUNTS = ("discovered", "fetched", "not_modified", "new", "updated", "duplicates", "failed", "blocked")
+
+
+def record_site_counts(db: sqlite_utils.Database, run_id: int, counts: dict[str, dict[str, int]]) -> None:
+    """Per-site counts of a run: ``{site: {"new": 3, "fetched": 10, ...}}``."""
+    with db.atomic():
+        for site, c in counts.items():
+            db.execute(
+                f"INSERT OR REPLACE INTO crawl_run_sites (run_id, site, {', '.join(SITE_COUNTS)})"
+                f" VALUES (?, ?, {', '.join('?' * len(SITE_COUNTS))})",
+                [run_id, site, *(int(c.get(k, 0)) for k in SITE_COUNTS)],
+            )
 
 
 def is_known_article_url(db: sqlite_utils.Database, url_key: str) -> bool:

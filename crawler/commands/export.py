@@ -144,7 +144,8 @@ def _exit_on_broken_pipe() -> None:
               help="jsonl: one JSON object per line; csv: a header line, lists as JSON text; "
                    "parquet: needs pyarrow (the 'parquet' extra) and -o.")
 @click.option("--since", metavar="DATE",
-              help="Only articles published or first seen on or after DATE (ISO 8601).")
+              help="Only articles published on or after DATE (ISO 8601; undated ones: "
+                   "first seen on or after DATE).")
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Only articles of this site (articles.site; repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -21,18 +21,21 @@ copies ``meta``), once the new request is stored in the frontier.
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any
 
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.distributed.config import cluster_keys, redis_client, setting
 from crawler.distributed.keys import ClusterKeys, current_run
+
+logger = logging.getLogger(__name__)
 
 LEASE_META = "_newscrawl_lease"  # the frontier member a request was leased as
 
@@ -172,9 +175,11 @@ class RunDupeFilter(RFPDupeFilter):
 class RedisScheduler(Scheduler):
     """scrapy-redis' ``Scheduler`` with leases, a shared client and lease-aware enqueue.
 
-    Compatible with Scrapy 2.19's scheduler interface as is (``from_crawler``,
-    ``open(spider)``, ``close(reason)``, ``enqueue_request``, ``next_request``,
-    ``has_pending_requests``); only the parts above are changed."""
+    scrapy-redis 0.9.1 works with Scrapy 2.19's scheduler interface
+    (``from_crawler``, ``open(spider)``, ``close(reason)``, ``enqueue_request``,
+    ``next_request``, ``has_pending_requests``) but calls APIs deprecated since
+    2.13 (``Spider.log``, ``stats.inc_value(..., spider=)``); ``open``,
+    ``enqueue_request`` and ``next_request`` are restated here without them."""
 
     leases: Leases
 
@@ -185,10 +190,19 @@ class RedisScheduler(Scheduler):
         instance.leases = Leases(instance.server, cluster_keys(s), setting(s, "NEWSCRAWL_REDIS_LEASE"))
         return instance
 
-    def open(self, spider: Spider) -> Any:
-        result = super().open(spider)
+    def open(self, spider: Spider) -> None:
+        # scrapy-redis' open(), without its deprecated Spider.log() call.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key, serializer=self.serializer
+        )
         self.queue.leases = self.leases
-        return result
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            logger.info("joining a crawl in progress: %d requests waiting", len(self.queue))
 
     def close(self, reason: str) -> None:
         self.leases.give_back()
@@ -197,7 +211,20 @@ class RedisScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.pop(LEASE_META, None)
         try:
-            return bool(super().enqueue_request(request))
+            # scrapy-redis' enqueue_request(), without the deprecated stats spider argument.
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            if self.stats:
+                self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
         finally:
             if parent is not None:
                 self.leases.release(parent)
+
+    def next_request(self) -> Request | None:
+        request: Request | None = self.queue.pop()
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request

@@ -13,7 +13,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.items import FailureItem, PageItem
+from crawler.items import FailureItem, NotModifiedItem, PageItem
+from storage.pages import sha1
 from crawler.workers import ExtractionPool
 
 
@@ -43,6 +44,10 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None and self.crawler.stats is not None
+        if item.known_hash and sha1(item.body) == item.known_hash:
+            # a re-check whose server ignored the conditional GET: same bytes, no work
+            return NotModifiedItem(url=item.url, site=item.site, status=item.status,
+                                   reason="unchanged content", headers=item.headers)
         result = await asyncio.wrap_future(self.pool.submit(item.body, item.url, item.headers))
         if not result.get("ok", True):
             self.crawler.stats.inc_value("newscrawl/extract_failed")

@@ -7,13 +7,21 @@ Outcome stats are counted only once their transaction is committed, so an
 item reported stored is stored; each item runs in its own savepoint, so one
 bad item never undoes the others.
 
-Stats (all under ``newscrawl/``): ``outcome/new``, ``outcome/duplicate_url``,
-``outcome/duplicate_text``, ``outcome/not_article``, ``outcome/failed``,
-``outcome/blocked``, ``outcome/skipped``, ``store_error``, ``commits``.
+Stats (all under ``newscrawl/``): ``outcome/new``, ``outcome/updated``,
+``outcome/duplicate_url``, ``outcome/duplicate_text``, ``outcome/not_article``,
+``outcome/not_modified``, ``outcome/failed``, ``outcome/blocked``,
+``outcome/skipped``, ``store_error``, ``commits``; per-site counts go to
+``crawl_run_sites`` when the run ends.
+
+The pipeline takes the database's run lock (``crawler.lock``) unless this
+process already holds it (``newscrawl crawl`` takes it first, to fail fast with
+a clear message), and marks runs left ``running`` by a killed process as
+``interrupted``.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
 
 from scrapy import signals
@@ -21,10 +29,27 @@ from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from crawler.ingest import page_record
-from crawler.items import DiscoveryItem, FailureItem, PageItem
+from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
+from crawler.lock import CrawlLock, held_here
 from crawler.urls import canonical_key
 from storage import open_db
-from storage.queries import finish_run, record_discovery, record_failure, start_run, store_page
+from storage.queries import (
+    finish_run,
+    mark_interrupted_runs,
+    record_discovery,
+    record_failure,
+    record_not_modified,
+    record_site_counts,
+    start_run,
+    store_page,
+)
+from storage.recheck import RecheckPolicy
+
+# urls.outcome -> crawl_run_sites column
+_SITE_COLUMN = {
+    "new": "new", "updated": "updated", "duplicate_url": "duplicates", "duplicate_text": "duplicates",
+    "not_modified": "not_modified", "failed": "failed", "blocked": "blocked",
+}
 
 
 class StorePipeline:
@@ -35,7 +60,10 @@ class StorePipeline:
         self.commit_seconds = commit_seconds
         self.db: Any = None
         self.run_id: int | None = None
-        self.uncommitted: list[str] = []  # stat keys waiting for their commit
+        self.uncommitted: list[tuple[str, str, bool]] = []  # (site, outcome, fetched) awaiting commit
+        self.site_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.policies: dict[str, RecheckPolicy] = {}
+        self.lock: CrawlLock | None = None
         self.timer: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -50,9 +78,26 @@ class StorePipeline:
     def stats(self) -> Any:
         return self.crawler.stats
 
+    def _policy_for(self, site: Any) -> RecheckPolicy:
+        s = self.crawler.settings
+
+        def pick(value: float | None, key: str) -> float:
+            return float(value) if value is not None else s.getfloat(key)
+
+        old = pick(site.recheck_old_days, "NEWSCRAWL_RECHECK_OLD_DAYS")
+        return RecheckPolicy(
+            young_days=pick(site.recheck_days, "NEWSCRAWL_RECHECK_DAYS"),
+            young_every_hours=pick(site.recheck_every_hours, "NEWSCRAWL_RECHECK_EVERY_HOURS"),
+            old_every_days=old or None,
+        )
+
     def open_spider(self) -> None:
+        if not held_here(self.db_path):
+            self.lock = CrawlLock(self.db_path).acquire(wait=False)
         self.db = open_db(self.db_path)
+        mark_interrupted_runs(self.db)
         spider = self.crawler.spider
+        self.policies = {site.name: self._policy_for(site) for site in getattr(spider, "sites", [])}
         command = {
             "spider": getattr(spider, "name", None),
             "sites": [s.name for s in getattr(spider, "sites", [])],
@@ -69,12 +114,16 @@ class StorePipeline:
         if self.db.conn.in_transaction:
             self.db.conn.commit()
             self.stats.inc_value("newscrawl/commits")
-        for key in self.uncommitted:
-            self.stats.inc_value(key)
+        for site, outcome, fetched in self.uncommitted:
+            self.stats.inc_value(f"newscrawl/outcome/{outcome}")
+            if outcome in _SITE_COLUMN:
+                self.site_counts[site][_SITE_COLUMN[outcome]] += 1
+            if fetched:
+                self.site_counts[site]["fetched"] += 1
         self.uncommitted.clear()
 
-    def _count(self, key: str) -> None:
-        self.uncommitted.append(key)
+    def _count(self, site: str, outcome: str, fetched: bool = False) -> None:
+        self.uncommitted.append((site, outcome, fetched))
         if len(self.uncommitted) >= self.commit_items:
             self.commit()
 
@@ -92,9 +141,16 @@ class StorePipeline:
             return
         self.commit()
         status = "finished" if reason == "finished" else reason
-        finish_run(self.db, self.run_id, status, self.stats.get_stats())
+        stats = self.stats.get_stats()
+        for key, value in stats.items():
+            if key.startswith("newscrawl/site/") and key.endswith("/discovered"):
+                self.site_counts[key[len("newscrawl/site/"):-len("/discovered")]]["discovered"] = int(value)
+        record_site_counts(self.db, self.run_id, self.site_counts)
+        finish_run(self.db, self.run_id, status, stats)
         self.db.conn.close()
         self.db = None
+        if self.lock is not None:
+            self.lock.release()
 
     def process_item(self, item: Any) -> Any:
         self._begin()
@@ -102,6 +158,12 @@ class StorePipeline:
             self._store_failure(item)
         elif isinstance(item, PageItem) and item.extracted is not None:
             self._store_page(item)
+        elif isinstance(item, NotModifiedItem):
+            record_not_modified(
+                self.db, url_key=canonical_key(item.url), fetched_url=item.url, status=item.status,
+                reason=item.reason, recheck=self.policies.get(item.site), run_id=self.run_id, headers=item.headers,
+            )
+            self._count(item.site, "not_modified", fetched=True)
         elif isinstance(item, DiscoveryItem):
             record_discovery(
                 self.db, url_key=canonical_key(item.url), site=item.site,
@@ -115,7 +177,7 @@ class StorePipeline:
             reason=item.reason, outcome=item.outcome, status=item.status, run_id=self.run_id,
             source=item.source, found_on=item.found_on, discovery=item.discovery,
         )
-        self._count(f"newscrawl/outcome/{item.outcome}")
+        self._count(item.site, item.outcome, fetched=item.status is not None)
 
     def _store_page(self, item: PageItem) -> None:
         rec = page_record(
@@ -124,6 +186,7 @@ class StorePipeline:
             fetched_at=item.fetched_at, run_id=self.run_id, source=item.source,
             found_on=item.found_on, discovery=item.discovery,
         )
+        rec.recheck = self.policies.get(item.site)
         url_key = rec.url_key
         try:
             result = store_page(self.db, rec)
@@ -134,6 +197,6 @@ class StorePipeline:
                 reason=f"store error: {type(e).__name__}: {e}", status=item.status, run_id=self.run_id,
             )
             return
-        self._count(f"newscrawl/outcome/{result.outcome}")
+        self._count(item.site, result.outcome, fetched=True)
         # The raw HTML is stored; drop it from the item so nothing downstream holds it.
         item.body = b""

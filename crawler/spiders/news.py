@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
@@ -29,8 +29,9 @@ from crawler.discovery import (
     sitemaps_from_robots,
 )
 from crawler.failures import describe_failure
-from crawler.items import DiscoveryItem, FailureItem, PageItem
+from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
 from crawler.middlewares import KnownURL
+from crawler.since import entry_time, parse_since
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.urls import clean_url, host_of, is_http_url
 
@@ -41,6 +42,10 @@ _SPLIT = re.compile(r"[\s,]+")
 # request came from elsewhere (a plain sitemap listing the same article).
 _RICH_SOURCES = ("news-sitemap", "rss", "atom", "jsonfeed")
 _PAGINATION = re.compile(r"(/page/\d+/?$)|([?&](page|p|pg)=\d+)", re.I)
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
 
 
 def _now() -> str:
@@ -98,10 +103,21 @@ class NewsSpider(scrapy.Spider):
         spider.sitemap_fallback = s.getbool("NEWSCRAWL_SITEMAP_FALLBACK")
         spider.follow_from_sitemap = s.getbool("NEWSCRAWL_FOLLOW_FROM_SITEMAP")
         spider.max_pagination = s.getint("NEWSCRAWL_MAX_PAGINATION")
+        since = s.get("NEWSCRAWL_SINCE")
+        spider.since = parse_since(since) if since else None
+        spider.default_window_days = s.getfloat("NEWSCRAWL_WINDOW_DAYS")
         spider.link_extractor = LinkExtractor(unique=True, canonicalize=False)
         return spider
 
     # --- requests ----------------------------------------------------------------
+
+    def cutoff(self, site: Site) -> datetime | None:
+        """Sitemap/feed entries dated before this are not fetched."""
+        window = site.window_days if site.window_days is not None else self.default_window_days
+        limits = [t for t in (self.since,) if t is not None]
+        if window:
+            limits.append(datetime.now(timezone.utc) - timedelta(days=window))
+        return max(limits) if limits else None
 
     def _site_for(self, url: str) -> Site | None:
         host = host_of(url)
@@ -192,6 +208,12 @@ class NewsSpider(scrapy.Spider):
             if entry_site is None:
                 stats.inc_value("newscrawl/discovery/offsite")
                 continue
+            stats.inc_value(f"newscrawl/site/{entry_site.name}/discovered")
+            cutoff = self.cutoff(entry_site)
+            dated = entry_time(entry.published) or entry_time(entry.lastmod)
+            if cutoff is not None and dated is not None and dated < cutoff:
+                stats.inc_value("newscrawl/discovery/too_old")
+                continue
             discovery = {k: v for k, v in (("lastmod", entry.lastmod), ("published", entry.published), ("title", entry.title)) if v}
             if entry.source in _RICH_SOURCES and discovery:
                 yield DiscoveryItem(
@@ -218,11 +240,15 @@ class NewsSpider(scrapy.Spider):
                 found_on=meta.get("newscrawl_found_on"), discovery=discovery,
             )
             return
+        if response.status == 304:
+            yield NotModifiedItem(url=response.url, site=site.name, status=304, reason="http 304 not modified",
+                                  headers=_headers(response))
+            return
         yield PageItem(
             url=response.url,
             requested_url=(meta.get("redirect_urls") or [response.request.url])[0],
             status=response.status,
-            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            headers=_headers(response),
             body=response.body,
             site=site.name,
             fetched_at=_now(),
@@ -230,6 +256,7 @@ class NewsSpider(scrapy.Spider):
             found_on=meta.get("newscrawl_found_on"),
             discovery=discovery,
             depth=meta.get("newscrawl_depth", 0),
+            known_hash=meta.get("newscrawl_known_hash"),
         )
         depth = meta.get("newscrawl_depth", 0)
         if depth == 0 and site.use_feeds:

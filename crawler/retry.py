@@ -1,0 +1,94 @@
+"""BackoffRetryMiddleware: Scrapy's retries, spaced out with exponential backoff.
+
+Scrapy's ``RetryMiddleware`` re-sends a failed request at once, so a server
+that is briefly overloaded (503) or restarting (connection refused) gets the
+same request two more times within milliseconds and the page is lost. This
+subclass waits before handing the retry back: ``base * 2**(n-1)`` seconds
+before the n-th retry, capped at ``max``, with "equal jitter" (a random half
+of the delay) so retries of many pages do not arrive together. A
+``Retry-After`` header (seconds) on a 429/503 is honoured up to the cap.
+
+The wait is an ``await`` on the event loop, never a blocking sleep. While it
+waits the request keeps its place among ``CONCURRENT_REQUESTS`` (not among the
+per-site download slots), so the cap also bounds how long a retry can delay a
+graceful shutdown.
+
+What is retried, and how often, is Scrapy's: ``RETRY_TIMES``,
+``RETRY_HTTP_CODES``, ``RETRY_EXCEPTIONS``; a 404 or 410 is never retried.
+Settings: ``NEWSCRAWL_RETRY_BACKOFF_BASE`` (seconds; 0 turns the backoff off),
+``NEWSCRAWL_RETRY_BACKOFF_MAX``. Stats: ``newscrawl/retry/backoff_seconds``.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request, Response
+from scrapy.utils.asyncio import sleep
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+
+def backoff_delay(retry: int, base: float, cap: float, rand: float | None = None) -> float:
+    """Seconds to wait before retry number ``retry`` (1, 2, ...): half of
+    ``min(cap, base * 2**(retry-1))`` plus a random part of the other half."""
+    if base <= 0 or retry < 1:
+        return 0.0
+    full = min(cap, base * 2 ** (retry - 1))
+    r = random.random() if rand is None else rand
+    return full / 2 + r * full / 2
+
+
+def retry_after(response: Response) -> float | None:
+    """``Retry-After`` in seconds (the HTTP-date form is ignored)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value.decode("latin-1").strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 10.0)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
+        mw = cls(crawler.settings)
+        mw.crawler = crawler
+        return mw
+
+    async def _wait(self, retry: Request, hint: float | None = None) -> None:
+        delay = backoff_delay(retry.meta.get("retry_times", 1), self.backoff_base, self.backoff_max)
+        if hint is not None and self.backoff_base > 0:
+            delay = max(delay, min(hint, self.backoff_max))
+        if delay <= 0:
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newscrawl/retry/backoff_seconds", round(delay, 3))
+        await sleep(delay)
+
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self._wait(result, retry_after(response) if response.status in (429, 503) else None)
+        return result
+
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._wait(result)
+        return result

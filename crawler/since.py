@@ -1,0 +1,34 @@
+"""``--since`` values: a date, a timestamp or a duration back from now. Pure."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """``2d`` / ``12h`` / ``30m`` / ``1w`` back from now, or an ISO date/time
+    (a date without timezone is taken as UTC). Raises ValueError otherwise."""
+    now = now or datetime.now(timezone.utc)
+    m = _DURATION.match(value)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    try:
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a date or duration (e.g. 2025-03-01, 2d, 12h): {value!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def entry_time(value: str | None) -> datetime | None:
+    """A sitemap/feed date as an aware datetime, or None if absent/unreadable."""
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)

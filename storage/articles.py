@@ -1,0 +1,180 @@
+"""Writes to an article row: insert, replace by the original's page, new
+versions, near-duplicate signatures. Called inside store_page's transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from storage.neardup import similarity, unpack
+from storage.recheck import parse_time
+from storage.records import (
+    DUPLICATE_URL,
+    NEAR_DUPLICATE_THRESHOLD,
+    SAME_STORY_THRESHOLD,
+    PageRecord,
+    text_hash,
+)
+
+# Fields whose change makes a new version (the others are refreshed silently).
+VERSIONED_FIELDS = ("title", "body")
+COMPARED_FIELDS = ("title", "body", "authors", "published", "description", "tags", "image", "language")
+
+
+def article_values(rec: PageRecord) -> dict[str, Any]:
+    ex = rec.extracted
+    body = ex.get("body") or ""
+    return {
+        "site": rec.site, "site_name": ex.get("site"), "title": ex.get("title"),
+        "authors": json.dumps(list(ex.get("authors") or []), ensure_ascii=False),
+        "published": ex.get("published"), "body": body, "language": ex.get("language"),
+        "description": ex.get("description"),
+        "tags": json.dumps(list(ex.get("tags") or []), ensure_ascii=False), "image": ex.get("image"),
+        "word_count": len(body.split()), "body_hash": text_hash(body), "extractor": ex.get("extractor"),
+        "page_key": rec.url_key,
+    }
+
+
+def insert_article(db: sqlite_utils.Database, rec: PageRecord, story_id: int | None = None) -> int:
+    values = article_values(rec)
+    values.update(url=rec.article_key, first_seen=rec.fetched_at, last_seen=rec.fetched_at,
+                  run_id=rec.run_id, story_id=story_id)
+    cols = ", ".join(values)
+    cur = db.execute(f"INSERT INTO articles ({cols}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+    article_id = int(cur.lastrowid or 0)
+    if story_id is not None:
+        db.execute("UPDATE articles SET story_id = ? WHERE id = ? AND story_id IS NULL", [story_id, story_id])
+    return article_id
+
+
+def _without_hash_clash(db: sqlite_utils.Database, article_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    clash = db.execute(
+        "SELECT 1 FROM articles WHERE body_hash = ? AND id != ?", [values["body_hash"], article_id]
+    ).fetchone()
+    if clash:
+        values.pop("body_hash")  # keep the old hash rather than break uniqueness
+    return values
+
+
+def should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, outcome: str) -> bool:
+    """Whether this page, rather than the one the article's fields came from,
+    is the article's own: its ``rel=canonical`` page, or an earlier-published
+    original of a syndicated copy that happened to be stored first."""
+    if rec.url_key != rec.article_key:
+        return False  # this page itself points elsewhere
+    url, page_key, published = db.execute(
+        "SELECT url, page_key, published FROM articles WHERE id = ?", [article_id]
+    ).fetchone()
+    if page_key == rec.url_key:
+        return False
+    if outcome == DUPLICATE_URL:
+        return bool(url == rec.url_key)
+    mine, theirs = parse_time(rec.extracted.get("published")), parse_time(published)
+    return mine is not None and theirs is not None and mine < theirs
+
+
+def replace_article_fields(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> None:
+    values = _without_hash_clash(db, article_id, article_values(rec))
+    if rec.url_key != db.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()[0]:
+        if db.execute("SELECT 1 FROM articles WHERE url = ?", [rec.url_key]).fetchone() is None:
+            db.execute(
+                "UPDATE article_urls SET relation = 'duplicate' WHERE article_id = ? AND relation = 'canonical'",
+                [article_id],
+            )
+            values["url"] = rec.url_key
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
+    if "url" in values:
+        db.execute(
+            "INSERT INTO article_urls (url, article_id, relation, site, first_seen) VALUES (?, ?, 'canonical', ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET relation = 'canonical'",
+            [rec.url_key, article_id, rec.site, rec.fetched_at],
+        )
+    replace_signature(db, article_id, rec.signature)
+
+
+def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> list[str] | None:
+    """If this page is the one the article was extracted from and its title or
+    text changed, keep the current text as a version and make the new one
+    current. Returns the changed fields, or None when nothing versioned changed."""
+    row = db.execute(
+        f"SELECT page_key, body_hash, version, coalesce(updated, first_seen), {', '.join(COMPARED_FIELDS)}"
+        " FROM articles WHERE id = ?",
+        [article_id],
+    ).fetchone()
+    page_key, body_hash, version, since = row[:4]
+    current = dict(zip(COMPARED_FIELDS, row[4:]))
+    if page_key != rec.url_key:
+        return None
+    values = article_values(rec)
+    changed = [f for f in COMPARED_FIELDS if f != "body" and values[f] != current[f]]
+    if values["body_hash"] != body_hash:
+        changed.insert(0, "body")
+    if not any(f in VERSIONED_FIELDS for f in changed):
+        return None
+    db.execute(
+        """
+        INSERT INTO article_versions (article_id, version, first_seen, replaced_at, changed, title, authors,
+                                      published, body, body_hash, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [article_id, version, since, rec.fetched_at, json.dumps(changed), current["title"], current["authors"],
+         current["published"], current["body"], body_hash, rec.run_id],
+    )
+    values = _without_hash_clash(db, article_id, values)
+    values.update(version=version + 1, updated=rec.fetched_at)
+    sets = ", ".join(f"{k} = ?" for k in values)
+    db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
+    replace_signature(db, article_id, rec.signature)
+    return changed
+
+
+def near_duplicate(
+    db: sqlite_utils.Database, signature: dict[str, Any] | None
+) -> tuple[int, float, int | None] | None:
+    """The most similar stored article at or above SAME_STORY_THRESHOLD, found
+    through LSH bands: (article id, similarity, its story id)."""
+    if not signature:
+        return None
+    bands = signature["bands"]
+    clauses = " OR ".join("(band = ? AND key = ?)" for _ in bands)
+    args = [v for i, key in enumerate(bands) for v in (i, key)]
+    candidates = db.execute(
+        "SELECT s.article_id, s.minhash, a.story_id FROM article_signatures s JOIN articles a ON a.id = s.article_id"
+        f" WHERE s.article_id IN (SELECT DISTINCT article_id FROM minhash_bands WHERE {clauses})",
+        args,
+    ).fetchall()
+    sig = unpack(signature["minhash"])
+    best: tuple[int, float, int | None] | None = None
+    for article_id, blob, story_id in candidates:
+        sim = similarity(sig, unpack(blob))
+        if sim >= SAME_STORY_THRESHOLD and (best is None or sim > best[1]):
+            best = (int(article_id), sim, story_id)
+    return best
+
+
+def is_same_article(match: tuple[int, float, int | None] | None) -> bool:
+    return match is not None and match[1] >= NEAR_DUPLICATE_THRESHOLD
+
+
+def insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+    if not signature:
+        return
+    db.execute(
+        "INSERT INTO article_signatures (article_id, shingles, minhash) VALUES (?, ?, ?)",
+        [article_id, signature["shingles"], signature["minhash"]],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
+        [(i, key, article_id) for i, key in enumerate(signature["bands"])],
+    )
+
+
+def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+    if not signature:
+        return
+    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
+    db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
+    insert_signature(db, article_id, signature)

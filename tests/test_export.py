@@ -1,0 +1,190 @@
+"""``newscrawl export``: articles of a real crawl of the sample web as JSON lines,
+CSV and Parquet, filtered, streamed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.commands.export import export_command, write_csv, write_jsonl
+from crawler.demo import load_manifest
+from crawler.demo import sample_server as make_sample_server
+from storage import open_db
+from storage.export import ARTICLE_COLUMNS, iter_articles
+
+MANIFEST = load_manifest()
+
+
+@pytest.fixture(scope="module")
+def crawled_db(run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Both sample sites crawled once into a fresh database."""
+    db = tmp_path_factory.mktemp("export-crawl") / "news.db"
+    with make_sample_server() as server:
+        run_newscrawl("crawl", server.url("daily", "/"), server.url("wire", "/"), "--db", db,
+                      *crawl_fast_settings)
+    yield db
+
+
+def export(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+    """``export ARGS`` as a real subprocess (the module's own entry point)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-m", "crawler.commands.export", "export", *map(str, args)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def read_rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def stored(db: Path, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    rows = read_rows(db, f"SELECT * FROM articles {where} ORDER BY id", params)
+    for row in rows:
+        row["authors"] = json.loads(row["authors"])
+        row["tags"] = json.loads(row["tags"])
+    return rows
+
+
+def test_jsonl_exports_every_article_as_stored(crawled_db: Path) -> None:
+    proc = export("--db", crawled_db)
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == len(MANIFEST["articles"])
+    assert lines == [{c: row[c] for c in ARTICLE_COLUMNS} for row in stored(crawled_db)]
+    assert all(isinstance(line["authors"], list) and line["authors"] for line in lines)
+    assert f"export: {len(lines)} articles (jsonl)" in proc.stderr
+
+
+def test_site_and_since_filters(crawled_db: Path) -> None:
+    site = read_rows(crawled_db, "SELECT site FROM articles GROUP BY site ORDER BY count(*) LIMIT 1")[0]["site"]
+    lines = [json.loads(x) for x in export("--db", crawled_db, "--site", site).stdout.splitlines()]
+    assert lines and {x["site"] for x in lines} == {site}
+    assert [x["id"] for x in lines] == [r["id"] for r in stored(crawled_db, "WHERE site = ?", (site,))]
+
+    since = "2025-03-25"
+    lines = [json.loads(x) for x in export("--db", crawled_db, "--since", since).stdout.splitlines()]
+    want = [r["id"] for r in stored(crawled_db) if (r["published"] or r["first_seen"]) >= since]
+    assert 0 < len(want) < len(MANIFEST["articles"])
+    assert [x["id"] for x in lines] == want
+    assert all(x["published"] >= since for x in lines)
+
+
+def test_csv_round_trips_multiline_bodies(crawled_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "articles.csv"
+    export("--db", crawled_db, "--format", "csv", "-o", out)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    want = stored(crawled_db)
+    assert [r["url"] for r in rows] == [w["url"] for w in want]
+    assert list(rows[0]) == list(ARTICLE_COLUMNS)
+    for row, w in zip(rows, want):
+        assert row["body"] == w["body"] and "\n" in row["body"]
+        assert json.loads(row["authors"]) == w["authors"]
+    assert not out.with_name("articles.csv.part").exists()
+
+
+def test_parquet_export(crawled_db: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="the parquet extra (pyarrow) is not installed")
+    out = tmp_path / "articles.parquet"
+    export("--db", crawled_db, "--format", "parquet", "-o", out, "--site",
+           read_rows(crawled_db, "SELECT site FROM articles LIMIT 1")[0]["site"])
+    table = pq.read_table(out)
+    assert table.column_names == list(ARTICLE_COLUMNS)
+    rows = table.to_pylist()
+    want = stored(crawled_db, "WHERE site = ?", (rows[0]["site"],))
+    assert rows == [{c: w[c] for c in ARTICLE_COLUMNS} for w in want]
+    assert str(table.schema.field("authors").type) == "list<element: string>"
+
+
+def test_parquet_without_pyarrow_says_how_to_install(crawled_db: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    out = tmp_path / "a.parquet"
+    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--format", "parquet",
+                                                 "-o", str(out)])
+    assert result.exit_code == 1
+    assert "pip install 'newscrawl[parquet]'" in result.output
+    assert not out.exists()
+
+
+def test_parquet_needs_an_output_file(crawled_db: Path) -> None:
+    pytest.importorskip("pyarrow", reason="the parquet extra (pyarrow) is not installed")
+    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--format", "parquet"])
+    assert result.exit_code == 2 and "-o FILE" in result.output
+
+
+def test_bad_since_and_missing_db(tmp_path: Path, crawled_db: Path) -> None:
+    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--since", "last week"])
+    assert result.exit_code == 2 and "ISO date" in result.output
+    result = CliRunner().invoke(export_command, ["--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+# -- streaming ---------------------------------------------------------------------------
+
+BIG_ARTICLES = 1500
+BODY_CHARS = 20_000  # 30 MB of bodies in all
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    db = open_db(path)
+    filler = "x" * BODY_CHARS
+    with db.atomic():
+        db.conn.executemany(
+            "INSERT INTO articles (url, site, title, body, body_hash, first_seen, last_seen)"
+            " VALUES (?, 'big', ?, ?, ?, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')",
+            [(f"https://big.example/{i}", f"t{i}", f"{i} {filler}", f"{i:040x}")
+             for i in range(BIG_ARTICLES)],
+        )
+    db.conn.close()
+    return path
+
+
+class CountingSink(io.StringIO):
+    """Counts characters written; keeps nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chars = 0
+
+    def write(self, s: str) -> int:
+        self.chars += len(s)
+        return len(s)
+
+
+@pytest.mark.parametrize("writer", [write_jsonl, write_csv], ids=["jsonl", "csv"])
+def test_export_streams_in_bounded_memory(big_db: Path, writer: Any) -> None:
+    db = open_db(big_db, read_only=True)
+    sink = CountingSink()
+    tracemalloc.start()
+    try:
+        n = writer(iter_articles(db), sink)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        db.conn.close()
+    assert n == BIG_ARTICLES and sink.chars > BIG_ARTICLES * BODY_CHARS
+    # Holding every row would take > 30 MB; a streamed export holds a few rows.
+    assert peak < 5_000_000, f"peak {peak} bytes"
