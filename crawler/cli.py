@@ -7,8 +7,12 @@ import sys
 import click
 
 from crawler import __version__
+from crawler.commands.export import export_command, export_warc_command
 from crawler.commands.extract import extract_command
 from crawler.commands.history import history_command
+from crawler.commands.import_warc import import_warc_command
+from crawler.commands.serve import serve_command
+from crawler.commands.stats import stats_command
 
 
 def _overrides(settings: tuple[str, ...]) -> dict[str, str]:
@@ -90,6 +94,11 @@ def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
 
 main.add_command(extract_command, name="extract")
 main.add_command(history_command, name="history")
+main.add_command(serve_command, name="serve")
+main.add_command(export_command, name="export")
+main.add_command(export_warc_command, name="export-warc")
+main.add_command(import_warc_command, name="import-warc")
+main.add_command(stats_command, name="stats")
 
 if __name__ == "__main__":
     main()

@@ -86,12 +86,12 @@ def replace_article_fields(db: sqlite_utils.Database, article_id: int, rec: Page
             values["url"] = rec.url_key
     sets = ", ".join(f"{k} = ?" for k in values)
     db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*values.values(), article_id])
-    if "url" in values:
-        db.execute(
-            "INSERT INTO article_urls (url, article_id, relation, site, first_seen) VALUES (?, ?, 'canonical', ?, ?)"
-            " ON CONFLICT(url) DO UPDATE SET relation = 'canonical'",
-            [rec.url_key, article_id, rec.site, rec.fetched_at],
-        )
+    # this page's URL is now the article's own, under this page's site
+    db.execute(
+        "INSERT INTO article_urls (url, article_id, relation, site, first_seen) VALUES (?, ?, 'canonical', ?, ?)"
+        " ON CONFLICT(url) DO UPDATE SET relation = 'canonical', site = excluded.site",
+        [rec.url_key, article_id, rec.site, rec.fetched_at],
+    )
     replace_signature(db, article_id, rec.signature)
 
 

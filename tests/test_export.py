@@ -42,7 +42,7 @@ def export(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
     """``export ARGS`` as a real subprocess (the module's own entry point)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([sys.executable, "-m", "crawler.commands.export", "export", *map(str, args)],
-                          capture_output=True, text=True, timeout=120, env=env)
+                          capture_output=True, text=True, timeout=120, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc
 

@@ -42,7 +42,7 @@ def run(module: str, *args: str | os.PathLike[str], check: bool = True
         ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([sys.executable, "-m", module, *map(str, args)],
-                          capture_output=True, text=True, timeout=180, env=env)
+                          capture_output=True, text=True, timeout=180, env=env, check=False)
     if check:
         assert proc.returncode == 0, f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return proc
@@ -87,7 +87,7 @@ def test_export_warc_writes_a_valid_warc_of_every_stored_page(crawled_db: Path, 
     with open(out, "rb") as f:
         assert f.read(2) == b"\x1f\x8b"
     check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", "-v", str(out)],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, check=False)
     assert check.returncode == 0 and "digest pass" in check.stdout, check.stdout + check.stderr
 
     records = read_records(out)
@@ -135,10 +135,7 @@ def test_round_trip_export_import_reproduces_the_articles(crawled_db: Path, tmp_
 
 # -- a CC-NEWS-style file ---------------------------------------------------------------
 
-WORDS = ("harbour council ferry grid wind quota fleet summit tariff port rail budget strike "
-         "museum storm coast energy minister union bakery terminal freight tidal research "
-         "pier vote heating homes crew court inquiry bridge canal market river forecast "
-         "election mayor school hospital clinic airport runway cargo shipyard turbine").split()
+WORDS = ["harbour", "council", "ferry", "grid", "wind", "quota", "fleet", "summit", "tariff", "port", "rail", "budget", "strike", "museum", "storm", "coast", "energy", "minister", "union", "bakery", "terminal", "freight", "tidal", "research", "pier", "vote", "heating", "homes", "crew", "court", "inquiry", "bridge", "canal", "market", "river", "forecast", "election", "mayor", "school", "hospital", "clinic", "airport", "runway", "cargo", "shipyard", "turbine"]
 
 
 def paragraphs(seed: int, n: int = 5) -> list[str]:

@@ -103,10 +103,11 @@ def writer_command(redis_url: str, db: str, batch: int, idle_exit: float | None,
     """
     from crawler.distributed.keys import ClusterKeys
     from crawler.distributed.writer import Writer, summary
+    from crawler.run import build_settings
 
     server = _connect(redis_url)
-    writer = Writer(server, ClusterKeys(prefix), db, batch=batch, idle_exit=idle_exit,
-                    echo=lambda line: click.echo(line, err=True))
+    writer = Writer(server, ClusterKeys(prefix), db, settings=build_settings(), batch=batch,
+                    idle_exit=idle_exit, echo=lambda line: click.echo(line, err=True))
     result = writer.run()
     click.echo(summary(result, db))
     sys.exit(0 if result.status == "finished" else 1)

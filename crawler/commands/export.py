@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -92,7 +92,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
 def _require_pyarrow() -> Any:
     try:
         import pyarrow
-        import pyarrow.parquet  # noqa: F401  (a submodule; imported for pq.ParquetWriter)
+        import pyarrow.parquet
     except ImportError:
         raise click.ClickException(
             "--format parquet needs pyarrow, which is not installed: "
@@ -194,8 +194,8 @@ def warc_date(fetched_at: str) -> str:
     """``pages.fetched_at`` (ISO 8601) as a WARC-Date (UTC, seconds, ``Z``)."""
     when = datetime.fromisoformat(fetched_at)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def http_response_headers(status: int, headers: dict[str, str], length: int) -> Any:

@@ -21,7 +21,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +78,10 @@ def fetched_at_of(warc_date: str | None) -> str:
     try:
         when = datetime.fromisoformat((warc_date or "").strip())
     except ValueError:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return datetime.now(UTC).isoformat(timespec="seconds")
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).isoformat(timespec="seconds")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _http_headers(http: Any) -> dict[str, str]:
@@ -229,8 +229,8 @@ def summary(counts: ImportCounts, run_id: int, elapsed: float) -> str:
     lines = [
         f"import-warc: {counts.records} records in {elapsed:.1f}s (run {run_id})",
         f"  {'articles stored':<20}{o['new']}",
-        f"  {'duplicates':<20}{o['duplicate_url'] + o['duplicate_text']} "
-        f"({o['duplicate_url']} known URL, {o['duplicate_text']} same text)",
+        (f"  {'duplicates':<20}{o['duplicate_url'] + o['duplicate_text']} "
+         f"({o['duplicate_url']} known URL, {o['duplicate_text']} same text)"),
         f"  {'not articles':<20}{o['not_article']}",
         f"  {'failures':<20}{o['failed']} ({counts.extract_failed} extraction)",
         f"  {'skipped records':<20}{counts.skipped}",

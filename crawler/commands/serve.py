@@ -113,8 +113,9 @@ def serve_command(db_path: Path, port: int, get_path: str | None) -> None:
             json.dump(metadata, f, ensure_ascii=False, indent=1)
         cmd = datasette_command(db_path, metadata_path, port=port, get=get_path)
         if get_path is None:
-            click.echo(f"newscrawl: serving {db_path} read-only on http://{HOST}:{port}/"
-                       f"{db_path.stem} (Ctrl-C to stop)", err=True)
+            where = f"http://{HOST}:{port}/{db_path.stem}" if port else f"a free port of {HOST}"
+            click.echo(f"newscrawl: serving {db_path} read-only on {where} (Ctrl-C to stop)",
+                       err=True)
         proc = subprocess.Popen(cmd)
 
         def forward(signum: int, frame: FrameType | None) -> None:

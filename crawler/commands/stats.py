@@ -17,7 +17,6 @@ from storage.health import (
     site_health,
 )
 
-
 # Runs shown in the "new per run" column (oldest first).
 SHOWN_RUNS = 5
 
@@ -75,8 +74,8 @@ def format_table(report: list[SiteHealth]) -> str:
               help="... if they are at least this share of its fetches in that run.")
 @click.option("--drop-min", type=click.FloatRange(min=0), default=DROP_MIN_PREVIOUS,
               show_default=True,
-              help="A latest run with no new article flags a site whose previous runs "
-                   "stored at least this many per run on average.")
+              help="Runs with no new article at the end flag a site whose (at least 2) "
+                   "runs before stored at least this many per run on average.")
 def stats_command(db_path: Path, sites: tuple[str, ...], as_json: bool, wall_min: int,
                   wall_share: float, drop_min: float) -> None:
     """Per-site health: articles, last success, failure rates, missing fields,

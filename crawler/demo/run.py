@@ -39,7 +39,7 @@ def run_demo(db_path: str, overrides: dict[str, Any], keep_serving: bool = False
         for site, title, authors, published in rows:
             names = ", ".join(json.loads(authors or "[]"))
             click.echo(f"  {(published or '')[:10]:10}  {site:18}  {title}  ({names})")
-        click.echo(f"\nBrowse them:  datasette {db_path}")
+        click.echo(f"\nBrowse them:  newscrawl serve --db {db_path}")
         if keep_serving:
             click.echo("Sample sites still serving; Ctrl-C to stop.", err=True)
             try:

@@ -75,7 +75,7 @@ class ClusterKeys:
 
     @property
     def known(self) -> str:
-        """Set: canonical keys of stored article URLs (incremental skip)."""
+        """Hash: canonical key of a stored article URL -> its re-check state (JSON)."""
         return f"{self.prefix}:known"
 
     @property

@@ -1,15 +1,17 @@
-"""RedisSkipKnownMiddleware: the incremental skip of ``SkipKnownMiddleware``,
-against the writer's ``PREFIX:known`` set instead of the SQLite file (which
-workers on other machines do not have).
+"""RedisSkipKnownMiddleware: ``SkipKnownMiddleware``'s incremental rules against
+the writer's ``PREFIX:known`` hash instead of the SQLite file (which workers on
+other machines do not have).
 
-The writer seeds the set from the database when it starts and adds every
-stored article's URL keys after each commit, so the rule is the same as in a
-single-machine crawl: an article URL already stored is not downloaded again;
-listing pages, sitemaps, feeds and robots.txt always are; a request can opt
-out with ``meta["newscrawl_recheck"] = True``.
+The hash maps each stored article URL key to ``storage.queries.recheck_state``
+as the writer saw it after its commit (and for every stored article when the
+writer starts). As in a single-machine crawl: a stored article URL is not
+downloaded again unless its re-check is due, and then with a conditional GET;
+listing pages, sitemaps, feeds and robots.txt are always fetched.
 """
 
 from __future__ import annotations
+
+import json
 
 import redis
 from scrapy import Request
@@ -35,10 +37,22 @@ class RedisSkipKnownMiddleware:
         return cls(crawler, redis_client(s), cluster_keys(s).known)
 
     def process_request(self, request: Request) -> None:
-        if request.meta.get("newscrawl_role") != "page" or request.meta.get("newscrawl_recheck"):
+        # Mirrors SkipKnownMiddleware.process_request; only the state lookup differs.
+        if request.meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in request.meta:
             return None
-        if self.server.sismember(self.known_key, canonical_key(request.url)):
-            assert self.crawler.stats is not None
+        raw = self.server.hget(self.known_key, canonical_key(request.url))
+        if raw is None:
+            return None
+        state = json.loads(raw)
+        assert self.crawler.stats is not None
+        if not state.get("due"):
             self.crawler.stats.inc_value("newscrawl/skipped_known")
             raise KnownURL(f"already stored: {request.url}")
+        self.crawler.stats.inc_value("newscrawl/rechecked")
+        request.meta["newscrawl_known_hash"] = state.get("content_hash")
+        request.meta["handle_httpstatus_list"] = [304]
+        if state.get("etag"):
+            request.headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            request.headers["If-Modified-Since"] = state["last_modified"]
         return None

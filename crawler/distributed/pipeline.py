@@ -7,7 +7,7 @@ the request's lease can be released. A Redis error fails the item; the lease is
 still released, so the page is not fetched again in this run (it is counted as
 ``newscrawl/redis/push_error``).
 
-Stats: ``newscrawl/redis/queued/page``, ``newscrawl/redis/queued/failure``,
+Stats: ``newscrawl/redis/queued/<item class>`` (``PageItem``, ``FailureItem``, ...),
 ``newscrawl/redis/push_error``.
 """
 
@@ -19,8 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.config import cluster_keys, redis_client
-from crawler.distributed.queue import ItemQueue, encode_item
-from crawler.items import FailureItem, PageItem
+from crawler.distributed.queue import ItemQueue, encode_item, is_queueable
+from crawler.items import PageItem
 
 
 class RedisQueuePipeline:
@@ -39,9 +39,9 @@ class RedisQueuePipeline:
         assert stats is not None
         if isinstance(item, PageItem) and item.extracted is None:
             return item  # not extracted (no ExtractPipeline): nothing the writer can store
-        if not isinstance(item, (PageItem, FailureItem)):
+        if not is_queueable(item):
             return item
-        kind = "page" if isinstance(item, PageItem) else "failure"
+        kind = type(item).__name__
         try:
             self.queue.push(encode_item(item))
         except Exception:

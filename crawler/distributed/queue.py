@@ -7,7 +7,7 @@ writer killed at any moment loses nothing; on start it ``recover``s what the
 last writer had taken. An item may thus be stored twice, which ``store_page``
 absorbs (the second time is a ``duplicate_url``).
 
-Encoding: the item's dataclass fields as JSON, bytes (the HTML, the MinHash
+Encoding: the item's class name (any dataclass of ``crawler.items``) and fields as JSON, bytes (the HTML, the MinHash
 signature) as base64, the whole zlib-compressed: no pickle crosses machines on
 this queue, and an item can be inspected with ``zlib.decompress``.
 """
@@ -22,11 +22,16 @@ from typing import Any
 
 import redis
 
+from crawler import items as item_classes
 from crawler.distributed.keys import ClusterKeys
-from crawler.items import FailureItem, PageItem
 
-_KINDS: dict[str, type[PageItem] | type[FailureItem]] = {"page": PageItem, "failure": FailureItem}
 _BYTES = "__bytes__"
+
+
+def is_queueable(item: Any) -> bool:
+    """An item dataclass of ``crawler.items`` (PageItem, FailureItem, ...)."""
+    cls = type(item)
+    return dataclasses.is_dataclass(item) and getattr(item_classes, cls.__name__, None) is cls
 
 
 def _tag(value: Any) -> Any:
@@ -49,20 +54,24 @@ def _untag(value: Any) -> Any:
     return value
 
 
-def encode_item(item: PageItem | FailureItem) -> bytes:
-    kind = "page" if isinstance(item, PageItem) else "failure"
+def encode_item(item: Any) -> bytes:
+    if not is_queueable(item):
+        raise TypeError(f"not an item of crawler.items: {type(item).__name__}")
+    kind = type(item).__name__
     fields = {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
     doc = {"kind": kind, "fields": _tag(fields)}
     return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
 
-def decode_item(raw: bytes) -> PageItem | FailureItem:
+def decode_item(raw: bytes) -> Any:
     """Raises ``ValueError`` on anything that is not an encoded item."""
     try:
         doc = json.loads(zlib.decompress(raw))
-        cls = _KINDS[doc["kind"]]
+        cls = getattr(item_classes, doc["kind"])
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{doc['kind']} is not an item class")
         return cls(**_untag(doc["fields"]))
-    except (zlib.error, json.JSONDecodeError, KeyError, TypeError) as e:
+    except (zlib.error, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"not an encoded item: {type(e).__name__}: {e}") from None
 
 

@@ -10,16 +10,15 @@ whole cluster's run, not each worker's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
 from typing import Any, AsyncIterator
 
 import redis
-import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request
-from scrapy.linkextractors import LinkExtractor
 
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
@@ -27,23 +26,28 @@ from crawler.sites import Site
 from crawler.spiders.news import NewsSpider
 
 _RELOAD_SECONDS = 5.0
+_PATTERNS = "__patterns__"
+# NewsSpider.from_crawler needs something to crawl; a worker's sites come from Redis.
+_PLACEHOLDER_URL = "http://newscrawl.invalid/"
 
 
 def site_to_json(site: Site) -> str:
-    return json.dumps({
-        "name": site.name, "start_urls": site.start_urls, "hosts": site.hosts,
-        "sitemaps": site.sitemaps, "feeds": site.feeds, "follow_depth": site.follow_depth,
-        "max_pages": site.max_pages, "allow": [p.pattern for p in site.allow],
-        "deny": [p.pattern for p in site.deny], "use_sitemaps": site.use_sitemaps,
-        "use_feeds": site.use_feeds,
-    }, sort_keys=True)
+    """Every ``Site`` field; compiled patterns as their source."""
+    doc: dict[str, Any] = {}
+    for f in dataclasses.fields(site):
+        value = getattr(site, f.name)
+        if isinstance(value, list) and value and all(isinstance(v, re.Pattern) for v in value):
+            value = {_PATTERNS: [v.pattern for v in value]}
+        doc[f.name] = value
+    return json.dumps(doc, sort_keys=True)
 
 
 def site_from_json(text: str | bytes) -> Site:
-    d = json.loads(text)
-    d["allow"] = [re.compile(p) for p in d.get("allow", [])]
-    d["deny"] = [re.compile(p) for p in d.get("deny", [])]
-    return Site(**d)
+    doc = json.loads(text)
+    for name, value in doc.items():
+        if isinstance(value, dict) and _PATTERNS in value:
+            doc[name] = [re.compile(p) for p in value[_PATTERNS]]
+    return Site(**doc)
 
 
 def load_cluster_sites(server: redis.Redis, keys: ClusterKeys) -> list[Site]:
@@ -59,20 +63,15 @@ class RedisNewsSpider(NewsSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "RedisNewsSpider":
-        if kwargs.get("url") or kwargs.get("sites"):
-            # Used by ``enqueue``: NewsSpider's own validation and site building.
-            spider: RedisNewsSpider = super().from_crawler(crawler, *args, **kwargs)
-        else:
-            # A worker: NewsSpider.from_crawler would refuse to start without sites.
-            spider = scrapy.Spider.from_crawler.__func__(cls, crawler, *args, **kwargs)  # type: ignore[attr-defined]
-            s = crawler.settings
-            spider.sitemap_fallback = s.getbool("NEWSCRAWL_SITEMAP_FALLBACK")
-            spider.follow_from_sitemap = s.getbool("NEWSCRAWL_FOLLOW_FROM_SITEMAP")
-            spider.max_pagination = s.getint("NEWSCRAWL_MAX_PAGINATION")
-            spider.link_extractor = LinkExtractor(unique=True, canonicalize=False)
+        worker = not (kwargs.get("url") or kwargs.get("sites"))
+        if worker:
+            # NewsSpider's own set-up (all its settings), then the cluster's sites.
+            kwargs["url"] = _PLACEHOLDER_URL
+        spider: RedisNewsSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.server = redis_client(crawler.settings)
         spider.keys = cluster_keys(crawler.settings)
-        if not spider.sites:
+        if worker:
+            spider.url_arg = ""
             spider.sites = load_cluster_sites(spider.server, spider.keys)
             spider._sites_loaded = time.monotonic()
         return spider

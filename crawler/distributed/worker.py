@@ -41,8 +41,8 @@ def worker_summary(result: CrawlResult) -> str:
     return "\n".join([
         f"newscrawl: worker {result.finish_reason} in {result.elapsed:.1f}s",
         f"  pages fetched      {g('response_received_count')}",
-        f"  pages queued       {g('newscrawl/redis/queued/page')} (to the writer)",
-        f"  failures queued    {g('newscrawl/redis/queued/failure')}",
+        f"  pages queued       {g('newscrawl/redis/queued/PageItem')} (to the writer)",
+        f"  failures queued    {g('newscrawl/redis/queued/FailureItem')}",
         f"  skipped (stored)   {g('newscrawl/skipped_known')}",
         f"  leases requeued    {g('newscrawl/redis/leases_requeued')} (from workers that died)",
     ])

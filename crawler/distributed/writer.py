@@ -1,10 +1,10 @@
 """The writer: the one process that stores the cluster's items in SQLite.
 
-It takes batches from ``PREFIX:items`` (``queue.ItemQueue``), stores each item
-with the code a single-machine crawl uses (``crawler.ingest.page_record`` then
-``storage.queries.store_page`` / ``record_failure``, one savepoint per item, one
-transaction per batch), commits, then publishes the stored articles' URL keys
-to ``PREFIX:known`` and acknowledges the batch. Killed at any point, it loses
+It takes batches from ``PREFIX:items`` (``queue.ItemQueue``) and feeds them to
+the very ``StorePipeline`` a single-machine crawl uses (same dedup, re-check
+policies, run records, per-site counts and database lock), one transaction per
+batch; commits; publishes the re-check state of the stored articles' URL keys
+to ``PREFIX:known`` (``RedisSkipKnownMiddleware``); then acknowledges the batch. Killed at any point, it loses
 nothing: unacknowledged items are taken again by the next writer (``recover``)
 and ``store_page`` absorbs a page stored twice.
 
@@ -15,26 +15,30 @@ One writer at a time, enforced by a lock key with a short expiry
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import redis
 import sqlite_utils
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.distributed.keys import ClusterKeys, frontier_size
 from crawler.distributed.queue import ItemQueue, decode_item
-from crawler.ingest import page_record
-from crawler.items import FailureItem, PageItem
+from crawler.distributed.spider import load_cluster_sites
+from crawler.ingest import article_key_for
+from crawler.items import NotModifiedItem, PageItem
+from crawler.pipelines.store import StorePipeline
 from crawler.urls import canonical_key
-from storage import open_db
-from storage.queries import (
-    DUPLICATE_TEXT, DUPLICATE_URL, NEW, NOT_ARTICLE, finish_run, record_failure, start_run, store_page,
-)
+from storage.queries import recheck_state
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class LockLost(RuntimeError):
 @dataclass
 class WriterResult:
     run_id: int
-    stats: Counter[str] = field(default_factory=Counter)
+    stats: Counter[str] = field(default_factory=Counter)  # StorePipeline's, without "newscrawl/"
     elapsed: float = 0.0
     busy: float = 0.0  # seconds spent storing and committing (not waiting for items)
     status: str = "finished"
@@ -66,13 +70,36 @@ class WriterResult:
     @property
     def articles_per_second(self) -> float:
         """Pages stored (articles, duplicates, non-articles) per second of store-and-commit time."""
-        pages = sum(self.stats[f"outcome/{o}"] for o in (NEW, DUPLICATE_URL, DUPLICATE_TEXT, NOT_ARTICLE))
+        pages = sum(self.stats[f"outcome/{o}"] for o in ("new", "updated", "duplicate_url", "duplicate_text", "not_article"))
         return pages / self.busy if self.busy > 0 else 0.0
 
 
 def _article_url_keys(db: sqlite_utils.Database) -> Any:
     # TODO(lead): move to storage.queries as article_url_keys(db).
-    return (row[0] for row in db.execute("SELECT url FROM article_urls"))
+    return [row[0] for row in db.execute("SELECT url FROM article_urls")]
+
+
+def _item_keys(item: Any) -> list[str]:
+    """The URL keys an item may have made known (``article_urls``)."""
+    if isinstance(item, PageItem) and item.extracted and item.extracted.get("is_article"):
+        keys = [article_key_for(item.url, item.extracted.get("canonical_url")), canonical_key(item.url)]
+        if item.requested_url:
+            keys.append(canonical_key(item.requested_url))
+        return keys
+    if isinstance(item, NotModifiedItem):
+        return [canonical_key(item.url)]
+    return []
+
+
+class _WriterCrawler:
+    """What ``StorePipeline`` needs of a ``Crawler``: settings, stats, signals, and
+    a spider whose ``sites`` give the re-check policies."""
+
+    def __init__(self, settings: Settings, sites: list[Any]) -> None:
+        self.settings = settings
+        self.signals = SignalManager(self)
+        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
+        self.spider = SimpleNamespace(name="writer", sites=sites)
 
 
 class Writer:
@@ -82,6 +109,7 @@ class Writer:
         keys: ClusterKeys,
         db_path: str,
         *,
+        settings: Settings | None = None,
         batch: int = 100,
         block: float = 1.0,
         idle_exit: float | None = None,
@@ -97,6 +125,11 @@ class Writer:
         self.lock_ttl = lock_ttl
         self.echo = echo
         self.queue = ItemQueue(server, keys)
+        if settings is None:
+            from crawler.run import build_settings
+
+            settings = build_settings()
+        self.settings = settings
         self.token = secrets.token_hex(8)
         self.stopping = False
         self._refresh = server.register_script(_REFRESH)
@@ -123,48 +156,56 @@ class Writer:
         if not self._refresh(keys=[self.keys.writer_lock], args=[self.token, self.lock_ttl]):
             raise LockLost(f"lost the writer lock {self.keys.writer_lock}")
 
-    def seed_known(self, db: sqlite_utils.Database, chunk: int = 10_000) -> int:
-        """Put every stored article URL key in ``PREFIX:known`` (workers skip them)."""
-        n = 0
-        buf: list[str] = []
-        for key in _article_url_keys(db):
-            buf.append(key)
-            if len(buf) >= chunk:
-                self.server.sadd(self.keys.known, *buf)
-                n += len(buf)
-                buf.clear()
-        if buf:
-            self.server.sadd(self.keys.known, *buf)
-            n += len(buf)
-        return n
+    def publish_known(self, db: sqlite_utils.Database, keys: list[str]) -> int:
+        """Put the re-check state of these URL keys in ``PREFIX:known`` (unknown keys are skipped).
+
+        Whether a re-check is due is decided here, at publication: workers see
+        a stored article become due when the writer next (re)starts."""
+        states = {}
+        for key in dict.fromkeys(keys):
+            state = recheck_state(db, key)
+            if state is not None:
+                states[key] = json.dumps(state, sort_keys=True, default=str)
+        for start in range(0, len(states), 10_000):
+            chunk = dict(list(states.items())[start:start + 10_000])
+            self.server.hset(self.keys.known, mapping=chunk)
+        return len(states)
 
     def run(self, install_signals: bool = True) -> WriterResult:
         if install_signals:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
         self._acquire()
-        db = open_db(self.db_path)
-        result = WriterResult(run_id=start_run(db, {"command": "writer", "queue": self.keys.items}))
+        settings = self.settings.copy()
+        settings.set("NEWSCRAWL_DB", self.db_path, priority="cmdline")
+        crawler = _WriterCrawler(settings, load_cluster_sites(self.server, self.keys))
+        pipeline = StorePipeline(crawler, self.db_path, commit_items=self.batch + 1, commit_seconds=0)  # type: ignore[arg-type]
+        pipeline.open_spider()
+        assert pipeline.run_id is not None
+        result = WriterResult(run_id=pipeline.run_id)
         started = time.monotonic()
         try:
             recovered = self.queue.recover()
-            known = self.seed_known(db)
+            known = self.publish_known(pipeline.db, _article_url_keys(pipeline.db))
             self.echo(f"newscrawl writer: run {result.run_id}, {known} known article URLs published,"
                       f" {recovered} unacknowledged items taken back")
-            self._loop(db, result)
+            self._loop(pipeline, result)
         except BaseException as e:
             result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else f"error: {type(e).__name__}"
             raise
         finally:
             result.elapsed = time.monotonic() - started
-            stats = {f"newscrawl/{k}": v for k, v in result.stats.items()}
-            stats.update({"elapsed": round(result.elapsed, 3), "busy": round(result.busy, 3)})
-            finish_run(db, result.run_id, result.status, stats)
-            db.conn.close()
+            stats = crawler.stats
+            stats.set_value("newscrawl/writer/busy", round(result.busy, 3))
+            pipeline.spider_closed(result.status)
+            result.stats.update({
+                k[len("newscrawl/"):]: v for k, v in stats.get_stats().items()
+                if k.startswith("newscrawl/") and isinstance(v, int)
+            })
             self._release(keys=[self.keys.writer_lock], args=[self.token])
         return result
 
-    def _loop(self, db: sqlite_utils.Database, result: WriterResult) -> None:
+    def _loop(self, pipeline: StorePipeline, result: WriterResult) -> None:
         idle_since: float | None = None
         while not self.stopping:
             self._keep_lock()
@@ -172,7 +213,7 @@ class Writer:
             if raws:
                 idle_since = None
                 t0 = time.monotonic()
-                self.store_batch(db, raws, result)
+                self.store_batch(pipeline, raws)
                 result.busy += time.monotonic() - t0
                 continue
             if self.idle_exit is None:
@@ -186,60 +227,34 @@ class Writer:
                 self.echo(f"newscrawl writer: queue and frontier empty for {self.idle_exit:.0f}s: exiting")
                 return
 
-    # -- storing -----------------------------------------------------------------
+    def _policies_for(self, pipeline: StorePipeline, items: list[Any]) -> None:
+        """Re-check policies of sites enqueued after the writer started."""
+        if all(getattr(i, "site", None) in pipeline.policies for i in items):
+            return
+        for site in load_cluster_sites(self.server, self.keys):
+            if site.name not in pipeline.policies:
+                pipeline.policies[site.name] = pipeline._policy_for(site)
 
-    def store_batch(self, db: sqlite_utils.Database, raws: list[bytes], result: WriterResult) -> None:
-        counts: Counter[str] = Counter()
-        known: list[str] = []
+    def store_batch(self, pipeline: StorePipeline, raws: list[bytes]) -> None:
+        items: list[Any] = []
         good: list[bytes] = []
-        db.execute("BEGIN")
         for raw in raws:
             try:
-                item = decode_item(raw)
+                items.append(decode_item(raw))
+                good.append(raw)
             except ValueError as e:
                 logger.error("undecodable item moved to %s: %s", self.keys.dead, e)
                 self.queue.bury(raw)
-                counts["bad_item"] += 1
-                continue
-            good.append(raw)
-            if isinstance(item, FailureItem):
-                record_failure(
-                    db, url_key=canonical_key(item.url), fetched_url=item.url, site=item.site,
-                    reason=item.reason, outcome=item.outcome, status=item.status, run_id=result.run_id,
-                    source=item.source, found_on=item.found_on, discovery=item.discovery,
-                )
-                counts[f"outcome/{item.outcome}"] += 1
-            else:
-                outcome, keys = self._store_page(db, item, result.run_id)
-                counts[outcome] += 1
-                known += keys
-        db.conn.commit()
-        # Committed: now the workers may skip these URLs, and the items may go.
-        if known:
-            self.server.sadd(self.keys.known, *known)
+                pipeline.stats.inc_value("newscrawl/writer/bad_item")
+        self._policies_for(pipeline, items)
+        known: list[str] = []
+        for item in items:
+            pipeline.process_item(item)
+            known += _item_keys(item)
+        pipeline.commit()
+        # Committed: now workers may skip these URLs, and the items may go.
+        self.publish_known(pipeline.db, known)
         self.queue.ack(good)
-        counts["commits"] += 1
-        result.stats.update(counts)
-
-    def _store_page(self, db: sqlite_utils.Database, item: PageItem, run_id: int) -> tuple[str, list[str]]:
-        rec = page_record(
-            url=item.url, html=item.body, extracted=item.extracted or {}, site=item.site,
-            status=item.status, requested_url=item.requested_url, headers=item.headers,
-            fetched_at=item.fetched_at, run_id=run_id, source=item.source,
-            found_on=item.found_on, discovery=item.discovery,
-        )
-        try:
-            stored = store_page(db, rec)
-        except Exception as e:  # one bad page never stops the writer (its savepoint is rolled back)
-            record_failure(
-                db, url_key=rec.url_key, fetched_url=item.url, site=item.site,
-                reason=f"store error: {type(e).__name__}: {e}", status=item.status, run_id=run_id,
-            )
-            return "store_error", []
-        if stored.outcome == NOT_ARTICLE:
-            return f"outcome/{stored.outcome}", []
-        keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
-        return f"outcome/{stored.outcome}", keys
 
 
 def summary(result: WriterResult, db_path: str) -> str:
@@ -251,6 +266,7 @@ def summary(result: WriterResult, db_path: str) -> str:
         f"  duplicates         {dups} ({s['outcome/duplicate_url']} known URL, {s['outcome/duplicate_text']} same text)",
         f"  not articles       {s['outcome/not_article']}",
         f"  failures           {s['outcome/failed'] + s['outcome/blocked'] + s['outcome/skipped']}",
+        f"  not modified       {s['outcome/not_modified']}",
         f"  store errors       {s['store_error']}",
         f"  commits            {s['commits']}",
         f"  writer throughput  {result.articles_per_second:.0f} pages/s while storing",

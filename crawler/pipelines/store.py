@@ -147,6 +147,8 @@ class StorePipeline:
                 self.site_counts[key[len("newscrawl/site/"):-len("/discovered")]]["discovered"] = int(value)
         record_site_counts(self.db, self.run_id, self.site_counts)
         finish_run(self.db, self.run_id, status, stats)
+        # fold the WAL into the main file, so a plain copy of news.db is complete
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.conn.close()
         self.db = None
         if self.lock is not None:

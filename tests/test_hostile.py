@@ -1,0 +1,416 @@
+"""The hostile web: faults, traps and bad input never stop a crawl or lose data.
+
+One crawl (``hostile_crawl``) of a local site that contains every trap at once
+(``tests/hostile_site.py``), checked from many sides; a crawl stopped with
+SIGTERM; and unit tests of the pure policies (addresses, URL shapes, backoff,
+failure reasons). Each test names the protection it proves; removing that
+protection makes it fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from twisted.python.failure import Failure
+
+from crawler.demo import sample_server as make_sample_server
+from crawler.demo.server import RequestRecord, SiteServer
+from crawler.failures import RequestRefused, describe_failure
+from crawler.retry import backoff_delay
+from crawler.security import allowed_networks_for, is_allowed_target, parse_ip, refusal_reason
+from crawler.traps import strip_session_ids, trap_reason, url_shape
+from crawler.urls import canonical_key
+from tests.conftest import read_rows
+from tests.hostile_site import (
+    ARTICLES,
+    CHAINED,
+    DEEP_URL,
+    EN,
+    ENCODED,
+    FLAKY,
+    INTL,
+    LONG_URL,
+    SESSION,
+    SITE,
+    WRONG_HEADER_LATIN1,
+    WRONG_HEADER_UTF8,
+    MeasuredRun,
+    Routes,
+    build_site,
+    closed_port,
+    connect_log,
+    install_routes,
+    make_bombs,
+    run_measured,
+    write_sitecustomize,
+)
+
+# Small limits keep the crawl fast; each is the real protection, only tighter.
+DOWNLOAD_TIMEOUT = 3
+MAXSIZE = 8 * 1024 * 1024
+PATTERN_LIMIT = 5
+BACKOFF = 0.6
+EXTRACT_TIMEOUT = 3.0
+MAX_RSS_MB = 400  # the crawl and each of its extraction workers stay below this
+
+
+# --- the crawl of the hostile site ----------------------------------------------------------
+
+
+@dataclass
+class HostileCrawl:
+    server: SiteServer
+    routes: Routes
+    db: Path
+    run: MeasuredRun
+    requests: list[RequestRecord]
+    connects: list[tuple[str, int]]
+    closed_port: int
+
+    def url(self, path: str) -> str:
+        return self.server.url(SITE, path)
+
+    def key(self, path: str) -> str:
+        return canonical_key(self.url(path))
+
+    def rows(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
+        return read_rows(self.db, sql, params)
+
+    def outcome(self, path: str) -> tuple[str | None, str | None]:
+        rows = self.rows("SELECT outcome, reason FROM urls WHERE url = ?", [self.key(path)])
+        return (rows[0]["outcome"], rows[0]["reason"]) if rows else (None, None)
+
+    def requested(self, prefix: str) -> list[RequestRecord]:
+        return [r for r in self.requests if r.path.startswith(prefix)]
+
+    def stats(self) -> dict[str, Any]:
+        return json.loads(self.rows("SELECT stats FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]["stats"])
+
+
+@pytest.fixture(scope="module")
+def hostile_crawl(tmp_path_factory: pytest.TempPathFactory, crawl_fast_settings: tuple[str, ...]
+                  ) -> Iterator[HostileCrawl]:
+    tmp = tmp_path_factory.mktemp("hostile")
+    root = build_site(tmp / "site")
+    hooks = write_sitecustomize(tmp / "hooks")
+    log = tmp / "connects.log"
+    db = tmp / "news.db"
+    port = closed_port()
+    with SiteServer({SITE: root}) as server:
+        routes = install_routes(server, make_bombs())
+        run = run_measured(
+            ["crawl", server.url(SITE, "/"), f"http://127.0.0.1:{port}/", "--db", str(db), "--depth", "6",
+             *crawl_fast_settings,
+             "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}",
+             "-s", "RETRY_TIMES=2", "-s", f"NEWSCRAWL_RETRY_BACKOFF_BASE={BACKOFF}",
+             "-s", f"NEWSCRAWL_MAX_URLS_PER_PATTERN={PATTERN_LIMIT}",
+             "-s", f"NEWSCRAWL_EXTRACT_TIMEOUT={EXTRACT_TIMEOUT}", "-L", "INFO",
+             *os.environ.get("TMP_HOSTILE_EXTRA", "").split()],
+            cwd=tmp,
+            env_extra={"PYTHONPATH": str(hooks), "NEWSCRAWL_TEST_CONNECT_LOG": str(log),
+                       "NEWSCRAWL_TEST_FAULTS": "1"},
+        )
+        yield HostileCrawl(server, routes, db, run, list(server.requests), connect_log(log), port)
+
+
+def test_crawl_of_every_trap_finishes_and_stores_every_real_article(hostile_crawl: HostileCrawl) -> None:
+    run = hostile_crawl.run
+    assert run.returncode == 0, run.describe()
+    assert "crawl finished" in run.stdout, run.describe()
+    missing = [a.path for a in ARTICLES if a is not WRONG_HEADER_LATIN1
+               and not hostile_crawl.rows("SELECT id FROM articles WHERE url = ?", [hostile_crawl.key(a.path)])]
+    assert missing == [], run.describe()
+    # Nothing else is stored as an article: no trap, bomb, error page or binary file.
+    expected = {hostile_crawl.key(a.path) for a in ARTICLES}
+    extra = [r["url"] for r in hostile_crawl.rows("SELECT url FROM articles") if r["url"] not in expected]
+    truncated = hostile_crawl.key("/odd/truncated.html")
+    assert [u for u in extra if u != truncated] == []
+
+
+def test_every_trap_is_recorded_with_its_reason(hostile_crawl: HostileCrawl) -> None:
+    c = hostile_crawl
+    expected = {
+        "/fail/500": ("failed", "http 500"),
+        "/fail/404": ("failed", "http 404"),
+        "/fail/410": ("failed", "http 410"),
+        "/fail/dropped": ("failed", "connection lost: incomplete response"),
+        "/slow/never-answers": ("failed", "timeout"),
+        "/loop/b": ("failed", "redirect loop"),
+        "/ssrf/metadata": ("blocked", "refused: redirect to link-local address 169.254.169.254"),
+        "/ssrf/private": ("blocked", "refused: redirect to private address 10.0.0.1"),
+        "/ssrf/file": ("blocked", "refused: redirect to file scheme"),
+        "/big/declared": ("skipped", "response too large"),
+        "/big/streamed": ("skipped", "response too large"),
+        "/bomb/gzip": ("skipped", "decompressed size exceeds limit"),
+        "/bomb/brotli": ("skipped", "decompressed size exceeds limit"),
+        "/files/report": ("skipped", "not html: application/pdf"),
+        "/files/photo": ("skipped", "not html: image/jpeg"),
+        "/api/data.json": ("skipped", "not html: application/json"),
+        "/boom/raise.html": ("failed", "extraction: RuntimeError: injected extraction fault"),
+        "/boom/hang.html": ("failed", f"extraction: timeout: extraction exceeded {EXTRACT_TIMEOUT}s"),
+        LONG_URL: ("skipped", "trap: URL longer than 2000 characters"),
+        DEEP_URL: ("skipped", "trap: more than 15 path segments"),
+        "/loopy/loopy/loopy/loopy/": ("skipped", "trap: a path segment repeated 4 times"),
+    }
+    got = {path: c.outcome(path) for path in expected}
+    assert {p: v for p, v in got.items() if v != expected[p]} == {}, c.run.describe()
+    # The endless redirect chain is cut by REDIRECT_MAX_TIMES, recorded on its last hop.
+    inf = c.rows("SELECT url, outcome, reason FROM urls WHERE url LIKE ?", [c.key("/inf/") + "%"])
+    assert [(r["outcome"], r["reason"]) for r in inf] == [("failed", "too many redirects")]
+    # A site that refuses connections.
+    refused = c.rows("SELECT reason FROM urls WHERE url = ?", [canonical_key(f"http://127.0.0.1:{c.closed_port}/")])
+    assert [r["reason"] for r in refused] == ["connection refused"]
+
+
+def test_bad_bodies_labelled_html_store_nothing_bogus(hostile_crawl: HostileCrawl) -> None:
+    for path in ("/odd/empty", "/odd/random-bytes", "/odd/pdf-as-html"):
+        outcome, reason = hostile_crawl.outcome(path)
+        assert outcome == "not_article", (path, outcome, reason)
+    outcome, reason = hostile_crawl.outcome("/odd/truncated.html")
+    assert outcome in ("new", "not_article"), (outcome, reason)
+    for row in hostile_crawl.rows("SELECT body FROM articles WHERE url = ?", [hostile_crawl.key("/odd/truncated.html")]):
+        assert "<" not in row["body"] and EN[0].paragraphs[0] in row["body"]
+
+
+def test_5xx_is_retried_with_backoff_and_404_410_are_not_retried(hostile_crawl: HostileCrawl) -> None:
+    times = [r.time for r in hostile_crawl.requested("/fail/500")]
+    assert len(times) == 3  # RETRY_TIMES=2
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    # Equal jitter: the n-th retry waits between half and all of BACKOFF * 2**(n-1).
+    assert gaps[0] >= BACKOFF / 2 * 0.9, gaps
+    assert gaps[1] >= BACKOFF * 0.9, gaps
+    assert len(hostile_crawl.requested("/fail/404")) == 1
+    assert len(hostile_crawl.requested("/fail/410")) == 1
+    # A page that fails twice and then answers is stored.
+    assert hostile_crawl.routes.counters.get("flaky") == 3
+    assert hostile_crawl.outcome(FLAKY.path)[0] == "new"
+
+
+def test_a_page_that_never_answers_times_out_and_the_crawl_goes_on(hostile_crawl: HostileCrawl) -> None:
+    assert hostile_crawl.outcome("/slow/never-answers") == ("failed", "timeout")
+    assert hostile_crawl.routes.counters.get("slow") == 3  # tried, then retried twice
+    # The crawl did not wait for the 60 s answer.
+    assert hostile_crawl.run.elapsed < 60
+
+
+def test_redirect_chains_are_followed_and_loops_stopped(hostile_crawl: HostileCrawl) -> None:
+    assert [r.path for r in hostile_crawl.requested("/chain/")] == ["/chain/1", "/chain/2", "/chain/3"]
+    assert hostile_crawl.outcome(CHAINED.path)[0] == "new"
+    assert len(hostile_crawl.requested("/loop/")) == 2
+    assert len(hostile_crawl.requested("/inf/")) == 11  # the first request + REDIRECT_MAX_TIMES
+
+
+def test_private_and_metadata_addresses_are_never_contacted(hostile_crawl: HostileCrawl) -> None:
+    hosts = {host for host, _ in hostile_crawl.connects}
+    assert hosts, "the connection log is empty: sitecustomize did not load"
+    assert hosts <= {"127.0.0.1"}, hosts
+    assert hostile_crawl.stats().get("newscrawl/security/refused", 0) >= 3
+
+
+def test_oversized_responses_are_dropped_without_reading_them_whole(hostile_crawl: HostileCrawl) -> None:
+    sent = hostile_crawl.routes.counters
+    # The server stopped being read soon after the limit (socket buffers hold a few MB).
+    assert sent.get("streamed_bytes") < MAXSIZE + 16 * 1024 * 1024
+    assert sent.get("declared_bytes") < 16 * 1024 * 1024  # refused on its Content-Length
+
+
+def test_peak_memory_stays_bounded_with_bombs_and_huge_responses(hostile_crawl: HostileCrawl) -> None:
+    # The gzip bomb inflates to 3 GiB and the brotli bomb to 1 GiB; the streamed page never ends.
+    print("MAXRSS", hostile_crawl.run.max_rss_mb)
+    assert hostile_crawl.run.max_rss_mb < MAX_RSS_MB, hostile_crawl.run.max_rss_mb
+
+
+@pytest.mark.parametrize("article", INTL + [WRONG_HEADER_UTF8], ids=lambda a: a.path.rsplit("/", 1)[1])
+def test_pages_in_legacy_encodings_extract_to_correct_text(hostile_crawl: HostileCrawl, article: Any) -> None:
+    rows = hostile_crawl.rows("SELECT title, body, language FROM articles WHERE url = ?",
+                              [hostile_crawl.key(article.path)])
+    assert rows, hostile_crawl.outcome(article.path)
+    assert rows[0]["title"] == article.title
+    assert article.phrase in rows[0]["body"]
+
+
+@pytest.mark.xfail(reason="crawler/extraction/decode.py: a single-byte HTTP charset (iso-8859-1) wins over "
+                          "a <meta> windows-1250 the bytes agree with, because cp1252 decodes any bytes")
+def test_a_wrong_single_byte_http_charset_does_not_garble_the_page(hostile_crawl: HostileCrawl) -> None:
+    article = WRONG_HEADER_LATIN1
+    rows = hostile_crawl.rows("SELECT title, body FROM articles WHERE url = ?", [hostile_crawl.key(article.path)])
+    assert rows and rows[0]["title"] == article.title and article.phrase in rows[0]["body"]
+
+
+def test_hostile_sitemaps_are_not_expanded_and_are_recorded(hostile_crawl: HostileCrawl) -> None:
+    for name in ("sitemap-laughs.xml", "sitemap-xxe.xml", "sitemap-broken.xml"):
+        outcome, reason = hostile_crawl.outcome(f"/{name}")
+        assert outcome == "failed" and reason and reason.startswith("sitemap:"), (name, outcome, reason)
+    assert hostile_crawl.requested("/xxe-probe") == []
+    assert [r.path for r in hostile_crawl.requests if "lol" in r.path or "root" in r.path] == []
+    leaked = hostile_crawl.rows("SELECT url FROM urls WHERE url LIKE '%root:%' OR url LIKE '%lol%'")
+    assert leaked == []
+    # The good sitemap next to them still counts.
+    for art in EN:
+        if art.in_sitemap:
+            assert hostile_crawl.outcome(art.path)[0] == "new"
+
+
+def test_session_id_variants_are_one_request(hostile_crawl: HostileCrawl) -> None:
+    paths = [r.path for r in hostile_crawl.requested("/story/")]
+    assert paths == [SESSION.path]
+    assert hostile_crawl.stats().get("newscrawl/trap/session_id_stripped", 0) >= 2
+
+
+def test_url_pattern_explosions_are_bounded_and_recorded(hostile_crawl: HostileCrawl) -> None:
+    calendar = [r.path for r in hostile_crawl.requested("/calendar/")]
+    months = [p for p in calendar if p.count("/") == 4]
+    days = [p for p in calendar if p.count("/") == 5]
+    assert len(months) <= PATTERN_LIMIT and len(days) <= PATTERN_LIMIT, calendar
+    dropped = hostile_crawl.rows("SELECT reason FROM urls WHERE reason LIKE 'trap: more than % URLs like %'")
+    assert len(dropped) >= 20, dropped
+    assert len(hostile_crawl.requested("/archive")) <= 6  # pagination limit
+    assert not [r for r in hostile_crawl.requested("/loopy/") if r.path.count("loopy") > 3]
+    assert not hostile_crawl.requested("/deep/") and not hostile_crawl.requested("/x/")
+    stats = hostile_crawl.stats()
+    for kind in ("pattern_limit", "url_too_long", "path_too_deep", "repeating_path"):
+        assert stats.get(f"newscrawl/trap/{kind}", 0) >= 1, kind
+
+
+def test_stored_html_is_kept_as_bytes_and_never_served_rendered(hostile_crawl: HostileCrawl) -> None:
+    # Raw HTML lives only in the compressed `pages` BLOB; text columns carry no markup.
+    for row in hostile_crawl.rows("SELECT title, body FROM articles"):
+        assert "<script" not in row["body"] and "<p>" not in row["body"]
+
+
+# --- graceful shutdown ------------------------------------------------------------------
+
+
+def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
+    tmp_path: Path, crawl_fast_settings: tuple[str, ...]
+) -> None:
+    db = tmp_path / "news.db"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    with make_sample_server() as server:
+        def slow(request: RequestRecord) -> None:
+            time.sleep(0.4)
+            return None  # fall through to the file
+
+        for name in ("daily", "wire"):
+            server.add_route(name, "/*", slow)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", server.url("daily", "/"), server.url("wire", "/"),
+             "--db", str(db), *crawl_fast_settings, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            stored = 0
+            while stored < 3 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.2)
+                if db.exists():
+                    try:
+                        stored = read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"]
+                    except sqlite3.OperationalError:
+                        stored = 0
+            assert proc.poll() is None, "the crawl ended before it could be interrupted"
+            assert stored >= 3
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert "crawl shutdown" in out, out + err
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        status, stats = conn.execute("SELECT status, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
+    assert status == "shutdown"
+    assert articles >= stored
+    assert json.loads(stats).get("newscrawl/outcome/new") == articles
+    all_articles = len(json.loads((Path(__file__).parents[1] / "crawler/demo/site/MANIFEST.json")
+                                  .read_text())["articles"])
+    assert articles < all_articles, "the crawl was not interrupted"
+
+
+# --- the pure policies ----------------------------------------------------------------------
+
+
+LOOPBACK_START = allowed_networks_for(["127.0.0.1:8000"])
+PUBLIC_START = allowed_networks_for(["example.org", "93.184.216.34"])
+
+
+@pytest.mark.parametrize("host", [
+    "169.254.169.254", "10.0.0.1", "10.255.1.2", "192.168.1.10", "172.16.5.4", "100.64.0.1",
+    "0.0.0.0", "fe80::1", "fd00::5", "[fd00::5]", "::ffff:169.254.169.254", "224.0.0.1",
+])
+def test_private_link_local_and_metadata_addresses_are_refused(host: str) -> None:
+    assert not is_allowed_target(host, PUBLIC_START)
+    assert not is_allowed_target(host, LOOPBACK_START)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "app.localhost",
+                                  "2130706433", "0x7f.1", "127.1"])
+def test_loopback_is_refused_unless_a_start_url_is_on_loopback(host: str) -> None:
+    assert not is_allowed_target(host, PUBLIC_START)
+    assert is_allowed_target(host, LOOPBACK_START)
+
+
+@pytest.mark.parametrize("host", ["8.8.8.8", "93.184.216.34", "2001:4860:4860::8888", "example.org", "news.example"])
+def test_public_addresses_and_host_names_are_allowed(host: str) -> None:
+    assert is_allowed_target(host, PUBLIC_START)
+
+
+def test_a_private_start_url_opens_only_its_own_network() -> None:
+    allowed = allowed_networks_for(["10.1.2.3"])
+    assert is_allowed_target("10.200.0.9", allowed)
+    assert not is_allowed_target("192.168.0.1", allowed)
+    assert not is_allowed_target("169.254.169.254", allowed)
+    assert not is_allowed_target("127.0.0.1", allowed)
+    assert refusal_reason("169.254.169.254", allowed) == "refused: link-local address 169.254.169.254"
+
+
+def test_ip_literals_in_every_spelling_are_recognised() -> None:
+    assert str(parse_ip("2130706433")) == "127.0.0.1"
+    assert str(parse_ip("0x7f000001")) == "127.0.0.1"
+    assert str(parse_ip("[::ffff:a00:1]")) == "10.0.0.1"
+    assert parse_ip("example.org") is None
+    assert parse_ip("cafe.example") is None
+
+
+def test_session_ids_are_stripped_and_story_ids_kept() -> None:
+    assert strip_session_ids("http://a/x.html;jsessionid=ABC123DEF?id=4") == "http://a/x.html?id=4"
+    assert strip_session_ids("http://a/x?PHPSESSID=zz&page=2") == "http://a/x?page=2"
+    assert strip_session_ids("http://a/x?sid=a1b2c3d4e5f6a7b8c9d0") == "http://a/x"
+    assert strip_session_ids("http://a/story?sid=4521") == "http://a/story?sid=4521"
+
+
+def test_url_shapes_fold_traps_and_keep_article_slugs() -> None:
+    assert url_shape("https://a/calendar/2025/03/") == url_shape("https://a/calendar/1999/12/")
+    assert url_shape("https://a/search?q=x&sort=new") == url_shape("https://a/search?sort=old&q=y")
+    assert url_shape("https://a/news/2025/03/council-votes") != url_shape("https://a/news/2025/03/mayor-resigns")
+    assert trap_reason("http://a/" + "b/" * 20, 2000, 15, 3) is not None
+    assert trap_reason("http://a/news/2025/03/council-votes", 2000, 15, 3) is None
+
+
+def test_backoff_doubles_with_jitter_and_is_capped() -> None:
+    assert backoff_delay(1, 1.0, 10.0, rand=0.0) == 0.5
+    assert backoff_delay(1, 1.0, 10.0, rand=1.0) == 1.0
+    assert backoff_delay(3, 1.0, 10.0, rand=0.0) == 2.0
+    assert backoff_delay(10, 1.0, 10.0, rand=1.0) == 10.0
+    assert backoff_delay(2, 0.0, 10.0) == 0.0
+
+
+def test_refusals_carry_their_reason_and_outcome() -> None:
+    failure = Failure(RequestRefused("refused: private address 10.0.0.1", outcome="blocked"))
+    assert describe_failure(failure) == ("refused: private address 10.0.0.1", None, "blocked")
