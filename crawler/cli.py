@@ -7,6 +7,7 @@ import sys
 import click
 
 from crawler import __version__
+from crawler.commands.cluster import crawl_worker, enqueue_command, writer_command
 from crawler.commands.export import export_command, export_warc_command
 from crawler.commands.extract import extract_command
 from crawler.commands.history import history_command
@@ -39,9 +40,15 @@ def main() -> None:
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Scrapy/newscrawl setting override (repeatable).")
 @click.option("--since", default=None, help="Skip sitemap/feed entries older than this: a date or a duration (2d, 12h).")
 @click.option("--wait", is_flag=True, help="If another run uses the database, wait for it instead of exiting.")
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Work as a cluster worker on a Redis frontier (redis://HOST:PORT/DB); URLs and --sites given "
+                   "are enqueued first; `newscrawl writer` stores.")
+@click.option("--prefix", "redis_prefix", default="newscrawl", show_default=True,
+              help="With --redis: prefix of the cluster's Redis keys (several clusters can share one Redis).")
 @click.option("-L", "--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
 def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | None, max_pages: int | None,
-          since: str | None, wait: bool, settings: tuple[str, ...], log_level: str) -> None:
+          since: str | None, wait: bool, redis_url: str | None, redis_prefix: str, settings: tuple[str, ...],
+          log_level: str) -> None:
     """Crawl news sites: homepages, sitemap URLs or feed URLs, and/or a --sites file.
 
     Incremental: articles already in the database are not downloaded again,
@@ -53,11 +60,18 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     from crawler.since import parse_since
     from crawler.urls import is_http_url
 
-    if not urls and not sites_file:
-        raise click.UsageError("give at least one URL or --sites FILE")
     bad = [u for u in urls if not is_http_url(u)]
     if bad:
         raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URLS")
+    if redis_url:
+        worker_overrides: dict[str, object] = {"LOG_LEVEL": log_level, **_overrides(settings)}
+        if depth is not None:
+            worker_overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
+        if max_pages is not None:
+            worker_overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
+        sys.exit(crawl_worker(redis_url, urls, sites_file, worker_overrides, redis_prefix))
+    if not urls and not sites_file:
+        raise click.UsageError("give at least one URL or --sites FILE")
     overrides: dict[str, object] = {"NEWSCRAWL_DB": db, "LOG_LEVEL": log_level}
     if depth is not None:
         overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
@@ -99,6 +113,8 @@ main.add_command(export_command, name="export")
 main.add_command(export_warc_command, name="export-warc")
 main.add_command(import_warc_command, name="import-warc")
 main.add_command(stats_command, name="stats")
+main.add_command(enqueue_command, name="enqueue")
+main.add_command(writer_command, name="writer")
 
 if __name__ == "__main__":
     main()

@@ -59,7 +59,7 @@ SPECIAL_NETWORKS: tuple[Network, ...] = tuple(
     )
 )
 LOOPBACK_NETWORKS: tuple[Network, ...] = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
-_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.I)
+_NUMERIC_HOST = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
@@ -225,7 +225,6 @@ class NetworkPolicyMiddleware:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newscrawl/security/refused")
             raise RequestRefused(reason, outcome="blocked")
-        return None
 
 
 class RedirectGuardMiddleware:

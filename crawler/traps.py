@@ -44,9 +44,9 @@ SESSION_PARAMS = frozenset({
 })
 # Short names that are session IDs only when the value looks like one (``sid=42`` may be a story).
 MAYBE_SESSION_PARAMS = frozenset({"sid", "s", "sess", "session"})
-_TOKEN = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9_-]{16,}$|^[0-9a-f]{24,}$", re.I)
-_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.I)
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_TOKEN = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9_-]{16,}$|^[0-9a-f]{24,}$", re.IGNORECASE)
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sessionid|sid)=[^/?#;]*", re.IGNORECASE)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 # The most URLs remembered as already recorded (so a trap linked from every page is recorded once).
 _MAX_REMEMBERED = 100_000

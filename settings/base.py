@@ -83,6 +83,11 @@ NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
 NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
 NEWSCRAWL_COMMIT_ITEMS = 100  # SQLite transaction batch: at most this many items ...
 NEWSCRAWL_COMMIT_SECONDS = 1.0  # ... or this many seconds
+# Distributed crawling (crawler/distributed, `newscrawl crawl --redis URL`)
+NEWSCRAWL_REDIS_PREFIX = "newscrawl"  # prefix of every Redis key
+NEWSCRAWL_REDIS_IDLE_CLOSE = 30.0  # a worker exits after the frontier is empty this long
+NEWSCRAWL_REDIS_LEASE = 60.0  # seconds before a dead worker's requests go back to the frontier
+NEWSCRAWL_REDIS_DUPEFILTER_TTL = 7 * 24 * 3600  # a run's duplicate filter expires after this
 NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 # Hostile web (crawler/retry.py, crawler/security.py, crawler/traps.py).
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry, doubling per retry, half jittered (0: none)

@@ -25,6 +25,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,17 @@ SESSION = Article(
         "The trust will send a sample of the rubbish to the university, where researchers are trying to trace where the plastic in the bay comes from.",
     ],
 )
+# Markup in the text: stored as text, and shown escaped, never run.
+XSS = Article(
+    "/news/2025/05/council-rejects-script-kiddie-bylaw.html",
+    "Council rejects <script>alert('xss')</script> bylaw",
+    [
+        "The council on Wednesday rejected a proposed bylaw on public computer terminals after a debate that ran past midnight and ended in a tie broken by the mayor.",
+        "Opponents said the text <img src=x onerror=alert(1)> was copied from another town's rules and made no sense for a library with only six machines.",
+        "Supporters promised to bring a shorter version back in the autumn, after talking to the librarians who would have to enforce it every day.",
+        "The library's opening hours and the rules for borrowing laptops stay as they are until then, the council's legal officer confirmed.",
+    ],
+)
 
 INTL = [
     Article(
@@ -185,28 +197,29 @@ WRONG_HEADER_LATIN1 = Article(
     encoding="windows-1250", content_type="text/html; charset=iso-8859-1", lang="cs",
 )
 ENCODED = [*INTL, WRONG_HEADER_UTF8, WRONG_HEADER_LATIN1]
-ARTICLES = [*EN, FLAKY, CHAINED, SESSION, *ENCODED]
+ARTICLES = [*EN, FLAKY, CHAINED, SESSION, XSS, *ENCODED]
 
 _META_CHARSET = {"windows-1251": "windows-1251", "shift_jis": "Shift_JIS", "euc-kr": "EUC-KR",
                  "iso-8859-7": "ISO-8859-7", "windows-1250": "windows-1250", "utf-8": "utf-8"}
 
 
 def article_html(art: Article, extra_links: str = "") -> bytes:
-    paras = "\n".join(f"<p>{p}</p>" for p in art.paragraphs)
+    paras = "\n".join(f"<p>{escape(p, quote=False)}</p>" for p in art.paragraphs)
+    title = escape(art.title)
     html = f"""<!DOCTYPE html>
 <html lang="{art.lang}">
 <head>
 <meta charset="{_META_CHARSET[art.encoding]}">
-<title>{art.title}</title>
+<title>{title}</title>
 <meta property="og:type" content="article">
-<meta property="og:title" content="{art.title}">
+<meta property="og:title" content="{title}">
 <meta property="article:published_time" content="2025-05-14T09:30:00+00:00">
 <meta name="author" content="Hostile Desk">
 </head>
 <body>
 <header><a href="/">The Hostile Gazette</a></header>
 <article>
-<h1>{art.title}</h1>
+<h1>{title}</h1>
 <p class="byline">By Hostile Desk, 14 May 2025</p>
 {paras}
 </article>
@@ -262,6 +275,7 @@ def sitemap(urls: list[str]) -> bytes:
 
 
 # Links on the homepage, by what they test. Paths under routes are served by install_routes.
+METADATA_REFRESH = "http://169.254.169.254/latest/user-data"
 LONG_URL = "/x/" + "a" * 2100
 DEEP_URL = "/deep/" + "/".join(f"d{i}" for i in range(1, 21)) + "/"
 HOME_LINKS = {
@@ -271,7 +285,7 @@ HOME_LINKS = {
     ],
     "http errors": ["/fail/500", "/fail/404", "/fail/410", "/fail/dropped"],
     "slow": ["/slow/never-answers"],
-    "redirects": ["/loop/a", "/inf/1", "/ssrf/metadata", "/ssrf/private", "/ssrf/file"],
+    "redirects": ["/loop/a", "/inf/1", "/ssrf/metadata", "/ssrf/private", "/ssrf/file", "/ssrf/meta-refresh"],
     "size": ["/big/declared", "/big/streamed", "/bomb/gzip", "/bomb/brotli"],
     # No .pdf/.jpg extension: Scrapy's link extractor would not even follow those.
     "not html": ["/files/report", "/files/photo", "/api/data.json", "/odd/pdf-as-html"],
@@ -306,7 +320,7 @@ def build_site(root: Path) -> Path:
     (root / "sitemap-xxe.xml").write_bytes(XXE)
     (root / "sitemap-broken.xml").write_bytes(MALFORMED)
     headers: dict[str, dict[str, str]] = {}
-    for art in [*EN, CHAINED, *ENCODED]:
+    for art in [*EN, CHAINED, XSS, *ENCODED]:
         path = root / art.path.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(article_html(art))
@@ -425,6 +439,9 @@ def install_routes(server: SiteServer, bombs: Bombs, *, slow_delay: float = 60.0
     add(SITE, "/ssrf/metadata", lambda r: Response.redirect("http://169.254.169.254/latest/meta-data/"))
     add(SITE, "/ssrf/private", lambda r: Response.redirect("http://10.0.0.1/admin"))
     add(SITE, "/ssrf/file", lambda r: Response.redirect("file:///etc/passwd"))
+    add(SITE, "/ssrf/meta-refresh", lambda r: Response(200, body=(
+        f'<html><head><meta http-equiv="refresh" content="0; url={METADATA_REFRESH}"></head>'
+        '<body>Moved</body></html>')))
 
     # Size: a declared huge body, an endless streamed one, compression bombs.
     def declared(req: RequestRecord) -> Response:

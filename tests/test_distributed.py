@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -240,7 +241,10 @@ def test_a_killed_worker_and_writer_lose_nothing(
     keys, server = ClusterKeys(cluster_prefix), connect(redis_url)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        stored = db.exists() and db_rows(db, "SELECT count(*) AS n FROM urls")[0]["n"]
+        try:
+            stored = db_rows(db, "SELECT count(*) AS n FROM urls")[0]["n"]
+        except (FileNotFoundError, sqlite3.OperationalError):  # not created/migrated yet
+            stored = 0
         if stored and stored >= 5 and server.zcard(keys.leases) > 0:
             break
         time.sleep(0.05)

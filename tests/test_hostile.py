@@ -9,6 +9,7 @@ protection makes it fail.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -37,14 +38,15 @@ from tests.hostile_site import (
     CHAINED,
     DEEP_URL,
     EN,
-    ENCODED,
     FLAKY,
     INTL,
     LONG_URL,
+    METADATA_REFRESH,
     SESSION,
     SITE,
     WRONG_HEADER_LATIN1,
     WRONG_HEADER_UTF8,
+    XSS,
     MeasuredRun,
     Routes,
     build_site,
@@ -56,13 +58,15 @@ from tests.hostile_site import (
     write_sitecustomize,
 )
 
+slow = pytest.mark.slow
+
 # Small limits keep the crawl fast; each is the real protection, only tighter.
 DOWNLOAD_TIMEOUT = 3
 MAXSIZE = 8 * 1024 * 1024
 PATTERN_LIMIT = 5
 BACKOFF = 0.6
 EXTRACT_TIMEOUT = 3.0
-MAX_RSS_MB = 400  # the crawl and each of its extraction workers stay below this
+MAX_RSS_MB = 300  # measured ~140 MB; inflating one bomb alone would take 1-3 GB
 
 
 # --- the crawl of the hostile site ----------------------------------------------------------
@@ -115,8 +119,7 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory, crawl_fast_settings:
              "-s", f"DOWNLOAD_TIMEOUT={DOWNLOAD_TIMEOUT}", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}",
              "-s", "RETRY_TIMES=2", "-s", f"NEWSCRAWL_RETRY_BACKOFF_BASE={BACKOFF}",
              "-s", f"NEWSCRAWL_MAX_URLS_PER_PATTERN={PATTERN_LIMIT}",
-             "-s", f"NEWSCRAWL_EXTRACT_TIMEOUT={EXTRACT_TIMEOUT}", "-L", "INFO",
-             *os.environ.get("TMP_HOSTILE_EXTRA", "").split()],
+             "-s", f"NEWSCRAWL_EXTRACT_TIMEOUT={EXTRACT_TIMEOUT}", "-L", "INFO"],
             cwd=tmp,
             env_extra={"PYTHONPATH": str(hooks), "NEWSCRAWL_TEST_CONNECT_LOG": str(log),
                        "NEWSCRAWL_TEST_FAULTS": "1"},
@@ -124,6 +127,7 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory, crawl_fast_settings:
         yield HostileCrawl(server, routes, db, run, list(server.requests), connect_log(log), port)
 
 
+@slow
 def test_crawl_of_every_trap_finishes_and_stores_every_real_article(hostile_crawl: HostileCrawl) -> None:
     run = hostile_crawl.run
     assert run.returncode == 0, run.describe()
@@ -138,6 +142,7 @@ def test_crawl_of_every_trap_finishes_and_stores_every_real_article(hostile_craw
     assert [u for u in extra if u != truncated] == []
 
 
+@slow
 def test_every_trap_is_recorded_with_its_reason(hostile_crawl: HostileCrawl) -> None:
     c = hostile_crawl
     expected = {
@@ -173,6 +178,7 @@ def test_every_trap_is_recorded_with_its_reason(hostile_crawl: HostileCrawl) -> 
     assert [r["reason"] for r in refused] == ["connection refused"]
 
 
+@slow
 def test_bad_bodies_labelled_html_store_nothing_bogus(hostile_crawl: HostileCrawl) -> None:
     for path in ("/odd/empty", "/odd/random-bytes", "/odd/pdf-as-html"):
         outcome, reason = hostile_crawl.outcome(path)
@@ -183,10 +189,11 @@ def test_bad_bodies_labelled_html_store_nothing_bogus(hostile_crawl: HostileCraw
         assert "<" not in row["body"] and EN[0].paragraphs[0] in row["body"]
 
 
+@slow
 def test_5xx_is_retried_with_backoff_and_404_410_are_not_retried(hostile_crawl: HostileCrawl) -> None:
     times = [r.time for r in hostile_crawl.requested("/fail/500")]
     assert len(times) == 3  # RETRY_TIMES=2
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # Equal jitter: the n-th retry waits between half and all of BACKOFF * 2**(n-1).
     assert gaps[0] >= BACKOFF / 2 * 0.9, gaps
     assert gaps[1] >= BACKOFF * 0.9, gaps
@@ -197,6 +204,7 @@ def test_5xx_is_retried_with_backoff_and_404_410_are_not_retried(hostile_crawl: 
     assert hostile_crawl.outcome(FLAKY.path)[0] == "new"
 
 
+@slow
 def test_a_page_that_never_answers_times_out_and_the_crawl_goes_on(hostile_crawl: HostileCrawl) -> None:
     assert hostile_crawl.outcome("/slow/never-answers") == ("failed", "timeout")
     assert hostile_crawl.routes.counters.get("slow") == 3  # tried, then retried twice
@@ -204,6 +212,7 @@ def test_a_page_that_never_answers_times_out_and_the_crawl_goes_on(hostile_crawl
     assert hostile_crawl.run.elapsed < 60
 
 
+@slow
 def test_redirect_chains_are_followed_and_loops_stopped(hostile_crawl: HostileCrawl) -> None:
     assert [r.path for r in hostile_crawl.requested("/chain/")] == ["/chain/1", "/chain/2", "/chain/3"]
     assert hostile_crawl.outcome(CHAINED.path)[0] == "new"
@@ -211,13 +220,18 @@ def test_redirect_chains_are_followed_and_loops_stopped(hostile_crawl: HostileCr
     assert len(hostile_crawl.requested("/inf/")) == 11  # the first request + REDIRECT_MAX_TIMES
 
 
+@slow
 def test_private_and_metadata_addresses_are_never_contacted(hostile_crawl: HostileCrawl) -> None:
     hosts = {host for host, _ in hostile_crawl.connects}
     assert hosts, "the connection log is empty: sitecustomize did not load"
     assert hosts <= {"127.0.0.1"}, hosts
-    assert hostile_crawl.stats().get("newscrawl/security/refused", 0) >= 3
+    # A <meta> refresh is not a 3xx: its target is refused when it is requested.
+    rows = hostile_crawl.rows("SELECT outcome, reason FROM urls WHERE url = ?", [canonical_key(METADATA_REFRESH)])
+    assert [(r["outcome"], r["reason"]) for r in rows] == [("blocked", "refused: link-local address 169.254.169.254")]
+    assert hostile_crawl.stats().get("newscrawl/security/refused", 0) >= 4
 
 
+@slow
 def test_oversized_responses_are_dropped_without_reading_them_whole(hostile_crawl: HostileCrawl) -> None:
     sent = hostile_crawl.routes.counters
     # The server stopped being read soon after the limit (socket buffers hold a few MB).
@@ -225,12 +239,13 @@ def test_oversized_responses_are_dropped_without_reading_them_whole(hostile_craw
     assert sent.get("declared_bytes") < 16 * 1024 * 1024  # refused on its Content-Length
 
 
+@slow
 def test_peak_memory_stays_bounded_with_bombs_and_huge_responses(hostile_crawl: HostileCrawl) -> None:
     # The gzip bomb inflates to 3 GiB and the brotli bomb to 1 GiB; the streamed page never ends.
-    print("MAXRSS", hostile_crawl.run.max_rss_mb)
     assert hostile_crawl.run.max_rss_mb < MAX_RSS_MB, hostile_crawl.run.max_rss_mb
 
 
+@slow
 @pytest.mark.parametrize("article", INTL + [WRONG_HEADER_UTF8], ids=lambda a: a.path.rsplit("/", 1)[1])
 def test_pages_in_legacy_encodings_extract_to_correct_text(hostile_crawl: HostileCrawl, article: Any) -> None:
     rows = hostile_crawl.rows("SELECT title, body, language FROM articles WHERE url = ?",
@@ -240,14 +255,17 @@ def test_pages_in_legacy_encodings_extract_to_correct_text(hostile_crawl: Hostil
     assert article.phrase in rows[0]["body"]
 
 
+@slow
 @pytest.mark.xfail(reason="crawler/extraction/decode.py: a single-byte HTTP charset (iso-8859-1) wins over "
                           "a <meta> windows-1250 the bytes agree with, because cp1252 decodes any bytes")
+@slow
 def test_a_wrong_single_byte_http_charset_does_not_garble_the_page(hostile_crawl: HostileCrawl) -> None:
     article = WRONG_HEADER_LATIN1
     rows = hostile_crawl.rows("SELECT title, body FROM articles WHERE url = ?", [hostile_crawl.key(article.path)])
     assert rows and rows[0]["title"] == article.title and article.phrase in rows[0]["body"]
 
 
+@slow
 def test_hostile_sitemaps_are_not_expanded_and_are_recorded(hostile_crawl: HostileCrawl) -> None:
     for name in ("sitemap-laughs.xml", "sitemap-xxe.xml", "sitemap-broken.xml"):
         outcome, reason = hostile_crawl.outcome(f"/{name}")
@@ -262,12 +280,14 @@ def test_hostile_sitemaps_are_not_expanded_and_are_recorded(hostile_crawl: Hosti
             assert hostile_crawl.outcome(art.path)[0] == "new"
 
 
+@slow
 def test_session_id_variants_are_one_request(hostile_crawl: HostileCrawl) -> None:
     paths = [r.path for r in hostile_crawl.requested("/story/")]
     assert paths == [SESSION.path]
     assert hostile_crawl.stats().get("newscrawl/trap/session_id_stripped", 0) >= 2
 
 
+@slow
 def test_url_pattern_explosions_are_bounded_and_recorded(hostile_crawl: HostileCrawl) -> None:
     calendar = [r.path for r in hostile_crawl.requested("/calendar/")]
     months = [p for p in calendar if p.count("/") == 4]
@@ -283,15 +303,23 @@ def test_url_pattern_explosions_are_bounded_and_recorded(hostile_crawl: HostileC
         assert stats.get(f"newscrawl/trap/{kind}", 0) >= 1, kind
 
 
-def test_stored_html_is_kept_as_bytes_and_never_served_rendered(hostile_crawl: HostileCrawl) -> None:
-    # Raw HTML lives only in the compressed `pages` BLOB; text columns carry no markup.
-    for row in hostile_crawl.rows("SELECT title, body FROM articles"):
-        assert "<script" not in row["body"] and "<p>" not in row["body"]
+@slow
+def test_markup_in_pages_is_stored_as_text_and_served_escaped(hostile_crawl: HostileCrawl,
+                                                              run_newscrawl: Any) -> None:
+    rows = hostile_crawl.rows("SELECT id, title, body FROM articles WHERE url = ?", [hostile_crawl.key(XSS.path)])
+    assert rows and rows[0]["title"] == XSS.title
+    assert "<img src=x onerror=alert(1)>" in rows[0]["body"]
+    db = hostile_crawl.db
+    for path in (f"/{db.stem}/articles", f"/{db.stem}/articles/{rows[0]['id']}"):
+        page = run_newscrawl("serve", "--db", db, "--get", path).stdout
+        assert "&lt;script&gt;alert(" in page, path
+        assert "<script>alert(" not in page and "<img src=x onerror" not in page, path
 
 
 # --- graceful shutdown ------------------------------------------------------------------
 
 
+@slow
 def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
     tmp_path: Path, crawl_fast_settings: tuple[str, ...]
 ) -> None:
@@ -299,8 +327,7 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     with make_sample_server() as server:
         def slow(request: RequestRecord) -> None:
-            time.sleep(0.4)
-            return None  # fall through to the file
+            time.sleep(0.4)  # returning None falls through to the file
 
         for name in ("daily", "wire"):
             server.add_route(name, "/*", slow)
