@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -464,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| compressed HTML / raw HTML (pages) | {figures['compressed'] / max(figures['raw'], 1):.1%} |")
         print(f"| DB bytes / article (db + wal) | {figures['db_bytes'] / figures['articles'] / 1024:.1f} KB |")
         print(f"| DB bytes / raw HTML bytes | {figures['db_bytes'] / max(figures['raw'], 1):.1%} |")
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}; database: {db_path}")
+    kept = f"; database kept: {db_path}" if args.keep else ""
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}{kept}")
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0 if proc.returncode == 0 else 1
 
 

@@ -12,6 +12,7 @@ from crawler.commands.export import export_command, export_warc_command
 from crawler.commands.extract import extract_command
 from crawler.commands.history import history_command
 from crawler.commands.import_warc import import_warc_command
+from crawler.commands.reextract import reextract_command
 from crawler.commands.serve import serve_command
 from crawler.commands.stats import stats_command
 
@@ -108,6 +109,7 @@ def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
 
 main.add_command(extract_command, name="extract")
 main.add_command(history_command, name="history")
+main.add_command(reextract_command, name="reextract")
 main.add_command(serve_command, name="serve")
 main.add_command(export_command, name="export")
 main.add_command(export_warc_command, name="export-warc")
