@@ -1,6 +1,6 @@
 """What a worker process does with one page: extraction and article detection,
-plus the near-duplicate signature of an article's text (CPU work that belongs
-off the event loop)."""
+plus, for an article, the near-duplicate signature of its text and its
+compressed raw HTML (CPU work that belongs off the event loop)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 from crawler.extraction import extract_page
 from storage.neardup import text_signature
+from storage.pages import DEFAULT_CODEC, compress_html
 
 
 def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     result = extract_page(html, url, headers)
     if result.get("is_article") and result.get("body"):
         result["signature"] = text_signature(result["body"])
+        raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
+        result["compressed_html"] = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
     return result

@@ -38,10 +38,11 @@ def page_record(
     found_on: str | None = None,
     discovery: dict[str, Any] | None = None,
 ) -> PageRecord:
-    """``extracted`` is an ``analyze_page`` result; its ``signature`` is moved
-    into the record (it is bytes, not for the JSON columns)."""
+    """``extracted`` is an ``analyze_page`` result; its ``signature`` and
+    ``compressed_html`` are moved into the record (bytes, not for the JSON columns)."""
     extracted = dict(extracted)
     signature = extracted.pop("signature", None)
+    compressed = extracted.pop("compressed_html", None)
     return PageRecord(
         url_key=canonical_key(url),
         fetched_url=url,
@@ -58,4 +59,5 @@ def page_record(
         found_on=found_on,
         discovery=discovery,
         signature=signature,
+        compressed=tuple(compressed) if compressed else None,
     )

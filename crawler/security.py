@@ -178,14 +178,22 @@ class TargetPolicy:
 
     def __init__(self, crawler: Crawler) -> None:
         s = crawler.settings
+        self.crawler = crawler
         self.enabled = not s.getbool("NEWSCRAWL_ALLOW_PRIVATE")
         self.extra = s.getlist("NEWSCRAWL_ALLOWED_NETWORKS")
         self.allowed: list[Network] = allowed_networks_for((), self.extra)
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        self._sites: list[Any] | None = None
+        crawler.signals.connect(self.refresh, signal=signals.spider_opened)
 
-    def spider_opened(self, spider: Any) -> None:
+    def refresh(self) -> None:
+        """Recompute the allowed networks from the spider's sites (which a
+        distributed worker may reload while it runs)."""
+        sites = list(getattr(self.crawler.spider, "sites", None) or [])
+        if sites == self._sites:
+            return
+        self._sites = sites
         hosts: list[str] = []
-        for site in getattr(spider, "sites", []):
+        for site in sites:
             hosts.extend(site.hosts)
             for url in [*site.start_urls, *site.sitemaps, *site.feeds]:
                 hosts.append(urlsplit(url).hostname or "")
@@ -195,7 +203,19 @@ class TargetPolicy:
         reason = scheme_refusal(url)
         if reason or not self.enabled:
             return reason
-        return refusal_reason(urlsplit(url).hostname or "", self.allowed)
+        host = urlsplit(url).hostname or ""
+        reason = refusal_reason(host, self.allowed)
+        if reason:  # rare: make sure the sites have not changed before refusing
+            self.refresh()
+            reason = refusal_reason(host, self.allowed)
+        return reason
+
+    def address_refusal(self, ip: IPAddress) -> str | None:
+        reason = address_refusal(ip, self.allowed)
+        if reason:
+            self.refresh()
+            reason = address_refusal(ip, self.allowed)
+        return reason
 
 
 def _policy(crawler: Crawler) -> TargetPolicy:
@@ -246,7 +266,7 @@ class RedirectGuardMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if self.policy.enabled and response.ip_address is not None:
             ip = parse_ip(str(response.ip_address))
-            reason = address_refusal(ip, self.policy.allowed) if ip is not None else None
+            reason = self.policy.address_refusal(ip) if ip is not None else None
             if reason:
                 host = urlsplit(request.url).hostname
                 raise self._refuse(f"{reason} (resolved from {host})", "blocked", "security/refused")

@@ -1,9 +1,9 @@
 """Near-duplicate text detection: MinHash signatures over word shingles, with
 LSH banding so candidates are found by index lookups, not by scanning.
 
-Pure stdlib. Signatures are computed where the CPU work belongs (the
-extraction worker processes) and stored with their band keys, so detection
-works across runs and stays a few indexed lookups per article.
+Signatures are computed where the CPU work belongs (the extraction worker
+processes), vectorised with numpy, and stored with their band keys, so
+detection works across runs and stays a few indexed lookups per article.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import hashlib
 import random
 import re
 import struct
+
+import numpy as np
 
 SHINGLE = 5  # words per shingle
 PERMUTATIONS = 128
@@ -22,6 +24,8 @@ _rng = random.Random(20251126)  # fixed: signatures must be comparable across ru
 _A = [_rng.getrandbits(64) | 1 for _ in range(PERMUTATIONS)]
 _B = [_rng.getrandbits(64) for _ in range(PERMUTATIONS)]
 _WORD = re.compile(r"\w+", re.UNICODE)
+_A_NP = np.array(_A, dtype=np.uint64)[:, None]
+_B_NP = np.array(_B, dtype=np.uint64)[:, None]
 
 
 def shingle_hashes(text: str, size: int = SHINGLE) -> set[int]:
@@ -39,7 +43,10 @@ def minhash(hashes: set[int]) -> list[int]:
     """128 minima of multiply-shift hashes (upper 32 bits of a*x+b mod 2^64)."""
     if not hashes:
         return [0xFFFFFFFF] * PERMUTATIONS
-    return [min(((a * h + b) & _MASK64) >> 32 for h in hashes) for a, b in zip(_A, _B)]
+    h = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))[None, :]
+    # uint64 arithmetic wraps modulo 2^64, as the definition wants
+    values = (_A_NP * h + _B_NP) >> np.uint64(32)
+    return [int(v) for v in values.min(axis=1)]
 
 
 def pack(signature: list[int]) -> bytes:

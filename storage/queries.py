@@ -260,6 +260,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             replace_article_fields(db, article_id, rec)
         if outcome != NEW:
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
+        page_codec, blob = rec.compressed or (codec, compress_html(rec.html, codec))
         db.execute(
             """
             INSERT INTO pages (url, article_id, fetched_at, status, headers, codec, html, size, sha1, run_id)
@@ -267,7 +268,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             """,
             [
                 rec.fetched_url, article_id, rec.fetched_at, rec.status,
-                json.dumps(rec.headers, sort_keys=True), codec, compress_html(rec.html, codec),
+                json.dumps(rec.headers, sort_keys=True), page_codec, blob,
                 len(rec.html), state["content_hash"], rec.run_id,
             ],
         )

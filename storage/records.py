@@ -62,6 +62,7 @@ class PageRecord:
     discovery: dict[str, Any] | None = None
     signature: dict[str, Any] | None = None  # storage.neardup.text_signature(body)
     recheck: RecheckPolicy | None = None  # sets urls.next_check for articles
+    compressed: tuple[str, bytes] | None = None  # (codec, html compressed with it), done by a worker
 
 
 @dataclass

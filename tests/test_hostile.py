@@ -9,6 +9,7 @@ protection makes it fail.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import os
@@ -20,16 +21,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from twisted.python.failure import Failure
 
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, SiteServer
 from crawler.failures import RequestRefused, describe_failure
 from crawler.retry import backoff_delay
-from crawler.security import allowed_networks_for, is_allowed_target, parse_ip, refusal_reason
+from crawler.security import (
+    NetworkPolicyMiddleware,
+    RedirectGuardMiddleware,
+    allowed_networks_for,
+    is_allowed_target,
+    parse_ip,
+    refusal_reason,
+)
 from crawler.traps import strip_session_ids, trap_reason, url_shape
 from crawler.urls import canonical_key
 from tests.conftest import read_rows
@@ -441,3 +452,62 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
 def test_refusals_carry_their_reason_and_outcome() -> None:
     failure = Failure(RequestRefused("refused: private address 10.0.0.1", outcome="blocked"))
     assert describe_failure(failure) == ("refused: private address 10.0.0.1", None, "blocked")
+
+
+class _Stats(dict):  # type: ignore[type-arg]
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self[key] = self.get(key, 0) + count
+
+
+def _guards(start_url: str) -> tuple[NetworkPolicyMiddleware, RedirectGuardMiddleware]:
+    """Both security middlewares on a stand-in crawler whose spider starts at ``start_url``."""
+    from scrapy.settings import Settings
+    from scrapy.signalmanager import SignalManager
+
+    from crawler.run import build_settings
+    from crawler.spiders.news import build_sites
+
+    crawler = SimpleNamespace(settings=build_settings(), signals=SignalManager(), stats=_Stats(),
+                              spider=SimpleNamespace(sites=build_sites([start_url], None, 2, 0)))
+    assert isinstance(crawler.settings, Settings)
+    return NetworkPolicyMiddleware.from_crawler(crawler), RedirectGuardMiddleware.from_crawler(crawler)
+
+
+def _refusal(call: Any) -> str | None:
+    try:
+        call()
+    except RequestRefused as e:
+        return e.reason
+    return None
+
+
+def test_a_public_site_cannot_reach_private_addresses_by_link_redirect_or_dns() -> None:
+    policy, guard = _guards("https://news.example/")
+    page = Request("https://news.example/a")
+    assert _refusal(lambda: policy.process_request(page)) is None
+    assert _refusal(lambda: policy.process_request(Request("http://127.0.0.1:8080/"))) == \
+        "refused: loopback address 127.0.0.1"
+    assert _refusal(lambda: policy.process_request(Request("http://169.254.169.254/latest/"))) == \
+        "refused: link-local address 169.254.169.254"
+    assert _refusal(lambda: policy.process_request(Request("ftp://news.example/x"))) == "refused: ftp scheme"
+    # A redirect to the metadata service, spelt as an IPv4-mapped IPv6 literal.
+    moved = HtmlResponse("https://news.example/a", status=302, headers={"Location": "http://[::ffff:a9fe:a9fe]/x"},
+                         ip_address=ipaddress.ip_address("93.184.216.34"))
+    assert _refusal(lambda: guard.process_response(page, moved)) == \
+        "refused: redirect to link-local address 169.254.169.254"
+    # A public host name that resolved to a private address.
+    answered = HtmlResponse("https://news.example/a", body=b"<p>hi</p>", ip_address=ipaddress.ip_address("10.1.2.3"))
+    assert _refusal(lambda: guard.process_response(page, answered)) == \
+        "refused: private address 10.1.2.3 (resolved from news.example)"
+    public = HtmlResponse("https://news.example/a", body=b"<p>hi</p>", ip_address=ipaddress.ip_address("93.184.216.34"))
+    assert guard.process_response(page, public) is public
+
+
+def test_a_loopback_start_url_may_use_loopback_but_not_other_private_networks() -> None:
+    policy, guard = _guards("http://127.0.0.1:8000/")
+    assert _refusal(lambda: policy.process_request(Request("http://127.0.0.1:8000/a"))) is None
+    assert _refusal(lambda: policy.process_request(Request("http://localhost:9000/"))) is None
+    assert _refusal(lambda: policy.process_request(Request("http://10.0.0.1/"))) == "refused: private address 10.0.0.1"
+    page = Request("http://127.0.0.1:8000/a", meta={"redirect_urls": ["http://127.0.0.1:8000/b"]})
+    back = HtmlResponse(page.url, status=301, headers={"Location": "/b"}, ip_address=ipaddress.ip_address("127.0.0.1"))
+    assert _refusal(lambda: guard.process_response(page, back)) == "redirect loop"

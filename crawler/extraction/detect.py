@@ -20,6 +20,7 @@ MIN_TEXT = 400  # characters of extracted prose an article needs at least
 MIN_TEXT_CJK = 150  # ... in Chinese/Japanese/Korean, where a character carries more
 MIN_TEXT_UNTYPED = 800  # ... when nothing on the page says "article"
 MAX_LINK_DENSITY = 0.5  # share of page text inside links, above which short pages are lists
+LIST_LINK_DENSITY = 0.9  # above this, a page without article markup is a list, dated or not
 LONG_PARAGRAPH = 80
 ARTICLE_OG_TYPES = frozenset({"article", "news", "newsarticle", "blog", "blogpost",
                               "article:news"})
@@ -148,6 +149,8 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
     strong = typed_article or s.get("meta_published", False)
     if s.get("static_path") and not strong:
         return False, f"not_article: section or static path {s['url_path']}"
+    if not strong and s["link_density"] > LIST_LINK_DENSITY:
+        return False, f"not_article: link_density {s['link_density']:.2f}"
     teasers = s.get("teaser_paragraphs") or 0
     if not strong and teasers >= MIN_TEASERS and 2 * teasers >= s["paragraphs"]:
         return False, f"not_article: {teasers} teaser paragraphs"

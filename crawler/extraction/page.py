@@ -21,7 +21,7 @@ from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
-EXTRACTOR_REVISION = "2"
+EXTRACTOR_REVISION = "3"
 EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
 MAX_TAGS = 50
 LOG = logging.getLogger(__name__)
