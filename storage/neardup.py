@@ -12,8 +12,8 @@ import hashlib
 import random
 import re
 import struct
-
-import numpy as np
+from functools import lru_cache
+from typing import Any
 
 SHINGLE = 5  # words per shingle
 PERMUTATIONS = 128
@@ -24,8 +24,15 @@ _rng = random.Random(20251126)  # fixed: signatures must be comparable across ru
 _A = [_rng.getrandbits(64) | 1 for _ in range(PERMUTATIONS)]
 _B = [_rng.getrandbits(64) for _ in range(PERMUTATIONS)]
 _WORD = re.compile(r"\w+", re.UNICODE)
-_A_NP = np.array(_A, dtype=np.uint64)[:, None]
-_B_NP = np.array(_B, dtype=np.uint64)[:, None]
+
+
+@lru_cache(maxsize=1)
+def _np() -> tuple[Any, Any, Any]:
+    # imported on first use: only the worker processes compute signatures, and
+    # the crawl's main process (which only compares them) stays lighter
+    import numpy as np
+
+    return np, np.array(_A, dtype=np.uint64)[:, None], np.array(_B, dtype=np.uint64)[:, None]
 
 
 def shingle_hashes(text: str, size: int = SHINGLE) -> set[int]:
@@ -43,9 +50,10 @@ def minhash(hashes: set[int]) -> list[int]:
     """128 minima of multiply-shift hashes (upper 32 bits of a*x+b mod 2^64)."""
     if not hashes:
         return [0xFFFFFFFF] * PERMUTATIONS
+    np, a, b = _np()
     h = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))[None, :]
     # uint64 arithmetic wraps modulo 2^64, as the definition wants
-    values = (_A_NP * h + _B_NP) >> np.uint64(32)
+    values = (a * h + b) >> np.uint64(32)
     return [int(v) for v in values.min(axis=1)]
 
 

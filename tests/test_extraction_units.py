@@ -263,3 +263,14 @@ def test_valid_utf8_beats_a_single_byte_declaration() -> None:
     assert choose_charset(data) == "utf-8"
     latin = '<meta charset="iso-8859-1"><p>für Grüße</p>'.encode("cp1252")
     assert choose_charset(latin) == "cp1252"
+
+
+def test_server_default_latin1_header_gives_way_to_a_specific_meta_charset():
+    from crawler.extraction.decode import decode_html
+
+    html = '<html><head><meta charset="windows-1250"></head><body><p>Praha je město.</p></body></html>'
+    text, charset = decode_html(html.encode("cp1250"), {"Content-Type": "text/html; charset=ISO-8859-1"})
+    assert charset == "cp1250" and "město" in text
+    # an explicit, specific header charset is still honoured
+    text, charset = decode_html("<p>Привет</p>".encode("koi8_r"), {"Content-Type": "text/html; charset=koi8-r"})
+    assert "Привет" in text

@@ -4,7 +4,9 @@ Servers often send a default charset that the page does not use, so the header i
 checked against the bytes: a header charset that does not decode cleanly, or a
 single-byte header charset contradicted by a ``<meta>`` UTF-8 declaration that the bytes
 satisfy, gives way to the page's own declaration.  A single-byte declaration (header or
-``<meta>``) on bytes that are valid, non-ASCII UTF-8 gives way to UTF-8.
+``<meta>``) on bytes that are valid, non-ASCII UTF-8 gives way to UTF-8.  A header
+saying ISO-8859-1/windows-1252 (many servers' default, sent whatever the page) gives
+way to another single-byte charset the page declares in ``<meta>``.
 """
 
 from __future__ import annotations
@@ -109,6 +111,9 @@ def choose_charset(data: bytes, headers: Mapping[str, str] | None = None) -> str
     # single-byte charset almost never does, and decoding UTF-8 as such gives "fÃ¼r"
     if (_single_byte(http or meta)) and not data.isascii() and _decodes(data, "utf-8"):
         return "utf-8"
+    # a server's default Western charset against the page's own, more specific one
+    if http == "cp1252" and meta and meta != http and _single_byte(meta) and _decodes(data, meta):
+        return meta
     for candidate in (http, meta):
         if candidate and _decodes(data, candidate):
             return candidate

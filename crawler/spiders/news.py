@@ -304,8 +304,10 @@ class NewsSpider(scrapy.Spider):
                 root = request.url.rsplit("/robots.txt", 1)[0]
                 yield self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
             return
+        # a failure after redirects belongs to the URL that was linked, not the last hop
+        url = (meta.get("redirect_urls") or [request.url])[0]
         yield FailureItem(
-            url=request.url, site=meta.get("newscrawl_site") or host_of(request.url), reason=reason,
+            url=url, site=meta.get("newscrawl_site") or host_of(url), reason=reason,
             outcome=outcome, status=status, source=meta.get("newscrawl_source") or role,
             found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
         )
