@@ -8,7 +8,11 @@ from typing import Any
 
 from crawler.extraction import extract_page
 from storage.neardup import text_signature
-from storage.pages import DEFAULT_CODEC, compress_html
+from storage.pages import DEFAULT_CODEC, compress_html, decompress_html
+
+# Re-extraction sends pages as stored (compressed) and names their codec in this
+# pseudo-header: decompressing is then the worker's job, not the parent's.
+STORED_CODEC_HEADER = "x-newscrawl-stored-codec"
 
 
 def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -17,4 +21,20 @@ def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = N
         result["signature"] = text_signature(result["body"])
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         result["compressed_html"] = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
+    return result
+
+
+def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Re-extraction of a stored page: ``blob`` is compressed with the codec named
+    in ``headers[STORED_CODEC_HEADER]``. No compressed copy is returned (the page
+    is already stored)."""
+    headers = dict(headers or {})
+    codec = headers.pop(STORED_CODEC_HEADER, "")
+    try:
+        html = decompress_html(bytes(blob), codec)
+    except Exception as e:
+        raise ValueError(f"unreadable page: {type(e).__name__}: {e}") from None
+    result = extract_page(html, url, headers)
+    if result.get("is_article") and result.get("body"):
+        result["signature"] = text_signature(result["body"])
     return result

@@ -168,7 +168,7 @@ class ExtractionPool:
         self,
         processes: int | None = None,
         timeout: float = 20.0,
-        max_tasks_per_worker: int | None = 500,
+        max_tasks_per_worker: int | None = 5000,  # a fresh worker costs ~1 s of imports
         func: str = "crawler.extraction:extract_page",
     ) -> None:
         self.processes = processes if processes is not None else (os.cpu_count() or 1)

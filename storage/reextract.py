@@ -18,7 +18,6 @@ from typing import Any
 import sqlite_utils
 
 from storage.neardup import band_keys, unpack
-from storage.pages import decompress_html
 from storage.queries import text_hash
 
 # Article columns re-extraction may change, with the extraction-result key each comes from.
@@ -35,17 +34,6 @@ FIELDS: dict[str, str] = {
 }
 JSON_LIST_FIELDS = frozenset({"authors", "tags"})
 _ARTICLE_COLUMNS = ["id", "url", "extractor", "body_hash", *FIELDS]
-
-
-@dataclass
-class StoredPage:
-    """The page chosen to re-extract one article from."""
-
-    article_id: int
-    page_id: int
-    url: str  # as fetched
-    headers: dict[str, str]
-    html: bytes
 
 
 @dataclass
@@ -105,13 +93,13 @@ def select_pages(
     return [(int(r[0]), int(r[1])) for r in db.execute(sql, args).fetchall()]
 
 
-def load_page(db: sqlite_utils.Database, article_id: int, page_id: int) -> StoredPage:
-    """One stored page, decompressed. Raises KeyError, or the codec's error."""
+def load_stored(db: sqlite_utils.Database, page_id: int) -> tuple[str, dict[str, str], str, bytes]:
+    """One stored page as stored: (url, headers, codec, compressed html). Raises KeyError."""
     row = db.execute("SELECT url, headers, codec, html FROM pages WHERE id = ?", [page_id]).fetchone()
     if row is None:
         raise KeyError(f"page {page_id} is gone")
     url, headers, codec, blob = row
-    return StoredPage(article_id, page_id, url, json.loads(headers or "{}"), decompress_html(blob, codec))
+    return url, json.loads(headers or "{}"), codec, blob
 
 
 def stored_form(column: str, value: Any) -> Any:

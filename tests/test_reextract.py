@@ -211,7 +211,7 @@ def test_failed_and_unreadable_pages_are_reported_and_nothing_else_is_lost(
     news_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker raises for URLs containing "/fail" (the harbour article, id 3).
-    monkeypatch.setattr(reextract_module, "WORKER_FUNC", f"{helpers.__name__}:extract_or_fail")
+    monkeypatch.setattr(reextract_module, "WORKER_FUNC", f"{helpers.__name__}:reanalyze_or_fail")
     age_articles(news_db)
     conn = sqlite3.connect(news_db)
     with conn:  # the museum article's stored page is damaged

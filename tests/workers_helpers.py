@@ -87,6 +87,15 @@ def pid_then_sleep(
     return {"url": url, "pid": os.getpid()}
 
 
+def reanalyze_or_fail(blob: bytes, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """The `newscrawl reextract` worker function, except for URLs with "/fail"."""
+    from crawler.analysis import reanalyze_stored_page
+
+    if "/fail" in url:
+        raise ValueError("bad page")
+    return reanalyze_stored_page(blob, url, headers)
+
+
 def extract_or_fail(
     html: bytes | str, url: str, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:

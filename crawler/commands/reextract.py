@@ -21,10 +21,12 @@ import click
 
 from crawler.workers import ExtractionPool
 from storage import open_db
-from storage.reextract import FIELDS, ArticleUpdater, ReextractReport, select_pages, load_page
+from crawler.analysis import STORED_CODEC_HEADER
+from storage.reextract import FIELDS, ArticleUpdater, ReextractReport, load_stored, select_pages
 
 # Runs in the worker processes: extraction, article detection and the text signature.
-WORKER_FUNC = "crawler.analysis:analyze_page"
+# pages travel compressed, as stored, and are decompressed in the workers
+WORKER_FUNC = "crawler.analysis:reanalyze_stored_page"
 
 
 def _since(value: str | None) -> str | None:
@@ -119,13 +121,13 @@ def reextract_command(
             def jobs_from_db() -> Iterator[tuple[bytes, str, dict[str, str]]]:
                 for article_id, page_id in pairs:
                     try:
-                        page = load_page(db, article_id, page_id)
-                    except Exception as exc:  # corrupt blob, unknown codec
-                        updater.failed(article_id, f"page {page_id}", f"unreadable page: {type(exc).__name__}: {exc}")
+                        url, headers, codec, blob = load_stored(db, page_id)
+                    except KeyError as exc:
+                        updater.failed(article_id, f"page {page_id}", f"unreadable page: {exc}")
                         bar.update(1)
                         continue
-                    in_flight[page.url].append(article_id)
-                    yield page.html, page.url, page.headers
+                    in_flight[url].append(article_id)
+                    yield blob, url, {**headers, STORED_CODEC_HEADER: codec}
 
             from tqdm import tqdm
 
