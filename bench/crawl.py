@@ -444,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     rate_articles = figures["articles"] / window
     ncpu = os.cpu_count() or 1
     print()
-    print(f"| figure | value |")
-    print(f"|---|---|")
+    print("| figure | value |")
+    print("|---|---|")
     print(f"| pages served (article pages) | {article_pages} |")
     print(f"| HTTP requests | {requests} ({served / 1e6:.1f} MB served) |")
     print(f"| articles stored | {figures['articles']} (urls outcomes: {figures['outcomes']}) |")

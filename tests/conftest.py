@@ -108,6 +108,16 @@ def read_rows(db_path: str | os.PathLike[str], sql: str, params: Sequence[Any] =
         conn.close()
 
 
+@pytest.fixture(scope="module")
+def crawled_db(run_newscrawl: RunNewscrawl, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both sample sites crawled once into a fresh database (one per test module)."""
+    db = tmp_path_factory.mktemp("sample-crawl") / "news.db"
+    with make_sample_server() as server:
+        run_newscrawl("crawl", server.url("daily", "/"), server.url("wire", "/"), "--db", db,
+                      *CRAWL_FAST_SETTINGS)
+    return db
+
+
 @pytest.fixture(scope="session")
 def db_rows() -> DbRows:
     """``db_rows(db_path, sql, params=())``: query a database read-only, rows as dicts."""

@@ -11,7 +11,6 @@ import sqlite3
 import subprocess
 import sys
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,10 @@ from click.testing import CliRunner
 
 from crawler.commands.export import export_command, write_csv, write_jsonl
 from crawler.demo import load_manifest
-from crawler.demo import sample_server as make_sample_server
 from storage import open_db
 from storage.export import ARTICLE_COLUMNS, iter_articles
 
 MANIFEST = load_manifest()
-
-
-@pytest.fixture(scope="module")
-def crawled_db(run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Both sample sites crawled once into a fresh database."""
-    db = tmp_path_factory.mktemp("export-crawl") / "news.db"
-    with make_sample_server() as server:
-        run_newscrawl("crawl", server.url("daily", "/"), server.url("wire", "/"), "--db", db,
-                      *crawl_fast_settings)
-    yield db
 
 
 def export(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 
 from crawler.commands.serve import build_metadata, load_metadata
-from crawler.demo import sample_server as make_sample_server
 from crawler.ingest import page_record
 from storage import open_db
 from storage.queries import store_page
@@ -40,13 +39,9 @@ class ServedDb:
 
 
 @pytest.fixture(scope="module")
-def served_db(run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDb]:
+def served_db(crawled_db: Path) -> Iterator[ServedDb]:
     """Both sample sites crawled once, plus one hostile article stored like any other."""
-    path = tmp_path_factory.mktemp("serve-crawl") / "news.db"
-    with make_sample_server() as server:
-        run_newscrawl("crawl", server.url("daily", "/"), server.url("wire", "/"), "--db", path,
-                      *crawl_fast_settings)
+    path = crawled_db
     db = open_db(path)
     body = f"Harmless first paragraph about the harbour.\nThen {SCRIPT} in the text.\nThe end."
     rec = page_record(

@@ -12,7 +12,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.demo import sample_server as make_sample_server
 from storage import open_db
 from storage.queries import page_html
-
-
-@pytest.fixture(scope="module")
-def crawled_db(run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Both sample sites crawled once into a fresh database."""
-    db = tmp_path_factory.mktemp("warc-crawl") / "news.db"
-    with make_sample_server() as server:
-        run_newscrawl("crawl", server.url("daily", "/"), server.url("wire", "/"), "--db", db,
-                      *crawl_fast_settings)
-    yield db
 
 
 def run(module: str, *args: str | os.PathLike[str], check: bool = True

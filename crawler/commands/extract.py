@@ -13,10 +13,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
 
+from crawler.warcs import record_payload
 from crawler.workers import ExtractionPool
 
 # Runs in the worker processes; it decodes bytes using the HTTP charset from `headers`.
@@ -123,23 +124,10 @@ def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, 
             if mime not in HTML_TYPES and mime not in VAGUE_TYPES:
                 stats.skipped += 1
                 continue
-            if record.rec_headers.get_header("WARC-Truncated"):
+            payload, damage = record_payload(record)
+            if payload is None:
                 stats.broken += 1
-                warn(f"{where}: truncated by the crawler "
-                     f"({record.rec_headers.get_header('WARC-Truncated')}), skipped")
-                continue
-            try:
-                # content_stream() undoes chunked transfer and gzip/deflate/br encoding.
-                payload = record.content_stream().read()
-            except Exception as exc:
-                stats.broken += 1
-                warn(f"{where}: unreadable payload ({type(exc).__name__}: {exc}), skipped")
-                continue
-            missing = getattr(record.raw_stream, "limit", 0)
-            if missing:
-                stats.broken += 1
-                warn(f"{where}: record truncated "
-                     f"({missing} of {record.length} bytes missing), skipped")
+                warn(f"{where}: {damage}, skipped")
                 continue
             if not is_html(content_type, payload):
                 stats.skipped += 1

@@ -31,6 +31,7 @@ from crawler.commands.export import parse_since
 from crawler.commands.extract import HTML_TYPES, VAGUE_TYPES, is_html, is_warc, warn
 from crawler.ingest import page_record
 from crawler.urls import canonical_key, host_of, is_http_url
+from crawler.warcs import record_payload
 from crawler.workers import ExtractionPool
 from storage import open_db
 from storage.queries import FAILED, finish_run, record_failure, start_run, store_page
@@ -146,22 +147,10 @@ def iter_warc_responses(
                 counts.skipped += 1
                 continue
             where = f"{path}@{offset} {url}"
-            truncated = record.rec_headers.get_header("WARC-Truncated")
-            if truncated:
+            payload, damage = record_payload(record)
+            if payload is None:
                 counts.damaged += 1
-                warn(f"{where}: truncated by the crawler ({truncated}), skipped")
-                continue
-            try:
-                # content_stream() undoes chunked transfer and gzip/deflate/br encoding.
-                payload = record.content_stream().read()
-            except Exception as exc:
-                counts.damaged += 1
-                warn(f"{where}: unreadable payload ({type(exc).__name__}: {exc}), skipped")
-                continue
-            missing = getattr(record.raw_stream, "limit", 0)
-            if missing:
-                counts.damaged += 1
-                warn(f"{where}: record truncated ({missing} of {record.length} bytes missing), skipped")
+                warn(f"{where}: {damage}, skipped")
                 continue
             if not is_html(content_type, payload):
                 counts.skipped += 1
