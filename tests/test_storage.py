@@ -198,3 +198,35 @@ def test_canonical_page_replaces_fields_taken_from_a_copy_pointing_at_it(db):
     assert r.outcome == "duplicate_url"
     assert db.execute("SELECT url, site, published FROM articles").fetchone() == (
         "https://daily/wind", "daily", "2025-03-12T07:30:00+00:00")
+
+
+WIRE = [
+    "The regional parliament approved the new transport budget late on Thursday after a long debate.",
+    "Ministers said the money would go to rail lines in the north and to new electric buses.",
+    "Opposition members criticised the plan for leaving rural bus routes without extra funding.",
+    "The budget includes forty million for station repairs and ten million for cycle paths.",
+    "Commuter groups welcomed the decision but warned that delays on the coastal line persist.",
+    "A vote on the fare freeze was postponed until the next session in the spring.",
+    "Union leaders said they would study the details before commenting on staffing levels.",
+    "The transport minister promised quarterly reports on how the money is being spent.",
+]
+
+
+def test_a_story_republished_with_edits_is_grouped_not_merged(db):
+    first = store_page(db, signed("https://wire/budget", " ".join(WIRE)))
+    edited = WIRE[:6] + [
+        "Local officials in the harbour city said the buses could arrive before the summer season.",
+        "The newspaper's own analysis found that most of the money goes to two large projects.",
+    ]
+    from storage.neardup import similarity, unpack
+
+    a, b = text_signature(" ".join(WIRE)), text_signature(" ".join(edited))
+    sim = similarity(unpack(a["minhash"]), unpack(b["minhash"]))
+    assert 0.5 <= sim < 0.8, sim  # the case under test: similar, not near-identical
+    second = store_page(db, signed("https://daily/budget", " ".join(edited)))
+    assert second.outcome == "new" and second.article_id != first.article_id
+    stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    assert stories[first.article_id] == stories[second.article_id] == first.article_id
+    unrelated = store_page(db, signed("https://daily/gas", "The council voted to end gas heating. " * 20))
+    assert stories.get(unrelated.article_id) is None
+    assert db.execute("SELECT story_id FROM articles WHERE id = ?", [unrelated.article_id]).fetchone()[0] is None
