@@ -136,6 +136,7 @@ class TrapGuardMiddleware:
         meta = request.meta
         if meta.get("newscrawl_role") != "page":
             return request
+        original_url = request.url
         if self.strip_sessions:
             url = strip_session_ids(request.url)
             if url != request.url:
@@ -156,6 +157,9 @@ class TrapGuardMiddleware:
             return request
         kind, reason = found
         self._inc(kind)
+        release = getattr(self.crawler.spider, "release_page_budget", None)
+        if release is not None:
+            release(meta.get("newscrawl_site") or "", original_url)
         key = canonical_key(request.url)
         if key in self.recorded:
             return None

@@ -652,3 +652,15 @@ def test_unreachable_site_is_recorded_as_a_failure(
     assert db_rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]
     runs = db_rows(db, "SELECT status FROM crawl_runs")
     assert len(runs) == 1 and runs[0]["status"] != "running"
+
+
+def test_page_budget_counts_distinct_pages(sample_server, tmp_path, run_newscrawl, crawl_fast_settings):
+    """--max-pages N fetches N distinct pages of the site: URL variants linked again
+    (tracking parameters, fragments) do not use up the budget."""
+    db = tmp_path / "budget.db"
+    run_newscrawl("crawl", sample_server.url("daily", "/"), "--db", db, "--max-pages", "6",
+                  "-s", "NEWSCRAWL_SITEMAP_FALLBACK=False", *crawl_fast_settings)
+    discovery = ("/robots.txt", "/sitemap", "/feed", "/atom")
+    pages = {canonical_key(sample_server.url("daily", r.path)) for r in sample_server.requests
+             if r.host == "daily" and not r.url_path.startswith(discovery)}
+    assert len(pages) == 6, sorted(pages)

@@ -11,7 +11,7 @@ happen in the pipelines, off the event loop. Every failure becomes a
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
 from crawler.middlewares import KnownURL
 from crawler.since import entry_time, parse_since
 from crawler.sites import Site, load_sites, site_from_url
-from crawler.urls import clean_url, host_of, is_http_url
+from crawler.urls import canonical_key, clean_url, host_of, is_http_url
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SPLIT = re.compile(r"[\s,]+")
@@ -82,7 +82,9 @@ class NewsSpider(scrapy.Spider):
         self.url_arg = url or ""
         self.sites_arg = sites
         self.sites: list[Site] = []
-        self.pages_requested: Counter[str] = Counter()
+        # page budget: the distinct pages (canonical keys) requested per site, kept
+        # only for sites with a budget, so never more than max_pages keys each
+        self.budgeted: defaultdict[str, set[str]] = defaultdict(set)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
@@ -139,11 +141,14 @@ class NewsSpider(scrapy.Spider):
         self, url: str, site: Site, *, source: str, depth: int,
         found_on: str | None = None, discovery: dict[str, Any] | None = None, pagination: int = 0,
     ) -> Request | None:
-        if site.max_pages and self.pages_requested[site.name] >= site.max_pages:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
-            return None
-        self.pages_requested[site.name] += 1
+        if site.max_pages:
+            key, spent = canonical_key(url), self.budgeted[site.name]
+            if key not in spent:  # a URL linked again costs nothing: the dupefilter drops it
+                if len(spent) >= site.max_pages:
+                    assert self.crawler.stats is not None
+                    self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
+                    return None
+                spent.add(key)
         return Request(
             clean_url(url),
             callback=self.parse_page,
@@ -311,6 +316,11 @@ class NewsSpider(scrapy.Spider):
             outcome=outcome, status=status, source=meta.get("newscrawl_source") or role,
             found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
         )
+
+    def release_page_budget(self, site_name: str, url: str) -> None:
+        """A page request dropped before download (e.g. as a crawler trap) gives
+        its place in the site's page budget back."""
+        self.budgeted.get(site_name, set()).discard(canonical_key(url))
 
     # --- helpers -----------------------------------------------------------------
 
