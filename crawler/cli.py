@@ -56,7 +56,7 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     except recent ones, re-checked with a conditional GET. One run at a time per
     database: a second run exits with status 75 (or waits, with --wait).
     """
-    from crawler.lock import CrawlLock, CrawlLockBusy
+    from crawler.lock import acquire_or_exit
     from crawler.run import build_settings, run_crawl, summary
     from crawler.since import parse_since
     from crawler.urls import is_http_url
@@ -64,8 +64,16 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     bad = [u for u in urls if not is_http_url(u)]
     if bad:
         raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URLS")
+    if since is not None:
+        try:
+            parse_since(since)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--since") from None
     if redis_url:
+        # a worker: the writer owns the database (--db and --wait are the writer's business)
         worker_overrides: dict[str, object] = {"LOG_LEVEL": log_level, **_overrides(settings)}
+        if since is not None:
+            worker_overrides["NEWSCRAWL_SINCE"] = since
         if depth is not None:
             worker_overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
         if max_pages is not None:
@@ -79,18 +87,9 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     if max_pages is not None:
         overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
     if since is not None:
-        try:
-            parse_since(since)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--since") from None
         overrides["NEWSCRAWL_SINCE"] = since
     overrides.update(_overrides(settings))
-    try:
-        lock = CrawlLock(db).acquire(wait=wait)
-    except CrawlLockBusy as e:
-        click.echo(f"newscrawl: {e}", err=True)
-        sys.exit(75)  # EX_TEMPFAIL: cron may simply try again next time
-    with lock:
+    with acquire_or_exit(db, wait):
         result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
     click.echo(summary(result))
     sys.exit(0 if result.ok else 1)

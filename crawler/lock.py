@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,6 +68,16 @@ class CrawlLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def acquire_or_exit(db_path: str | Path, wait: bool = False) -> CrawlLock:
+    """For commands: the lock, or a clear message and exit status 75 (EX_TEMPFAIL,
+    so cron simply tries again next time) when another run holds it."""
+    try:
+        return CrawlLock(db_path).acquire(wait=wait)
+    except CrawlLockBusy as e:
+        print(f"newscrawl: {e}", file=sys.stderr)
+        raise SystemExit(75) from None
 
 
 def held_here(db_path: str | Path) -> bool:

@@ -76,8 +76,9 @@ def _optional_float(entry: dict[str, Any], key: str, where: str) -> float | None
     return float(value)
 
 
-def load_sites(path: str | Path) -> list[Site]:
-    """Read a sites file: ``[[site]]`` tables with ``url`` (or ``urls``) and options."""
+def load_sites(path: str | Path, *, follow_depth: int = 2, max_pages: int = 0) -> list[Site]:
+    """Read a sites file: ``[[site]]`` tables with ``url`` (or ``urls``) and options;
+    ``follow_depth`` and ``max_pages`` are the defaults for sites that set none."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -108,8 +109,8 @@ def load_sites(path: str | Path) -> list[Site]:
                 hosts=hosts,
                 sitemaps=list(entry.get("sitemaps", [])),
                 feeds=list(entry.get("feeds", [])),
-                follow_depth=int(entry.get("follow_depth", 2)),
-                max_pages=int(entry.get("max_pages", 0)),
+                follow_depth=int(entry.get("follow_depth", follow_depth)),
+                max_pages=int(entry.get("max_pages", max_pages)),
                 allow=_patterns(entry.get("allow"), where),
                 deny=_patterns(entry.get("deny"), where),
                 use_sitemaps=bool(entry.get("use_sitemaps", True)),

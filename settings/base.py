@@ -28,7 +28,7 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
-# Let the spider see error responses so each failure is recorded with its reason.
+# Error responses go to the spider's errback (HttpError), which records each with its reason.
 HTTPERROR_ALLOW_ALL = False
 
 # Breadth-first: listing pages before deep links.
@@ -39,8 +39,8 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Dedup requests on the canonical key (tracking parameters, AMP/print variants folded).
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalFingerprinter"
 
-# One response yields at most one item, extracted in worker processes: no need for
-# Scrapy's 100 concurrent items per response.
+# A page yields one item (extracted in worker processes), a sitemap many small
+# DiscoveryItems: Scrapy's 100 concurrent items per response only burn CPU.
 CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.neardup import similarity, unpack
+from storage.neardup import band_keys, similarity, unpack
 from storage.recheck import parse_time
 from storage.records import (
     DUPLICATE_URL,
@@ -110,7 +110,9 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
         return None
     values = article_values(rec)
     changed = [f for f in COMPARED_FIELDS if f != "body" and values[f] != current[f]]
-    if values["body_hash"] != body_hash:
+    # compare with the current body itself: the stored hash may be an older one kept
+    # to avoid a clash with another article's body
+    if values["body_hash"] != text_hash(current["body"] or ""):
         changed.insert(0, "body")
     if not any(f in VERSIONED_FIELDS for f in changed):
         return None
@@ -173,8 +175,16 @@ def insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict
 
 
 def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+    """The article's signature becomes ``signature`` (none: the old one is kept)."""
     if not signature:
         return
-    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
+    old = db.execute("SELECT minhash FROM article_signatures WHERE article_id = ?", [article_id]).fetchone()
+    if old is not None:
+        # minhash_bands is keyed (band, key, article_id): delete through the old band
+        # keys, an index lookup each, rather than scanning the table for article_id
+        db.conn.executemany(
+            "DELETE FROM minhash_bands WHERE band = ? AND key = ? AND article_id = ?",
+            [(i, key, article_id) for i, key in enumerate(band_keys(unpack(old[0])))],
+        )
+        db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
     insert_signature(db, article_id, signature)

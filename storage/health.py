@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 # urls.outcome values that mean the page was fetched and processed.
-OK_OUTCOMES = ("new", "duplicate_url", "duplicate_text", "not_article", "skipped")
+OK_OUTCOMES = ("new", "updated", "not_modified", "duplicate_url", "duplicate_text", "not_article", "skipped")
 FAILURE_OUTCOMES = ("failed", "blocked")
 # HTTP statuses bot walls answer with.
 WALL_STATUSES = (403, 429, 503)

@@ -163,3 +163,9 @@ def m0005_incremental_state_and_versions(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@MIGRATIONS(name="0006_urls_fetched_url_index")
+def m0006_urls_fetched_url_index(db: sqlite_utils.Database) -> None:
+    # pages.url -> urls.fetched_url joins (export-warc --site, reextract's page choice)
+    db.execute("CREATE INDEX idx_urls_fetched_url ON urls(fetched_url)")

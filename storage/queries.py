@@ -112,10 +112,16 @@ def _upsert_url(
                              ELSE json_patch(urls.discovery, excluded.discovery) END,
             run_id = excluded.run_id,
             signals = coalesce(excluded.signals, urls.signals),
-            etag = excluded.etag,
-            last_modified = excluded.last_modified,
-            content_hash = coalesce(excluded.content_hash, urls.content_hash),
-            next_check = excluded.next_check
+            -- a fetch that failed, or found no article (a paywall, an error page), keeps
+            -- the stored article's validators and re-check time: it is tried again
+            etag = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
+                        THEN urls.etag ELSE excluded.etag END,
+            last_modified = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
+                                 THEN urls.last_modified ELSE excluded.last_modified END,
+            content_hash = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
+                                THEN urls.content_hash ELSE coalesce(excluded.content_hash, urls.content_hash) END,
+            next_check = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
+                              THEN urls.next_check ELSE excluded.next_check END
         """,
         [
             url_key, fetched_url, site, fetched_at, fetched_at, status, outcome, reason,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-from storage.neardup import band_keys, unpack
+from storage.articles import replace_signature
 from storage.queries import text_hash
 
 # Article columns re-extraction may change, with the extraction-result key each comes from.
@@ -157,15 +158,17 @@ class ArticleUpdater:
 
     def __init__(
         self, db: sqlite_utils.Database, extractor: str, *, dry_run: bool = False,
-        batch_size: int = 200, max_examples: int = 5,
+        batch_size: int = 200, max_examples: int = 5, max_seconds: float = 2.0,
     ) -> None:
         self.db = db
         self.extractor = extractor
         self.dry_run = dry_run
         self.batch_size = batch_size
+        self.max_seconds = max_seconds
         self.max_examples = max_examples
         self.report = ReextractReport()
         self._in_batch = 0
+        self._opened = 0.0
 
     def __enter__(self) -> ArticleUpdater:
         return self
@@ -180,6 +183,18 @@ class ArticleUpdater:
         if self.db.conn.in_transaction:
             self.db.conn.commit()
         self._in_batch = 0
+
+    def _begin(self) -> None:
+        # explicit and IMMEDIATE: one batch is one transaction, holding the write lock
+        # from its start (no stale-snapshot failure against another writer)
+        if not self.db.conn.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._opened = time.monotonic()
+
+    def _written(self) -> None:
+        self._in_batch += 1
+        if self._in_batch >= self.batch_size or time.monotonic() - self._opened > self.max_seconds:
+            self.commit()
 
     def failed(self, article_id: int, url: str, reason: str) -> None:
         self.report.pages += 1
@@ -221,10 +236,9 @@ class ArticleUpdater:
         return change
 
     def _write(self, sql: str, args: list[Any]) -> None:
+        self._begin()
         self.db.execute(sql, args)
-        self._in_batch += 1
-        if self._in_batch >= self.batch_size:
-            self.commit()
+        self._written()
 
     def _write_change(self, change: ArticleChange) -> None:
         columns = {column: new for column, (_, new) in change.changes.items()}
@@ -233,31 +247,12 @@ class ArticleUpdater:
             columns["body_hash"] = change.body_hash
             columns["word_count"] = len(columns["body"].split())
         assignments = ", ".join(f"{column} = ?" for column in columns)
-        self._write(
-            f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), change.article_id]
-        )
-        if change.body_hash is not None:
-            self._replace_signature(change.article_id, change.signature)
-
-    def _replace_signature(self, article_id: int, signature: dict[str, Any] | None) -> None:
-        # minhash_bands is keyed (band, key, article_id): delete via the old band keys
-        # rather than scanning the table for article_id.
-        old = self.db.execute(
-            "SELECT minhash FROM article_signatures WHERE article_id = ?", [article_id]
-        ).fetchone()
-        if old is not None:
-            self.db.conn.executemany(
-                "DELETE FROM minhash_bands WHERE band = ? AND key = ? AND article_id = ?",
-                [(i, key, article_id) for i, key in enumerate(band_keys(unpack(old[0])))],
-            )
-            self.db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
-        if signature:
+        self._begin()
+        with self.db.atomic():  # the row and its signature together, or neither
             self.db.execute(
-                "INSERT INTO article_signatures (article_id, shingles, minhash) VALUES (?, ?, ?)",
-                [article_id, signature["shingles"], signature["minhash"]],
+                f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), change.article_id]
             )
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
-                [(i, key, article_id) for i, key in enumerate(signature["bands"])],
-            )
+            if change.body_hash is not None:
+                replace_signature(self.db, change.article_id, change.signature)
+        self._written()
 

@@ -55,3 +55,17 @@ def test_start_urls_are_sorted_into_homepages_sitemaps_and_feeds():
     assert daily.sitemaps == ["https://daily.test/sitemap_index.xml"]
     assert daily.feeds == ["https://daily.test/feed.rss"]
     assert wire.start_urls == ["https://wire.test/"]
+
+
+def test_command_line_defaults_apply_to_sites_file_entries_and_hosts_are_not_split(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text('[[site]]\nname = "ex"\nurl = "https://example.org/"\n\n'
+                    '[[site]]\nname = "deep"\nurl = "https://deep.test/"\nfollow_depth = 3\nmax_pages = 9\n')
+    sites = build_sites(["https://example.org/news/", "https://example.org/sitemap.xml"], str(path),
+                        follow_depth=0, max_pages=5)
+    ex, deep = sites
+    assert len(sites) == 2  # the URLs joined the configured site of their host
+    assert (ex.name, ex.follow_depth, ex.max_pages) == ("ex", 0, 5)
+    assert ex.start_urls == ["https://example.org/", "https://example.org/news/"]
+    assert ex.sitemaps == ["https://example.org/sitemap.xml"]
+    assert (deep.follow_depth, deep.max_pages) == (3, 9)  # its own settings win

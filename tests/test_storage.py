@@ -230,3 +230,33 @@ def test_a_story_republished_with_edits_is_grouped_not_merged(db):
     unrelated = store_page(db, signed("https://daily/gas", "The council voted to end gas heating. " * 20))
     assert stories.get(unrelated.article_id) is None
     assert db.execute("SELECT story_id FROM articles WHERE id = ?", [unrelated.article_id]).fetchone()[0] is None
+
+
+def test_a_failed_recheck_keeps_the_article_due_and_its_validators(db):
+    from storage.queries import recheck_state
+    from storage.recheck import RecheckPolicy
+
+    rec = record("https://daily/a", headers={"ETag": '"v1"'})
+    rec.recheck = RecheckPolicy(young_days=3650)
+    store_page(db, rec)
+    assert recheck_state(db, "https://daily/a") == {
+        "due": True, "etag": '"v1"', "last_modified": None, "content_hash": rec_hash(rec)}
+    record_failure(db, url_key="https://daily/a", fetched_url="https://daily/a", site="daily",
+                   reason="http 503", status=503)
+    store_page(db, record("https://daily/a", extracted={"is_article": False, "reason": "not_article: paywall"}))
+    state = recheck_state(db, "https://daily/a")
+    assert state["due"] and state["etag"] == '"v1"'
+
+
+def rec_hash(rec):
+    from storage.pages import sha1
+
+    return sha1(rec.html)
+
+
+def test_an_edit_that_copies_another_article_is_versioned_once(db):
+    a = store_page(db, record("https://daily/a", body=STORY))
+    store_page(db, record("https://daily/b", body=BODY))
+    for _ in range(3):  # a's page now carries b's text, fetched three times
+        store_page(db, record("https://daily/a", body=BODY))
+    assert db.execute("SELECT count(*) FROM article_versions WHERE article_id = ?", [a.article_id]).fetchone()[0] == 1

@@ -30,11 +30,12 @@ import click
 from crawler.commands.export import parse_since
 from crawler.commands.extract import HTML_TYPES, VAGUE_TYPES, is_html, is_warc, warn
 from crawler.ingest import page_record
+from crawler.lock import acquire_or_exit
 from crawler.urls import canonical_key, host_of, is_http_url
 from crawler.warcs import record_payload
 from crawler.workers import ExtractionPool
 from storage import open_db
-from storage.queries import FAILED, finish_run, record_failure, start_run, store_page
+from storage.queries import FAILED, finish_run, mark_interrupted_runs, record_failure, start_run, store_page
 
 WORKER_FUNC = "crawler.analysis:analyze_page"
 COMMIT_ITEMS = 100
@@ -173,7 +174,7 @@ class WarcImporter:
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no stale-snapshot failures
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
@@ -243,9 +244,10 @@ def summary(counts: ImportCounts, run_id: int, elapsed: float) -> str:
               show_default=True, help="Time budget per page in seconds; slower pages fail.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
+@click.option("--wait", is_flag=True, help="If a crawl is writing the database, wait for it.")
 def import_warc_command(files: tuple[Path, ...], db_path: Path, sites: tuple[str, ...],
                         since: str | None, jobs: int | None, timeout: float,
-                        progress: bool) -> None:
+                        progress: bool, wait: bool) -> None:
     """Ingest WARC files (.warc or .warc.gz) as a crawl would: same extraction,
     deduplication and storage, recorded as one crawl run (site = host).
 
@@ -265,7 +267,9 @@ def import_warc_command(files: tuple[Path, ...], db_path: Path, sites: tuple[str
 
     site_set = set(sites) or None
     counts = ImportCounts()
+    lock = acquire_or_exit(db_path, wait)  # one run at a time per database, like a crawl
     db = open_db(db_path)
+    mark_interrupted_runs(db)
     command = {"command": "import-warc", "files": [str(p) for p in files],
                "sites": sorted(site_set or []), "since": since}
     run_id = start_run(db, command)
@@ -301,6 +305,7 @@ def import_warc_command(files: tuple[Path, ...], db_path: Path, sites: tuple[str
         importer.commit()
         finish_run(db, run_id, status, counts.stats())
         db.conn.close()
+        lock.release()
     click.echo(summary(counts, run_id, time.monotonic() - started))
 
 

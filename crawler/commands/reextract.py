@@ -22,6 +22,7 @@ import click
 from crawler.workers import ExtractionPool
 from storage import open_db
 from crawler.analysis import STORED_CODEC_HEADER
+from crawler.lock import acquire_or_exit
 from storage.reextract import FIELDS, ArticleUpdater, ReextractReport, load_stored, select_pages
 
 # Runs in the worker processes: extraction, article detection and the text signature.
@@ -92,9 +93,10 @@ def format_report(report: ReextractReport, elapsed: float, dry_run: bool) -> str
               help="Articles written per transaction.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Show a progress bar on stderr.")
+@click.option("--wait", is_flag=True, help="If a crawl or import is writing the database, wait for it.")
 def reextract_command(
     db_path: Path, sites: tuple[str, ...], since: str | None, jobs: int | None, timeout: float,
-    dry_run: bool, batch_size: int, progress: bool,
+    dry_run: bool, batch_size: int, progress: bool, wait: bool,
 ) -> None:
     """Re-run extraction over the stored raw HTML and update changed articles.
 
@@ -109,6 +111,7 @@ def reextract_command(
     from crawler.extraction import EXTRACTOR_VERSION
 
     since = _since(since)
+    lock = None if dry_run else acquire_or_exit(db_path, wait)  # one writer at a time
     db = open_db(db_path)
     try:
         pairs = select_pages(db, sites=list(sites) or None, since=since)
@@ -151,6 +154,8 @@ def reextract_command(
         elapsed = time.monotonic() - started
     finally:
         db.conn.close()
+        if lock is not None:
+            lock.release()
     click.echo(format_report(updater.report, elapsed, dry_run))
 
 

@@ -18,11 +18,11 @@ from typing import Any, AsyncIterator
 
 import redis
 from scrapy.crawler import Crawler
-from scrapy.http import Request
 
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
 from crawler.sites import Site
+from crawler.urls import canonical_key
 from crawler.spiders.news import NewsSpider
 
 _RELOAD_SECONDS = 5.0
@@ -101,13 +101,20 @@ class RedisNewsSpider(NewsSpider):
         self.sites = load_cluster_sites(self.server, self.keys)
         return super()._site_for(url)
 
-    def page_request(self, url: str, site: Site, **kwargs: Any) -> Request | None:
-        if site.max_pages:
-            run = current_run(self.server, self.keys)
-            if int(self.server.hincrby(self.keys.budget(run), site.name, 1)) > site.max_pages:
-                assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
-                return None
-        # The cluster-wide count above replaces NewsSpider's per-process one.
-        self.pages_requested[site.name] = 0
-        return super().page_request(url, site, **kwargs)
+    # The page budget is cluster-wide: one hash per run holds a field per budgeted
+    # page ("SITE\tKEY") and the count per site.
+    def spend_page_budget(self, site: Site, url: str) -> bool:
+        budget = self.keys.budget(current_run(self.server, self.keys))
+        field = f"{site.name}\t{canonical_key(url)}"
+        if not self.server.hsetnx(budget, field, 1):
+            return True
+        if int(self.server.hincrby(budget, site.name, 1)) > site.max_pages:
+            self.server.hdel(budget, field)
+            self.server.hincrby(budget, site.name, -1)
+            return False
+        return True
+
+    def release_page_budget(self, site_name: str, url: str) -> None:
+        budget = self.keys.budget(current_run(self.server, self.keys))
+        if self.server.hdel(budget, f"{site_name}\t{canonical_key(url)}"):
+            self.server.hincrby(budget, site_name, -1)

@@ -129,7 +129,7 @@ class StorePipeline:
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN")
+            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no stale-snapshot failures
 
     def close_spider(self) -> None:
         self.commit()

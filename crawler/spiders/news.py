@@ -36,7 +36,7 @@ from crawler.sites import Site, load_sites, site_from_url
 from crawler.urls import canonical_key, clean_url, host_of, is_http_url
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_SPLIT = re.compile(r"[\s,]+")
+_SPLIT = re.compile(r"\s+")  # URLs may hold commas
 # "Next page" of a listing: followed at the listing's own depth, up to a limit.
 # Sources whose entries carry a title/date worth recording even when the URL's
 # request came from elsewhere (a plain sitemap listing the same article).
@@ -54,12 +54,12 @@ def _now() -> str:
 
 def build_sites(urls: list[str], sites_file: str | None, follow_depth: int, max_pages: int) -> list[Site]:
     """Sites from start URLs (homepages, sitemaps or feeds) and a sites file."""
-    sites = load_sites(sites_file) if sites_file else []
-    by_host: dict[str, Site] = {}
+    sites = load_sites(sites_file, follow_depth=follow_depth, max_pages=max_pages) if sites_file else []
+    by_host: dict[str, Site] = {host: site for site in sites for host in site.hosts}
     for url in urls:
         kind = is_probably_discovery_url(url)
         host = host_of(url)
-        site = by_host.get(host)
+        site = by_host.get(host) or next((s for s in sites if s.owns(host)), None)
         if site is None:
             site = site_from_url(url, follow_depth=follow_depth, max_pages=max_pages)
             site.start_urls = []
@@ -69,7 +69,7 @@ def build_sites(urls: list[str], sites_file: str | None, follow_depth: int, max_
             site.sitemaps.append(url)
         elif kind == "feed":
             site.feeds.append(url)
-        else:
+        elif clean_url(url) not in site.start_urls:
             site.start_urls.append(clean_url(url))
     return sites
 
@@ -141,14 +141,10 @@ class NewsSpider(scrapy.Spider):
         self, url: str, site: Site, *, source: str, depth: int,
         found_on: str | None = None, discovery: dict[str, Any] | None = None, pagination: int = 0,
     ) -> Request | None:
-        if site.max_pages:
-            key, spent = canonical_key(url), self.budgeted[site.name]
-            if key not in spent:  # a URL linked again costs nothing: the dupefilter drops it
-                if len(spent) >= site.max_pages:
-                    assert self.crawler.stats is not None
-                    self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
-                    return None
-                spent.add(key)
+        if site.max_pages and not self.spend_page_budget(site, url):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newscrawl/page_budget_exhausted")
+            return None
         return Request(
             clean_url(url),
             callback=self.parse_page,
@@ -293,9 +289,11 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem | Request]:
-        if failure.check(KnownURL):
-            return
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(KnownURL):
+            # an article already stored is not downloaded: it costs no page budget
+            self.release_page_budget(request.meta.get("newscrawl_site") or "", request.url)
+            return
         meta = request.meta
         role = meta.get("newscrawl_role")
         reason, status, outcome = describe_failure(failure)
@@ -316,6 +314,17 @@ class NewsSpider(scrapy.Spider):
             outcome=outcome, status=status, source=meta.get("newscrawl_source") or role,
             found_on=meta.get("newscrawl_found_on"), discovery=meta.get("newscrawl_discovery"),
         )
+
+    def spend_page_budget(self, site: Site, url: str) -> bool:
+        """Take a place in the site's page budget for this page, unless it has
+        one already (a URL linked again costs nothing: the dupefilter drops it)."""
+        key, spent = canonical_key(url), self.budgeted[site.name]
+        if key in spent:
+            return True
+        if len(spent) >= site.max_pages:
+            return False
+        spent.add(key)
+        return True
 
     def release_page_budget(self, site_name: str, url: str) -> None:
         """A page request dropped before download (e.g. as a crawler trap) gives
