@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -45,17 +46,22 @@ class SkipKnownMiddleware:
                 return None
             self.db = open_db(self.db_path, read_only=True)
         state = recheck_state(self.db, canonical_key(request.url))
-        if state is None:
-            return None
-        assert self.crawler.stats is not None
-        if not state["due"]:
-            self.crawler.stats.inc_value("newscrawl/skipped_known")
-            raise KnownURL(f"already stored: {request.url}")
-        self.crawler.stats.inc_value("newscrawl/rechecked")
-        request.meta["newscrawl_known_hash"] = state["content_hash"]
-        request.meta["handle_httpstatus_list"] = [304]
-        if state["etag"]:
-            request.headers["If-None-Match"] = state["etag"]
-        if state["last_modified"]:
-            request.headers["If-Modified-Since"] = state["last_modified"]
+        if state is not None:
+            apply_recheck_state(request, state, self.crawler)
         return None
+
+
+def apply_recheck_state(request: Request, state: dict[str, Any], crawler: Crawler) -> None:
+    """For a stored article's URL: skip it (KnownURL) unless its re-check is due;
+    then make the request a conditional GET that may answer 304."""
+    assert crawler.stats is not None
+    if not state.get("due"):
+        crawler.stats.inc_value("newscrawl/skipped_known")
+        raise KnownURL(f"already stored: {request.url}")
+    crawler.stats.inc_value("newscrawl/rechecked")
+    request.meta["newscrawl_known_hash"] = state.get("content_hash")
+    request.meta["handle_httpstatus_list"] = [304]
+    if state.get("etag"):
+        request.headers["If-None-Match"] = state["etag"]
+    if state.get("last_modified"):
+        request.headers["If-Modified-Since"] = state["last_modified"]

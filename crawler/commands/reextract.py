@@ -13,7 +13,6 @@ import sys
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +21,13 @@ import click
 from crawler.workers import ExtractionPool
 from storage import open_db
 from crawler.analysis import STORED_CODEC_HEADER
+from crawler.commands.export import parse_since
 from crawler.lock import acquire_or_exit
 from storage.reextract import FIELDS, ArticleUpdater, ReextractReport, load_stored, select_pages
 
 # Runs in the worker processes: extraction, article detection and the text signature.
 # pages travel compressed, as stored, and are decompressed in the workers
 WORKER_FUNC = "crawler.analysis:reanalyze_stored_page"
-
-
-def _since(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected an ISO date such as 2025-03-01, got {value!r}") from None
-    return value
 
 
 def _short(value: Any, width: int = 70) -> str:
@@ -110,7 +100,7 @@ def reextract_command(
     """
     from crawler.extraction import EXTRACTOR_VERSION
 
-    since = _since(since)
+    since = parse_since(since)
     lock = None if dry_run else acquire_or_exit(db_path, wait)  # one writer at a time
     db = open_db(db_path)
     try:

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.config import cluster_keys, redis_client
-from crawler.middlewares import KnownURL
+from crawler.middlewares import apply_recheck_state
 from crawler.urls import canonical_key
 
 
@@ -37,22 +37,10 @@ class RedisSkipKnownMiddleware:
         return cls(crawler, redis_client(s), cluster_keys(s).known)
 
     def process_request(self, request: Request) -> None:
-        # Mirrors SkipKnownMiddleware.process_request; only the state lookup differs.
+        # SkipKnownMiddleware's rules; only the state lookup (Redis, not SQLite) differs.
         if request.meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in request.meta:
             return None
         raw = self.server.hget(self.known_key, canonical_key(request.url))
-        if raw is None:
-            return None
-        state = json.loads(raw)
-        assert self.crawler.stats is not None
-        if not state.get("due"):
-            self.crawler.stats.inc_value("newscrawl/skipped_known")
-            raise KnownURL(f"already stored: {request.url}")
-        self.crawler.stats.inc_value("newscrawl/rechecked")
-        request.meta["newscrawl_known_hash"] = state.get("content_hash")
-        request.meta["handle_httpstatus_list"] = [304]
-        if state.get("etag"):
-            request.headers["If-None-Match"] = state["etag"]
-        if state.get("last_modified"):
-            request.headers["If-Modified-Since"] = state["last_modified"]
+        if raw is not None:
+            apply_recheck_state(request, json.loads(raw), self.crawler)
         return None
