@@ -69,27 +69,19 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
             parse_since(since)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--since") from None
+    overrides: dict[str, object] = {"LOG_LEVEL": log_level}
+    for key, value in (("NEWSCRAWL_FOLLOW_DEPTH", depth), ("NEWSCRAWL_MAX_PAGES_PER_SITE", max_pages),
+                       ("NEWSCRAWL_SINCE", since)):
+        if value is not None:
+            overrides[key] = value
+    overrides.update(_overrides(settings))
     if redis_url:
         # a worker: the writer owns the database (--db and --wait are the writer's business)
-        worker_overrides: dict[str, object] = {"LOG_LEVEL": log_level, **_overrides(settings)}
-        if since is not None:
-            worker_overrides["NEWSCRAWL_SINCE"] = since
-        if depth is not None:
-            worker_overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
-        if max_pages is not None:
-            worker_overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
-        sys.exit(crawl_worker(redis_url, urls, sites_file, worker_overrides, redis_prefix))
+        sys.exit(crawl_worker(redis_url, urls, sites_file, overrides, redis_prefix))
     if not urls and not sites_file:
         raise click.UsageError("give at least one URL or --sites FILE")
-    overrides: dict[str, object] = {"NEWSCRAWL_DB": db, "LOG_LEVEL": log_level}
-    if depth is not None:
-        overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
-    if max_pages is not None:
-        overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
-    if since is not None:
-        overrides["NEWSCRAWL_SINCE"] = since
-    overrides.update(_overrides(settings))
-    with acquire_or_exit(db, wait):
+    overrides.setdefault("NEWSCRAWL_DB", db)  # -s NEWSCRAWL_DB=... wins, as any -s
+    with acquire_or_exit(str(overrides["NEWSCRAWL_DB"]), wait):
         result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
     click.echo(summary(result))
     sys.exit(0 if result.ok else 1)

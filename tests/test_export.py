@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tracemalloc
@@ -21,6 +20,7 @@ from crawler.commands.export import export_command, write_csv, write_jsonl
 from crawler.demo import load_manifest
 from storage import open_db
 from storage.export import ARTICLE_COLUMNS, iter_articles
+from tests.conftest import read_rows
 
 MANIFEST = load_manifest()
 
@@ -32,15 +32,6 @@ def export(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc
-
-
-def read_rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def stored(db: Path, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

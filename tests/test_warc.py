@@ -9,7 +9,6 @@ import gzip
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 from io import BytesIO
@@ -23,6 +22,7 @@ from warcio.warcwriter import WARCWriter
 
 from storage import open_db
 from storage.queries import page_html
+from tests.conftest import read_rows as rows
 
 
 def run(module: str, *args: str | os.PathLike[str], check: bool = True
@@ -41,15 +41,6 @@ def export_warc(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[st
 
 def import_warc(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
     return run("crawler.commands.import_warc", "--jobs", "2", *args)
-
-
-def rows(db: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
