@@ -22,11 +22,14 @@ Settings: ``NEWSCRAWL_RETRY_BACKOFF_BASE`` (seconds; 0 turns the backoff off),
 from __future__ import annotations
 
 import random
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
+
+from crawler.resolver import refused_name_reason
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -88,6 +91,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception
     ) -> Request | Response | None:
+        if refused_name_reason(self.crawler, urlsplit(request.url).hostname or ""):
+            return None  # refused by the network policy: trying again changes nothing
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._wait(result)

@@ -39,6 +39,10 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Dedup requests on the canonical key (tracking parameters, AMP/print variants folded).
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalFingerprinter"
 
+# Host names are judged by what they resolve to: one resolving to a private,
+# loopback or link-local address is refused before connecting (crawler/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.resolver.PolicyResolver"
+
 # A page yields one item (extracted in worker processes), a sitemap many small
 # DiscoveryItems: Scrapy's 100 concurrent items per response only burn CPU.
 CONCURRENT_ITEMS = 8

@@ -276,6 +276,8 @@ def sitemap(urls: list[str]) -> bytes:
 
 # Links on the homepage, by what they test. Paths under routes are served by install_routes.
 METADATA_REFRESH = "http://169.254.169.254/latest/user-data"
+METADATA_NAME = "metadata.cloud-provider.example"
+FAKE_DNS = f"{METADATA_NAME}=169.254.169.254"
 LONG_URL = "/x/" + "a" * 2100
 DEEP_URL = "/deep/" + "/".join(f"d{i}" for i in range(1, 21)) + "/"
 HOME_LINKS = {
@@ -285,7 +287,8 @@ HOME_LINKS = {
     ],
     "http errors": ["/fail/500", "/fail/404", "/fail/410", "/fail/dropped"],
     "slow": ["/slow/never-answers"],
-    "redirects": ["/loop/a", "/inf/1", "/ssrf/metadata", "/ssrf/private", "/ssrf/file", "/ssrf/meta-refresh"],
+    "redirects": ["/loop/a", "/inf/1", "/ssrf/metadata", "/ssrf/private", "/ssrf/file", "/ssrf/meta-refresh",
+                  "/ssrf/dns-name"],
     "size": ["/big/declared", "/big/streamed", "/bomb/gzip", "/bomb/brotli"],
     # No .pdf/.jpg extension: Scrapy's link extractor would not even follow those.
     "not html": ["/files/report", "/files/photo", "/api/data.json", "/odd/pdf-as-html"],
@@ -439,6 +442,8 @@ def install_routes(server: SiteServer, bombs: Bombs, *, slow_delay: float = 60.0
     add(SITE, "/ssrf/metadata", lambda r: Response.redirect("http://169.254.169.254/latest/meta-data/"))
     add(SITE, "/ssrf/private", lambda r: Response.redirect("http://10.0.0.1/admin"))
     add(SITE, "/ssrf/file", lambda r: Response.redirect("file:///etc/passwd"))
+    # a public-looking name that resolves (NEWSCRAWL_TEST_FAKE_DNS) to cloud metadata
+    add(SITE, "/ssrf/dns-name", lambda r: Response.redirect(f"http://{METADATA_NAME}/latest/meta-data/"))
     add(SITE, "/ssrf/meta-refresh", lambda r: Response(200, body=(
         f'<html><head><meta http-equiv="refresh" content="0; url={METADATA_REFRESH}"></head>'
         '<body>Moved</body></html>')))
@@ -551,6 +556,22 @@ if _log:
 
     socket.socket.connect = connect
     socket.socket.connect_ex = connect_ex
+
+_fake_dns = os.environ.get("NEWSCRAWL_TEST_FAKE_DNS")  # "name=ip,name=ip"
+if _fake_dns:
+    import socket
+
+    _names = dict(pair.split("=", 1) for pair in _fake_dns.split(","))
+    _gethostbyname, _getaddrinfo = socket.gethostbyname, socket.getaddrinfo
+
+    def gethostbyname(name):
+        return _names.get(name) or _gethostbyname(name)
+
+    def getaddrinfo(host, *args, **kwargs):
+        return _getaddrinfo(_names.get(host, host), *args, **kwargs)
+
+    socket.gethostbyname = gethostbyname
+    socket.getaddrinfo = getaddrinfo
 
 if os.environ.get("NEWSCRAWL_TEST_FAULTS"):
     import time

@@ -52,6 +52,8 @@ from tests.hostile_site import (
     FLAKY,
     INTL,
     LONG_URL,
+    FAKE_DNS,
+    METADATA_NAME,
     METADATA_REFRESH,
     SESSION,
     SITE,
@@ -133,7 +135,7 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory, crawl_fast_settings:
              "-s", f"NEWSCRAWL_EXTRACT_TIMEOUT={EXTRACT_TIMEOUT}", "-L", "INFO"],
             cwd=tmp,
             env_extra={"PYTHONPATH": str(hooks), "NEWSCRAWL_TEST_CONNECT_LOG": str(log),
-                       "NEWSCRAWL_TEST_FAULTS": "1"},
+                       "NEWSCRAWL_TEST_FAULTS": "1", "NEWSCRAWL_TEST_FAKE_DNS": FAKE_DNS},
         )
         yield HostileCrawl(server, routes, db, run, list(server.requests), connect_log(log), port)
 
@@ -166,6 +168,7 @@ def test_every_trap_is_recorded_with_its_reason(hostile_crawl: HostileCrawl) -> 
         "/ssrf/metadata": ("blocked", "refused: redirect to link-local address 169.254.169.254"),
         "/ssrf/private": ("blocked", "refused: redirect to private address 10.0.0.1"),
         "/ssrf/file": ("blocked", "refused: redirect to file scheme"),
+        "/ssrf/dns-name": ("blocked", f"refused: {METADATA_NAME} resolves to link-local address 169.254.169.254"),
         "/big/declared": ("skipped", "response too large"),
         "/big/streamed": ("skipped", "response too large"),
         "/bomb/gzip": ("skipped", "decompressed size exceeds limit"),

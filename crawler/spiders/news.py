@@ -20,6 +20,8 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.exceptions import CannotResolveHostError
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.discovery import (
@@ -31,6 +33,7 @@ from crawler.discovery import (
 from crawler.failures import describe_failure
 from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
 from crawler.middlewares import KnownURL
+from crawler.resolver import refused_name_reason
 from crawler.since import entry_time, parse_since
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.urls import canonical_key, clean_url, host_of, is_http_url
@@ -297,6 +300,9 @@ class NewsSpider(scrapy.Spider):
         meta = request.meta
         role = meta.get("newscrawl_role")
         reason, status, outcome = describe_failure(failure)
+        refused = refused_name_reason(self.crawler, urlsplit(request.url).hostname or "")
+        if refused and failure.check(DNSLookupError, CannotResolveHostError):
+            reason, outcome = refused, "blocked"
         stats = self.crawler.stats
         assert stats is not None
         if role == "robots" or (meta.get("newscrawl_fallback") and status == 404):
