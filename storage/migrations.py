@@ -169,3 +169,18 @@ def m0005_incremental_state_and_versions(db: sqlite_utils.Database) -> None:
 def m0006_urls_fetched_url_index(db: sqlite_utils.Database) -> None:
     # pages.url -> urls.fetched_url joins (export-warc --site, reextract's page choice)
     db.execute("CREATE INDEX idx_urls_fetched_url ON urls(fetched_url)")
+
+
+@MIGRATIONS(name="0007_fts_update_trigger_on_text_only")
+def m0007_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
+    # sqlite-utils' trigger re-indexed title and body on any update, e.g. every
+    # last_seen touch of a re-checked article; only a changed title or body needs it.
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS articles_au;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+          INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END;
+        """
+    )

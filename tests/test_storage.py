@@ -260,3 +260,19 @@ def test_an_edit_that_copies_another_article_is_versioned_once(db):
     for _ in range(3):  # a's page now carries b's text, fetched three times
         store_page(db, record("https://daily/a", body=BODY))
     assert db.execute("SELECT count(*) FROM article_versions WHERE article_id = ?", [a.article_id]).fetchone()[0] == 1
+
+
+def test_full_text_index_follows_title_and_body_updates_only(db):
+    store_page(db, record("https://a/1", extracted=article(title="Kherson ferry resumes")))
+
+    def hits(word):
+        return [r["title"] for r in db.query(
+            "SELECT articles.title FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid"
+            " WHERE articles_fts MATCH ?", [word])]
+
+    db.execute("UPDATE articles SET last_seen = 'later', authors = '[]'")  # no re-indexing needed
+    assert hits("ferry") == ["Kherson ferry resumes"]
+    db.execute("UPDATE articles SET title = 'Odesa port reopens'")
+    assert hits("ferry") == [] and hits("odesa") == ["Odesa port reopens"]
+    # FTS5's own check raises (SQLITE_CORRUPT) if the index and the table disagree
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
