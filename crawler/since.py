@@ -21,14 +21,3 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     except ValueError:
         raise ValueError(f"not a date or duration (e.g. 2025-03-01, 2d, 12h): {value!r}") from None
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-def entry_time(value: str | None) -> datetime | None:
-    """A sitemap/feed date as an aware datetime, or None if absent/unreadable."""
-    if not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)

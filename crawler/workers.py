@@ -473,7 +473,6 @@ class ExtractionPool:
             if now >= d.kill_at:
                 if d.process.exitcode is None:
                     d.process.kill()
-                d.killed = True
                 d.kill_at = now + STOP_GRACE if d.process.exitcode is None else math.inf
 
     def _retire(self, w: _Worker, grace: float) -> None:

@@ -39,7 +39,7 @@ __all__ = [
     "BLOCKED", "DUPLICATE_TEXT", "DUPLICATE_URL", "FAILED", "NEW", "NOT_ARTICLE", "NOT_MODIFIED",
     "SKIPPED", "UPDATED", "PageRecord", "StoreResult", "text_hash", "utcnow",
     "start_run", "finish_run", "mark_interrupted_runs", "record_failure", "record_discovery", "record_not_modified",
-    "store_page", "is_known_article_url", "recheck_state", "page_html", "iter_pages",
+    "store_page", "is_known_article_url", "recheck_state", "page_html", "article_url_keys",
     "failures_by_reason", "record_site_counts",
 ]
 
@@ -364,13 +364,10 @@ def page_html(db: sqlite_utils.Database, page_id: int) -> bytes:
     return decompress_html(row[1], row[0])
 
 
-def iter_pages(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
-    """Stored raw pages with their HTML decompressed, oldest first."""
-    for row in db.query("SELECT id, url, article_id, fetched_at, status, headers, codec, html FROM pages ORDER BY id"):
-        row = dict(row)
-        row["html"] = decompress_html(row.pop("html"), row.pop("codec"))
-        row["headers"] = json.loads(row["headers"] or "{}")
-        yield row
+def article_url_keys(db: sqlite_utils.Database) -> Iterator[str]:
+    """Every URL key that names a stored article."""
+    for (url,) in db.execute("SELECT url FROM article_urls"):
+        yield url
 
 
 def failures_by_reason(db: sqlite_utils.Database, run_id: int | None = None) -> list[tuple[str, int]]:

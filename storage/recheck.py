@@ -21,7 +21,7 @@ def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)

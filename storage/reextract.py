@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.articles import replace_signature
+from storage.batch import WriteBatch
 from storage.queries import text_hash
 
 # Article columns re-extraction may change, with the extraction-result key each comes from.
@@ -163,12 +163,9 @@ class ArticleUpdater:
         self.db = db
         self.extractor = extractor
         self.dry_run = dry_run
-        self.batch_size = batch_size
-        self.max_seconds = max_seconds
         self.max_examples = max_examples
         self.report = ReextractReport()
-        self._in_batch = 0
-        self._opened = 0.0
+        self.batch = WriteBatch(db, batch_size, max_seconds)
 
     def __enter__(self) -> ArticleUpdater:
         return self
@@ -180,21 +177,7 @@ class ArticleUpdater:
             self.db.conn.rollback()
 
     def commit(self) -> None:
-        if self.db.conn.in_transaction:
-            self.db.conn.commit()
-        self._in_batch = 0
-
-    def _begin(self) -> None:
-        # explicit and IMMEDIATE: one batch is one transaction, holding the write lock
-        # from its start (no stale-snapshot failure against another writer)
-        if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")
-            self._opened = time.monotonic()
-
-    def _written(self) -> None:
-        self._in_batch += 1
-        if self._in_batch >= self.batch_size or time.monotonic() - self._opened > self.max_seconds:
-            self.commit()
+        self.batch.commit()
 
     def failed(self, article_id: int, url: str, reason: str) -> None:
         self.report.pages += 1
@@ -236,9 +219,9 @@ class ArticleUpdater:
         return change
 
     def _write(self, sql: str, args: list[Any]) -> None:
-        self._begin()
+        self.batch.begin()
         self.db.execute(sql, args)
-        self._written()
+        self.batch.done()
 
     def _write_change(self, change: ArticleChange) -> None:
         columns = {column: new for column, (_, new) in change.changes.items()}
@@ -247,12 +230,12 @@ class ArticleUpdater:
             columns["body_hash"] = change.body_hash
             columns["word_count"] = len(columns["body"].split())
         assignments = ", ".join(f"{column} = ?" for column in columns)
-        self._begin()
+        self.batch.begin()
         with self.db.atomic():  # the row and its signature together, or neither
             self.db.execute(
                 f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), change.article_id]
             )
             if change.body_hash is not None:
                 replace_signature(self.db, change.article_id, change.signature)
-        self._written()
+        self.batch.done()
 

@@ -35,6 +35,7 @@ from crawler.urls import canonical_key, host_of, is_http_url
 from crawler.warcs import record_payload
 from crawler.workers import ExtractionPool
 from storage import open_db
+from storage.batch import WriteBatch
 from storage.queries import FAILED, finish_run, mark_interrupted_runs, record_failure, start_run, store_page
 
 WORKER_FUNC = "crawler.analysis:analyze_page"
@@ -169,38 +170,25 @@ class WarcImporter:
         self.db = db
         self.run_id = run_id
         self.counts = counts
-        self.pending = 0
-        self.last_commit = time.monotonic()
-
-    def _begin(self) -> None:
-        if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no stale-snapshot failures
+        self.batch = WriteBatch(db, COMMIT_ITEMS, COMMIT_SECONDS)
 
     def commit(self) -> None:
-        if self.db.conn.in_transaction:
-            self.db.conn.commit()
-        self.pending = 0
-        self.last_commit = time.monotonic()
-
-    def _done(self) -> None:
-        self.pending += 1
-        if self.pending >= COMMIT_ITEMS or time.monotonic() - self.last_commit >= COMMIT_SECONDS:
-            self.commit()
+        self.batch.commit()
 
     def failure(self, resp: WarcResponse, reason: str) -> None:
-        self._begin()
+        self.batch.begin()
         record_failure(self.db, url_key=canonical_key(resp.url), fetched_url=resp.url,
                        site=host_of(resp.url), reason=reason, outcome=FAILED, status=resp.status,
                        run_id=self.run_id, fetched_at=resp.fetched_at)
         self.counts.outcomes[FAILED] += 1
-        self._done()
+        self.batch.done()
 
     def page(self, resp: WarcResponse, result: dict[str, Any]) -> None:
         if not result.get("ok"):
             self.counts.extract_failed += 1
             self.failure(resp, f"extraction: {result.get('error')}")
             return
-        self._begin()
+        self.batch.begin()
         rec = page_record(url=resp.url, html=resp.html, extracted=result, site=host_of(resp.url),
                           status=resp.status, headers=resp.headers, fetched_at=resp.fetched_at,
                           run_id=self.run_id, source="warc")
@@ -211,7 +199,7 @@ class WarcImporter:
             self.failure(resp, f"store error: {type(exc).__name__}: {exc}")
             return
         self.counts.outcomes[outcome] += 1
-        self._done()
+        self.batch.done()
 
 
 def summary(counts: ImportCounts, run_id: int, elapsed: float) -> str:

@@ -38,7 +38,7 @@ from crawler.ingest import article_key_for
 from crawler.items import NotModifiedItem, PageItem
 from crawler.pipelines.store import StorePipeline
 from crawler.urls import canonical_key
-from storage.queries import recheck_state
+from storage.queries import article_url_keys, recheck_state
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +72,6 @@ class WriterResult:
         """Pages stored (articles, duplicates, non-articles) per second of store-and-commit time."""
         pages = sum(self.stats[f"outcome/{o}"] for o in ("new", "updated", "duplicate_url", "duplicate_text", "not_article"))
         return pages / self.busy if self.busy > 0 else 0.0
-
-
-def _article_url_keys(db: sqlite_utils.Database) -> Any:
-    # TODO(lead): move to storage.queries as article_url_keys(db).
-    return [row[0] for row in db.execute("SELECT url FROM article_urls")]
 
 
 def _item_keys(item: Any) -> list[str]:
@@ -186,7 +181,7 @@ class Writer:
         started = time.monotonic()
         try:
             recovered = self.queue.recover()
-            known = self.publish_known(pipeline.db, _article_url_keys(pipeline.db))
+            known = self.publish_known(pipeline.db, list(article_url_keys(pipeline.db)))
             self.echo(f"newscrawl writer: run {result.run_id}, {known} known article URLs published,"
                       f" {recovered} unacknowledged items taken back")
             self._loop(pipeline, result)

@@ -33,6 +33,7 @@ from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
 from crawler.lock import CrawlLock, held_here
 from crawler.urls import canonical_key
 from storage import open_db
+from storage.batch import WriteBatch
 from storage.queries import (
     finish_run,
     mark_interrupted_runs,
@@ -59,6 +60,7 @@ class StorePipeline:
         self.commit_items = max(1, commit_items)
         self.commit_seconds = commit_seconds
         self.db: Any = None
+        self.batch: WriteBatch | None = None
         self.run_id: int | None = None
         self.uncommitted: list[tuple[str, str, bool]] = []  # (site, outcome, fetched) awaiting commit
         self.site_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -102,6 +104,8 @@ class StorePipeline:
             "spider": getattr(spider, "name", None),
             "sites": [s.name for s in getattr(spider, "sites", [])],
         }
+        # time-based commits come from the timer below (the reactor may sit idle)
+        self.batch = WriteBatch(self.db, self.commit_items, max_seconds=0)
         self.run_id = start_run(self.db, command)
         self.stats.set_value("newscrawl/run_id", self.run_id)
         if self.commit_seconds > 0:
@@ -109,11 +113,15 @@ class StorePipeline:
             self.timer.start(self.commit_seconds, now=False)
 
     def commit(self) -> None:
-        if self.db is None:
+        if self.batch is None:
             return
-        if self.db.conn.in_transaction:
-            self.db.conn.commit()
-            self.stats.inc_value("newscrawl/commits")
+        self.batch.commit()
+        self._publish()
+
+    def _publish(self) -> None:
+        """Count what the last commit made durable."""
+        assert self.batch is not None
+        self.stats.set_value("newscrawl/commits", self.batch.commits)
         for site, outcome, fetched in self.uncommitted:
             self.stats.inc_value(f"newscrawl/outcome/{outcome}")
             if outcome in _SITE_COLUMN:
@@ -124,12 +132,9 @@ class StorePipeline:
 
     def _count(self, site: str, outcome: str, fetched: bool = False) -> None:
         self.uncommitted.append((site, outcome, fetched))
-        if len(self.uncommitted) >= self.commit_items:
-            self.commit()
-
-    def _begin(self) -> None:
-        if not self.db.conn.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")  # take the write lock now: no stale-snapshot failures
+        assert self.batch is not None
+        if self.batch.done():
+            self._publish()
 
     def close_spider(self) -> None:
         self.commit()
@@ -151,11 +156,13 @@ class StorePipeline:
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.conn.close()
         self.db = None
+        self.batch = None
         if self.lock is not None:
             self.lock.release()
 
     def process_item(self, item: Any) -> Any:
-        self._begin()
+        assert self.batch is not None
+        self.batch.begin()
         if isinstance(item, FailureItem):
             self._store_failure(item)
         elif isinstance(item, PageItem) and item.extracted is not None:

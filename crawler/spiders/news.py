@@ -34,9 +34,11 @@ from crawler.failures import describe_failure
 from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
 from crawler.middlewares import KnownURL
 from crawler.resolver import refused_name_reason
-from crawler.since import entry_time, parse_since
+from crawler.since import parse_since
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.urls import canonical_key, clean_url, host_of, is_http_url
+from storage.recheck import parse_time
+from storage.records import utcnow
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SPLIT = re.compile(r"\s+")  # URLs may hold commas
@@ -49,10 +51,6 @@ _PAGINATION = re.compile(r"(/page/\d+/?$)|([?&](page|p|pg)=\d+)", re.I)
 
 def _headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def build_sites(urls: list[str], sites_file: str | None, follow_depth: int, max_pages: int) -> list[Site]:
@@ -214,7 +212,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             stats.inc_value(f"newscrawl/site/{entry_site.name}/discovered")
             cutoff = self.cutoff(entry_site)
-            dated = entry_time(entry.published) or entry_time(entry.lastmod)
+            dated = parse_time(entry.published) or parse_time(entry.lastmod)
             if cutoff is not None and dated is not None and dated < cutoff:
                 stats.inc_value("newscrawl/discovery/too_old")
                 continue
@@ -255,7 +253,7 @@ class NewsSpider(scrapy.Spider):
             headers=_headers(response),
             body=response.body,
             site=site.name,
-            fetched_at=_now(),
+            fetched_at=utcnow(),
             source=source,
             found_on=meta.get("newscrawl_found_on"),
             discovery=discovery,
