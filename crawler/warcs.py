@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 
+def http_headers(http: Any) -> dict[str, str]:
+    """A record's HTTP headers as a dict; repeated headers joined with ", "."""
+    headers: dict[str, str] = {}
+    for name, value in http.headers:
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
 def record_payload(record: Any) -> tuple[bytes | None, str | None]:
     """(HTTP payload, None) for a readable response record, or (None, why it is
     damaged): truncated by its crawler, unreadable, or shorter than declared."""

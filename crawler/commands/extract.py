@@ -17,7 +17,7 @@ from typing import IO
 
 import click
 
-from crawler.warcs import record_payload
+from crawler.warcs import http_headers, record_payload
 from crawler.workers import ExtractionPool
 
 # Runs in the worker processes; it decodes bytes using the HTTP charset from `headers`.
@@ -132,10 +132,7 @@ def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, 
             if not is_html(content_type, payload):
                 stats.skipped += 1
                 continue
-            headers: dict[str, str] = {}
-            for name, value in http.headers:
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
-            yield payload, url, headers
+            yield payload, url, http_headers(http)
 
 
 def iter_pages(

@@ -32,7 +32,7 @@ from crawler.commands.extract import HTML_TYPES, VAGUE_TYPES, is_html, is_warc, 
 from crawler.ingest import page_record
 from crawler.lock import acquire_or_exit
 from crawler.urls import canonical_key, host_of, is_http_url
-from crawler.warcs import record_payload
+from crawler.warcs import http_headers, record_payload
 from crawler.workers import ExtractionPool
 from storage import open_db
 from storage.batch import WriteBatch
@@ -87,13 +87,6 @@ def fetched_at_of(warc_date: str | None) -> str:
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _http_headers(http: Any) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, value in http.headers:
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
-
-
 def iter_warc_responses(
     path: Path, counts: ImportCounts, *, sites: set[str] | None = None, since: str | None = None,
     progress: Any = None,
@@ -139,7 +132,7 @@ def iter_warc_responses(
                 status = int(http.get_statuscode() or 0)
             except ValueError:
                 status = 0
-            headers = _http_headers(http)
+            headers = http_headers(http)
             if status >= 400:
                 yield WarcResponse(url, fetched_at, status, headers)
                 continue
