@@ -271,22 +271,21 @@ class BenchSites:
 
 
 def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
+    """``pid`` and every process below it, from /proc/<pid>/task/<tid>/children."""
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
         out.append(p)
-        todo.extend(children.get(p, []))
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children", "rb") as f:
+                    todo.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
     return out
 
 
@@ -306,9 +305,15 @@ def memory_kb(pid: int) -> tuple[int, int]:
 
 
 class MemoryPoller(threading.Thread):
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    """CPU seconds per process and, with ``memory``, peak RSS/PSS of a process tree.
+
+    Reading smaps_rollup walks a process's page tables under its memory lock, so
+    speed-only runs pass ``memory=False`` (and a longer interval) to leave the
+    measured processes alone."""
+
+    def __init__(self, pid: int, interval: float = 0.1, memory: bool = True) -> None:
         super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
+        self.pid, self.interval, self.memory = pid, interval, memory
         self.peak_rss = self.peak_pss = self.peak_main_rss = self.max_processes = 0
         self.stop = threading.Event()
         self.cpu: dict[int, float] = {}  # last seen user+system seconds per process
@@ -324,6 +329,9 @@ class MemoryPoller(threading.Thread):
                     self.cpu[p] = (int(fields[11]) + int(fields[12])) / tick
                 except (OSError, IndexError, ValueError):
                     pass
+            if not self.memory:
+                self.stop.wait(self.interval)
+                continue
             figures = [memory_kb(p) for p in pids]
             self.peak_rss = max(self.peak_rss, sum(r for r, _ in figures))
             self.peak_pss = max(self.peak_pss, sum(p for _, p in figures))

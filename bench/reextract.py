@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,13 +71,22 @@ def age(db_path: Path) -> None:
     conn.close()
 
 
-def run(db_path: Path, jobs: int) -> tuple[float, str, Any]:
+def fresh_copy(base: Path, copy: Path) -> Path:
+    for stale in (copy, copy.with_name(copy.name + "-wal"), copy.with_name(copy.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copy(base, copy)
+    return copy
+
+
+def run(db_path: Path, jobs: int, memory: bool = False) -> tuple[float, str, Any]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-c", RUN, "--db", str(db_path), "--jobs", str(jobs),
                              "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=db_path.parent)
-    poller = bench_crawl.MemoryPoller(proc.pid)
+    # Speed rounds read CPU times only: sampling memory (smaps_rollup) takes CPU
+    # from, and locks, the processes being timed.
+    poller = bench_crawl.MemoryPoller(proc.pid, interval=0.1 if memory else 0.25, memory=memory)
     poller.start()
     out, err = proc.communicate()
     elapsed = time.monotonic() - started
@@ -106,32 +116,32 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[int, list[tuple[float, float, str, Any]]] = {1: [], args.jobs: []}
     for round_no in range(args.rounds):
         for jobs in (1, args.jobs):
-            copy = tmp / f"jobs{jobs}.db"
-            shutil.copy(base, copy)
-            elapsed, out, poller = run(copy, jobs)
+            elapsed, out, poller = run(fresh_copy(base, tmp / f"jobs{jobs}.db"), jobs)
             m = re.search(r"([\d.]+) pages/s", out)
             changed = re.search(r"articles changed\s+(\d+)", out)
             runs[jobs].append((elapsed, float(m.group(1)) if m else 0.0,
                                changed.group(1) if changed else "?", poller))
             print(f"round {round_no + 1}, --jobs {jobs}: {out.splitlines()[0]}", flush=True)
+    # Memory in a round of its own per setting (not timed).
+    peak = {jobs: run(fresh_copy(base, tmp / f"jobs{jobs}.db"), jobs, memory=True)[2].peak_pss
+            for jobs in runs}
     print()
-    print("| reextract | wall s (subprocess), each round | best pages/s (command's timing) "
-          "| articles changed | CPU s parent / workers (best round) | peak PSS, process tree |")
+    print("| reextract | wall s (subprocess), each round | pages/s (command's timing): best, median "
+          "| articles changed | CPU s parent / workers (best round) | peak PSS, process tree (memory round) |")
     print("|---|---|---|---|---|---|")
-    best = {}
+    best, median = {}, {}
     for jobs, rounds in runs.items():
         top = max(rounds, key=lambda r: r[1])
-        best[jobs] = top
+        best[jobs], median[jobs] = top[1], statistics.median(r[1] for r in rounds)
         poller = top[3]
         parent_cpu = poller.cpu.get(poller.pid, 0.0)
         other_cpu = sum(poller.cpu.values()) - parent_cpu
-        print(f"| --jobs {jobs} | {', '.join(f'{r[0]:.1f}' for r in rounds)} | {top[1]:.1f} | {top[2]} "
-              f"| {parent_cpu:.1f} / {other_cpu:.1f} | {poller.peak_pss / 1024:.0f} MB |")
-    r1, rn = best[1][1], best[args.jobs][1]
+        print(f"| --jobs {jobs} | {', '.join(f'{r[0]:.1f}' for r in rounds)} | {top[1]:.1f}, {median[jobs]:.1f} "
+              f"| {top[2]} | {parent_cpu:.1f} / {other_cpu:.1f} | {peak[jobs] / 1024:.0f} MB |")
     e1, en = min(r[0] for r in runs[1]), min(r[0] for r in runs[args.jobs])
-    print(f"\nspeed-up --jobs {args.jobs} vs --jobs 1: {rn / r1:.2f}x pages/s (best rounds), "
-          f"{e1 / en:.2f}x wall time (best rounds); cores: {os.cpu_count()}; "
-          f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"\nspeed-up --jobs {args.jobs} vs --jobs 1: {best[args.jobs] / best[1]:.2f}x pages/s (best rounds), "
+          f"{median[args.jobs] / median[1]:.2f}x (median rounds), {e1 / en:.2f}x wall time (best rounds); "
+          f"cores: {os.cpu_count()}; load average after: {os.getloadavg()[0]:.2f}")
     shutil.rmtree(tmp)
     return 0
 

@@ -9,16 +9,25 @@ from typing import Any
 from crawler.extraction import extract_page
 from storage.neardup import text_signature
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html
+from storage.records import text_hash
 
 # Re-extraction sends pages as stored (compressed) and names their codec in this
 # pseudo-header: decompressing is then the worker's job, not the parent's.
 STORED_CODEC_HEADER = "x-newscrawl-stored-codec"
 
 
+def _add_text_keys(result: dict[str, Any]) -> bool:
+    """For an article: its near-duplicate signature and exact-duplicate body hash."""
+    if not (result.get("is_article") and result.get("body")):
+        return False
+    result["signature"] = text_signature(result["body"])
+    result["body_hash"] = text_hash(result["body"])
+    return True
+
+
 def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     result = extract_page(html, url, headers)
-    if result.get("is_article") and result.get("body"):
-        result["signature"] = text_signature(result["body"])
+    if _add_text_keys(result):
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         result["compressed_html"] = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
     return result
@@ -35,6 +44,5 @@ def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None 
     except Exception as e:
         raise ValueError(f"unreadable page: {type(e).__name__}: {e}") from None
     result = extract_page(html, url, headers)
-    if result.get("is_article") and result.get("body"):
-        result["signature"] = text_signature(result["body"])
+    _add_text_keys(result)
     return result

@@ -29,12 +29,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future
-from concurrent.futures import wait as wait_futures
+from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_ready
 from multiprocessing.process import BaseProcess
+from queue import SimpleQueue
 from typing import Any
 
 __all__ = ["ExtractionPool"]
@@ -168,8 +168,9 @@ class ExtractionPool:
         self,
         processes: int | None = None,
         timeout: float = 20.0,
-        max_tasks_per_worker: int | None = 5000,  # a fresh worker costs ~1 s of imports
+        max_tasks_per_worker: int | None = 5000,  # a fresh worker costs ~0.3 s of imports
         func: str = "crawler.extraction:extract_page",
+        eager: bool = False,
     ) -> None:
         self.processes = processes if processes is not None else (os.cpu_count() or 1)
         if self.processes < 1:
@@ -182,6 +183,9 @@ class ExtractionPool:
         self.timeout = float(timeout)
         self.max_tasks_per_worker = max_tasks_per_worker
         self.func = func
+        # eager: start every worker now (their imports overlap the caller's own
+        # set-up) rather than when the first jobs arrive
+        self.eager = eager
         # Not fork: the parent runs reactor/asyncio threads whose locks a forked child
         # could inherit mid-use.  Not forkserver either: its workers are the
         # forkserver's children and keep it alive, so nothing would kill a stuck
@@ -288,18 +292,25 @@ class ExtractionPool:
                 future.cancel()
 
     def _imap_unordered(self, jobs: Iterable[Job], limit: int) -> Iterator[dict[str, Any]]:
+        # Finished futures land in a queue (their done-callback runs in the supervisor
+        # thread): one cheap get per result instead of a wait() over every future.
+        finished: SimpleQueue[Future[dict[str, Any]]] = SimpleQueue()
         outstanding: set[Future[dict[str, Any]]] = set()
+
+        def next_result() -> dict[str, Any]:
+            future = finished.get()
+            outstanding.discard(future)
+            return future.result()
+
         try:
             for job in jobs:
-                outstanding.add(self.submit(*job))
+                future = self.submit(*job)
+                outstanding.add(future)
+                future.add_done_callback(finished.put)
                 while len(outstanding) >= limit:
-                    done, outstanding = wait_futures(outstanding, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
+                    yield next_result()
             while outstanding:
-                done, outstanding = wait_futures(outstanding, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
+                yield next_result()
         finally:
             for future in outstanding:
                 future.cancel()
@@ -337,6 +348,8 @@ class ExtractionPool:
             if closing and not busy and not self._pending:
                 return
             wanted = min(self.processes, busy + len(self._pending))
+            if self.eager and not closing and not self._startup_failures:
+                wanted = self.processes  # (a worker failing to start ends the eagerness)
             while len(self._workers) < wanted:
                 self._start_worker()
             self._dispatch()

@@ -8,13 +8,14 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.neardup import band_keys, similarity, unpack
+from storage.neardup import BAND_BYTES, band_key, changed_bands, similarity, unpack
 from storage.recheck import parse_time
 from storage.records import (
     DUPLICATE_URL,
     NEAR_DUPLICATE_THRESHOLD,
     SAME_STORY_THRESHOLD,
     PageRecord,
+    body_hash_of,
     text_hash,
 )
 
@@ -32,7 +33,7 @@ def article_values(rec: PageRecord) -> dict[str, Any]:
         "published": ex.get("published"), "body": body, "language": ex.get("language"),
         "description": ex.get("description"),
         "tags": json.dumps(list(ex.get("tags") or []), ensure_ascii=False), "image": ex.get("image"),
-        "word_count": len(body.split()), "body_hash": text_hash(body), "extractor": ex.get("extractor"),
+        "word_count": len(body.split()), "body_hash": body_hash_of(ex), "extractor": ex.get("extractor"),
         "page_key": rec.url_key,
     }
 
@@ -175,16 +176,33 @@ def insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict
 
 
 def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
-    """The article's signature becomes ``signature`` (none: the old one is kept)."""
+    """The article's signature becomes ``signature`` (none: the old one is kept).
+
+    Only the LSH bands whose rows changed are rewritten: a re-extracted or
+    updated body usually differs in a few shingles, and most bands stay."""
     if not signature:
         return
     old = db.execute("SELECT minhash FROM article_signatures WHERE article_id = ?", [article_id]).fetchone()
-    if old is not None:
+    if old is None:
+        insert_signature(db, article_id, signature)
+        return
+    old_blob, new_blob = bytes(old[0]), bytes(signature["minhash"])
+    if len(old_blob) != len(new_blob):  # not a signature of this format: drop all its bands
+        db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
+        bands = list(range(len(signature["bands"])))
+    else:
+        bands = changed_bands(old_blob, new_blob)
         # minhash_bands is keyed (band, key, article_id): delete through the old band
         # keys, an index lookup each, rather than scanning the table for article_id
         db.conn.executemany(
             "DELETE FROM minhash_bands WHERE band = ? AND key = ? AND article_id = ?",
-            [(i, key, article_id) for i, key in enumerate(band_keys(unpack(old[0])))],
+            [(band, band_key(old_blob[band * BAND_BYTES : (band + 1) * BAND_BYTES]), article_id) for band in bands],
         )
-        db.execute("DELETE FROM article_signatures WHERE article_id = ?", [article_id])
-    insert_signature(db, article_id, signature)
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
+        [(band, signature["bands"][band], article_id) for band in bands],
+    )
+    db.execute(
+        "UPDATE article_signatures SET shingles = ?, minhash = ? WHERE article_id = ?",
+        [signature["shingles"], new_blob, article_id],
+    )

@@ -65,13 +65,30 @@ def unpack(blob: bytes) -> list[int]:
     return list(struct.unpack(f"<{PERMUTATIONS}I", blob))
 
 
+BAND_BYTES = ROWS * 4  # one band of a packed signature
+
+
+def band_key(chunk: bytes) -> int:
+    """The 63-bit key of one band, from its packed rows (SQLite integers are signed 64-bit)."""
+    return int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little") >> 1
+
+
 def band_keys(signature: list[int]) -> list[int]:
-    """One 63-bit key per band (SQLite integers are signed 64-bit)."""
-    keys = []
-    for band in range(BANDS):
-        chunk = struct.pack(f"<{ROWS}I", *signature[band * ROWS : (band + 1) * ROWS])
-        keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little") >> 1)
-    return keys
+    """One key per band."""
+    return packed_band_keys(pack(signature))
+
+
+def packed_band_keys(blob: bytes) -> list[int]:
+    """``band_keys`` of a packed signature, without unpacking it."""
+    return [band_key(blob[i : i + BAND_BYTES]) for i in range(0, BANDS * BAND_BYTES, BAND_BYTES)]
+
+
+def changed_bands(old_blob: bytes, new_blob: bytes) -> list[int]:
+    """Bands whose rows differ between two packed signatures (their keys differ too)."""
+    return [
+        band for band in range(BANDS)
+        if old_blob[band * BAND_BYTES : (band + 1) * BAND_BYTES] != new_blob[band * BAND_BYTES : (band + 1) * BAND_BYTES]
+    ]
 
 
 def similarity(sig_a: list[int], sig_b: list[int]) -> float:

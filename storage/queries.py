@@ -31,6 +31,7 @@ from storage.records import (  # re-exported: the names callers use
     UPDATED,
     PageRecord,
     StoreResult,
+    body_hash_of,
     text_hash,
     utcnow,
 )
@@ -239,7 +240,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             if changed:
                 reason = f"changed: {', '.join(changed)}"
         else:
-            body_hash = text_hash(ex.get("body") or "")
+            body_hash = body_hash_of(ex)
             row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [body_hash]).fetchone()
             match = (int(row[0]), 1.0, None) if row else near_duplicate(db, rec.signature)
             if match is not None and is_same_article(match):

@@ -42,6 +42,12 @@ def text_hash(body: str) -> str:
     return hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
 
+def body_hash_of(extracted: dict[str, Any]) -> str:
+    """``text_hash`` of an extraction's body: the one the worker process computed
+    (``body_hash``, next to the body it hashed) or, failing that, computed here."""
+    return extracted.get("body_hash") or text_hash(extracted.get("body") or "")
+
+
 @dataclass
 class PageRecord:
     """One fetched page and what extraction said of it."""

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from storage.articles import replace_signature
 from storage.batch import WriteBatch
-from storage.queries import text_hash
+from storage.records import body_hash_of
 
 # Article columns re-extraction may change, with the extraction-result key each comes from.
 FIELDS: dict[str, str] = {
@@ -116,21 +116,23 @@ def diff_article(row: dict[str, Any], extracted: dict[str, Any]) -> ArticleChang
     """Compare a stored ``articles`` row with fresh extraction output."""
     changes: dict[str, tuple[Any, Any]] = {}
     for column, key in FIELDS.items():
-        new = stored_form(column, extracted.get(key))
         old = row.get(column)
         if column in JSON_LIST_FIELDS:
             # compare as lists so formatting differences are not changes
+            fresh = list(extracted.get(key) or [])
             try:
-                same = json.loads(old or "[]") == json.loads(new)
+                same = json.loads(old or "[]") == fresh
             except ValueError:
                 same = False
-        else:
-            same = old == new
-        if not same:
+            if not same:
+                changes[column] = (old, json.dumps(fresh, ensure_ascii=False))
+            continue
+        new = stored_form(column, extracted.get(key))
+        if old != new:
             changes[column] = (old, new)
     change = ArticleChange(int(row["id"]), str(row["url"]), changes)
     if "body" in changes:
-        change.body_hash = text_hash(changes["body"][1])
+        change.body_hash = body_hash_of(extracted)
         change.signature = extracted.get("signature")
     return change
 

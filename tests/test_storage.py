@@ -276,3 +276,61 @@ def test_full_text_index_follows_title_and_body_updates_only(db):
     assert hits("ferry") == [] and hits("odesa") == ["Odesa port reopens"]
     # FTS5's own check raises (SQLITE_CORRUPT) if the index and the table disagree
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def band_rows(db, article_id):
+    return db.execute("SELECT band, key FROM minhash_bands WHERE article_id = ? ORDER BY band",
+                      [article_id]).fetchall()
+
+
+def test_replacing_a_signature_rewrites_exactly_the_changed_bands(db):
+    from storage.articles import replace_signature
+    from storage.neardup import changed_bands
+
+    words = [f"w{i}" for i in range(400)]
+    first = store_page(db, signed("https://daily/a", " ".join(words)))
+    twin = store_page(db, signed("https://wire/a", " ".join(words) + " extra words at the end here",
+                                 site="wire"))
+    assert twin.outcome == "duplicate_text"  # near-identical: one article, one set of bands
+    other = store_page(db, signed("https://daily/b", STORY))
+    other_bands = band_rows(db, other.article_id)
+    old = db.execute("SELECT minhash FROM article_signatures WHERE article_id = ?",
+                     [first.article_id]).fetchone()[0]
+    # an edit that moves some bands but not all (the usual re-extraction change)
+    new = text_signature(" ".join(words[:300] + ["edited"] * 5 + words[305:]))
+    moved = changed_bands(old, new["minhash"])
+    assert 0 < len(moved) < 32, moved
+    with db.conn:
+        replace_signature(db, first.article_id, new)
+    assert band_rows(db, first.article_id) == list(enumerate(new["bands"]))
+    assert db.execute("SELECT minhash, shingles FROM article_signatures WHERE article_id = ?",
+                      [first.article_id]).fetchone() == (new["minhash"], new["shingles"])
+    assert band_rows(db, other.article_id) == other_bands  # nobody else's bands touched
+    assert db.execute("SELECT count(*) FROM article_signatures").fetchone()[0] == 2
+
+
+def test_replacing_a_signature_of_another_format_drops_all_its_bands(db):
+    from storage.articles import replace_signature
+
+    first = store_page(db, signed("https://daily/a", STORY))
+    with db.conn:  # an old row this code could not have written: 16 rows, stray bands
+        db.execute("UPDATE article_signatures SET minhash = ? WHERE article_id = ?", [b"\x01" * 64, first.article_id])
+        db.execute("INSERT INTO minhash_bands VALUES (99, 12345, ?)", [first.article_id])
+    new = text_signature(" ".join(WIRE))
+    with db.conn:
+        replace_signature(db, first.article_id, new)
+    assert band_rows(db, first.article_id) == list(enumerate(new["bands"]))
+
+
+def test_the_body_hash_comes_from_the_worker_or_is_computed():
+    from crawler.analysis import analyze_page
+    from storage.records import body_hash_of
+
+    assert body_hash_of({"body": "A  b\nC"}) == text_hash("a b c")
+    assert body_hash_of({"body": "A b C", "body_hash": "from-worker"}) == "from-worker"
+    html = ("<html><head><title>Ferry</title></head><body><article><h1>Ferry</h1>"
+            + "".join(f"<p>{s}</p>" for s in STORY.split(". ")) + "</article></body></html>")
+    result = analyze_page(html, "https://daily.example/news/2025/03/ferry.html")
+    assert result["is_article"] and result["body_hash"] == text_hash(result["body"])
+    listing = analyze_page("<html><body><ul><li><a href=/a>a</a></li></ul></body></html>", "https://daily.example/")
+    assert not listing["is_article"] and "body_hash" not in listing

@@ -252,3 +252,41 @@ def test_invalid_arguments_are_rejected() -> None:
     with ExtractionPool(processes=1, func=helper("echo")) as pool:
         with pytest.raises(TypeError):
             pool.submit(123, "u")  # type: ignore[arg-type]
+
+
+def startup_helper() -> str:
+    return HELPERS.replace("workers_helpers", "workers_startup") + ":echo"
+
+
+def started(directory: Path) -> set[int]:
+    return {int(p.suffix[1:]) for p in directory.glob("started.*")}
+
+
+def test_eager_pool_starts_its_workers_before_any_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(tmp_path))
+    with ExtractionPool(processes=2, func=startup_helper(), eager=True) as pool:
+        deadline = time.monotonic() + 20
+        while len(started(tmp_path)) < 2:
+            assert time.monotonic() < deadline, "eager workers never started"
+            time.sleep(0.05)
+        pids = started(tmp_path)
+        results = list(pool.imap((b"x", f"u{i}", None) for i in range(6)))
+        assert {r["pid"] for r in results} <= pids  # the jobs ran in the workers started up front
+    lazy_dir = tmp_path / "lazy"
+    lazy_dir.mkdir()
+    monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(lazy_dir))
+    with ExtractionPool(processes=2, func=startup_helper()):
+        time.sleep(1.0)
+        assert started(lazy_dir) == set()  # the default waits for work
+
+
+def test_eager_pool_does_not_restart_a_worker_that_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(tmp_path))
+    monkeypatch.setenv("NEWSCRAWL_TEST_DIE_AT_IMPORT", "1")
+    with ExtractionPool(processes=1, func=startup_helper(), eager=True) as pool:
+        time.sleep(3.0)
+        assert len(started(tmp_path)) == 1  # one attempt, not a respawn loop
+        result = pool.submit(b"x", "https://a/1").result(timeout=60)
+    assert not result["ok"] and "while starting" in result["error"]

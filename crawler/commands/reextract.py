@@ -103,10 +103,12 @@ def reextract_command(
     since = parse_since(since)
     lock = None if dry_run else acquire_or_exit(db_path, wait)  # one writer at a time
     db = open_db(db_path)
+    started = time.monotonic()
+    # The workers start (importing the extraction stack) while the pages are selected.
+    pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True)
     try:
         pairs = select_pages(db, sites=list(sites) or None, since=since)
-        started = time.monotonic()
-        with ArticleUpdater(db, EXTRACTOR_VERSION, dry_run=dry_run, batch_size=batch_size) as updater:
+        with pool, ArticleUpdater(db, EXTRACTOR_VERSION, dry_run=dry_run, batch_size=batch_size) as updater:
             # Results come back as they complete (a slow page does not hold up the
             # others); the URL a result carries leads back to its article.
             in_flight: dict[str, deque[int]] = defaultdict(deque)
@@ -126,23 +128,23 @@ def reextract_command(
 
             bar = tqdm(total=len(pairs), unit="page", file=sys.stderr, disable=not progress,
                        desc="reextract")
-            with ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC) as pool:
-                results = pool.imap(jobs_from_db(), ordered=False, max_in_flight=4 * pool.processes)
-                for result in results:
-                    url = str(result.get("url"))
-                    if url not in in_flight:  # a worker function that rewrote the URL
-                        raise click.ClickException(f"{WORKER_FUNC} returned an unknown url {url!r}")
-                    article_id = in_flight[url].popleft()
-                    if not in_flight[url]:
-                        del in_flight[url]
-                    if result.get("ok"):
-                        updater.apply(article_id, result)
-                    else:
-                        updater.failed(article_id, url, str(result.get("error")))
-                    bar.update(1)
+            results = pool.imap(jobs_from_db(), ordered=False, max_in_flight=4 * pool.processes)
+            for result in results:
+                url = str(result.get("url"))
+                if url not in in_flight:  # a worker function that rewrote the URL
+                    raise click.ClickException(f"{WORKER_FUNC} returned an unknown url {url!r}")
+                article_id = in_flight[url].popleft()
+                if not in_flight[url]:
+                    del in_flight[url]
+                if result.get("ok"):
+                    updater.apply(article_id, result)
+                else:
+                    updater.failed(article_id, url, str(result.get("error")))
+                bar.update(1)
             bar.close()
         elapsed = time.monotonic() - started
     finally:
+        pool.close(wait=False)  # a no-op after a clean exit of the with block
         db.conn.close()
         if lock is not None:
             lock.release()
