@@ -17,7 +17,7 @@ from storage.pages import decompress_html
 ARTICLE_COLUMNS: tuple[str, ...] = (
     "id", "url", "site", "site_name", "title", "description", "authors", "published", "body",
     "language", "tags", "image", "word_count", "body_hash", "extractor", "first_seen",
-    "last_seen", "run_id",
+    "last_seen", "run_id", "version", "updated", "story_id",
 )
 # Stored as JSON text, exported as lists.
 LIST_COLUMNS: frozenset[str] = frozenset({"authors", "tags"})

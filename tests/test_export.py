@@ -48,6 +48,9 @@ def test_jsonl_exports_every_article_as_stored(crawled_db: Path) -> None:
     assert len(lines) == len(MANIFEST["articles"])
     assert lines == [{c: row[c] for c in ARTICLE_COLUMNS} for row in stored(crawled_db)]
     assert all(isinstance(line["authors"], list) and line["authors"] for line in lines)
+    # every column of the table but the internal page key
+    assert set(ARTICLE_COLUMNS) == set(stored(crawled_db)[0]) - {"page_key"}
+    assert {line["version"] for line in lines} == {1}
     assert f"export: {len(lines)} articles (jsonl)" in proc.stderr
 
 

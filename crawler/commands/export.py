@@ -103,6 +103,7 @@ def _require_pyarrow() -> Any:
 
 def parquet_schema(pa: Any) -> Any:
     types = {"id": pa.int64(), "word_count": pa.int64(), "run_id": pa.int64(),
+             "version": pa.int64(), "story_id": pa.int64(),
              "authors": pa.list_(pa.string()), "tags": pa.list_(pa.string())}
     return pa.schema([(c, types.get(c, pa.string())) for c in ARTICLE_COLUMNS])
 
