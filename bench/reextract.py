@@ -5,11 +5,16 @@ with varied text as in bench/crawl.py, so they are distinct articles): each
 page is analysed in this process and stored with ``store_page``.  The articles
 are then aged (title, authors and body altered in SQL, as an older extractor
 would have left them), and the database is copied once per run, so every run
-re-extracts and rewrites the same articles.  ``reextract --jobs 1`` and
-``--jobs N`` run as subprocesses, alternating for ``--rounds`` rounds in the
-same run; the best round of each (the least disturbed by other load on a
-shared machine) is compared.  CPU seconds of the parent and of the worker
-processes are read from /proc while each runs.
+re-extracts and rewrites the same articles.  Three settings run as
+subprocesses, alternating for ``--rounds`` rounds in the same run: the same work
+in one process with no workers (select, read, extract, compare, write: the
+command's code path run sequentially), ``reextract --jobs 1`` (one worker; the
+parent's reading and writing overlap it on another core) and ``--jobs N``.
+Best and median rounds are compared (the best is the least disturbed by other
+load on a shared machine).  CPU seconds of the parent and of the worker
+processes are read from /proc while each runs (CPU times only: sampling memory
+would take CPU from the processes being timed); peak memory comes from one
+extra, untimed run of each setting.
 
 usage: .venv/bin/python bench/reextract.py [--corpus DIR] [--repeat 2] [--jobs 2] [--rounds 2]
 """
@@ -43,6 +48,27 @@ from storage import open_db  # noqa: E402
 from storage.queries import PageRecord, store_page  # noqa: E402
 
 RUN = "from crawler.commands.reextract import reextract_command; reextract_command()"
+# The same work in one process, no worker pool: the command's code path (select, read,
+# extract, compare, write in batches) run sequentially; imports inside the timing, as
+# the workers' are in the command's.
+SINGLE = """
+import sys, time
+started = time.monotonic()
+from crawler.analysis import STORED_CODEC_HEADER, reanalyze_stored_page
+from crawler.extraction import EXTRACTOR_VERSION
+from storage import open_db
+from storage.reextract import ArticleUpdater, load_stored, select_pages
+db = open_db(sys.argv[1])
+with ArticleUpdater(db, EXTRACTOR_VERSION) as updater:
+    for article_id, page_id in select_pages(db):
+        url, headers, codec, blob = load_stored(db, page_id)
+        result = reanalyze_stored_page(blob, url, {**headers, STORED_CODEC_HEADER: codec})
+        updater.apply(article_id, {**result, "ok": True})
+elapsed = time.monotonic() - started
+r = updater.report
+print(f"reextract (one process): {r.pages} pages in {elapsed:.1f}s ({r.pages / elapsed:.1f} pages/s)")
+print(f"  articles changed        {r.changed}")
+"""
 
 
 def build(db_path: Path, corpus: Path, repeat: int) -> tuple[int, int]:
@@ -79,10 +105,12 @@ def fresh_copy(base: Path, copy: Path) -> Path:
 
 
 def run(db_path: Path, jobs: int, memory: bool = False) -> tuple[float, str, Any]:
+    """``reextract --jobs N`` as a subprocess; ``jobs=0``: the single-process run."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    command = ([sys.executable, "-c", SINGLE, str(db_path)] if jobs == 0 else
+               [sys.executable, "-c", RUN, "--db", str(db_path), "--jobs", str(jobs), "--no-progress"])
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", RUN, "--db", str(db_path), "--jobs", str(jobs),
-                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=db_path.parent)
     # Speed rounds read CPU times only: sampling memory (smaps_rollup) takes CPU
     # from, and locks, the processes being timed.
@@ -95,6 +123,10 @@ def run(db_path: Path, jobs: int, memory: bool = False) -> tuple[float, str, Any
     if proc.returncode != 0:
         raise SystemExit(f"reextract --jobs {jobs} failed:\n{err}")
     return elapsed, out, poller
+
+
+def label(jobs: int) -> str:
+    return "one process (no workers)" if jobs == 0 else f"--jobs {jobs}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,15 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{pages} pages stored, {stored} articles (aged)", flush=True)
     # Alternate the two settings round by round and keep each one's best round:
     # the machine is shared, and the fastest round is the least disturbed one.
-    runs: dict[int, list[tuple[float, float, str, Any]]] = {1: [], args.jobs: []}
+    runs: dict[int, list[tuple[float, float, str, Any]]] = {0: [], 1: [], args.jobs: []}
     for round_no in range(args.rounds):
-        for jobs in (1, args.jobs):
+        for jobs in runs:
             elapsed, out, poller = run(fresh_copy(base, tmp / f"jobs{jobs}.db"), jobs)
             m = re.search(r"([\d.]+) pages/s", out)
             changed = re.search(r"articles changed\s+(\d+)", out)
             runs[jobs].append((elapsed, float(m.group(1)) if m else 0.0,
                                changed.group(1) if changed else "?", poller))
-            print(f"round {round_no + 1}, --jobs {jobs}: {out.splitlines()[0]}", flush=True)
+            print(f"round {round_no + 1}, {label(jobs)}: {out.splitlines()[0]}", flush=True)
     # Memory in a round of its own per setting (not timed).
     peak = {jobs: run(fresh_copy(base, tmp / f"jobs{jobs}.db"), jobs, memory=True)[2].peak_pss
             for jobs in runs}
@@ -136,12 +168,16 @@ def main(argv: list[str] | None = None) -> int:
         poller = top[3]
         parent_cpu = poller.cpu.get(poller.pid, 0.0)
         other_cpu = sum(poller.cpu.values()) - parent_cpu
-        print(f"| --jobs {jobs} | {', '.join(f'{r[0]:.1f}' for r in rounds)} | {top[1]:.1f}, {median[jobs]:.1f} "
+        print(f"| {label(jobs)} | {', '.join(f'{r[0]:.1f}' for r in rounds)} | {top[1]:.1f}, {median[jobs]:.1f} "
               f"| {top[2]} | {parent_cpu:.1f} / {other_cpu:.1f} | {peak[jobs] / 1024:.0f} MB |")
-    e1, en = min(r[0] for r in runs[1]), min(r[0] for r in runs[args.jobs])
-    print(f"\nspeed-up --jobs {args.jobs} vs --jobs 1: {best[args.jobs] / best[1]:.2f}x pages/s (best rounds), "
-          f"{median[args.jobs] / median[1]:.2f}x (median rounds), {e1 / en:.2f}x wall time (best rounds); "
-          f"cores: {os.cpu_count()}; load average after: {os.getloadavg()[0]:.2f}")
+    print()
+    en = min(r[0] for r in runs[args.jobs])
+    for base_jobs in (1, 0):
+        e1 = min(r[0] for r in runs[base_jobs])
+        print(f"speed-up --jobs {args.jobs} vs {label(base_jobs)}: {best[args.jobs] / best[base_jobs]:.2f}x pages/s "
+              f"(best rounds), {median[args.jobs] / median[base_jobs]:.2f}x (median rounds), "
+              f"{e1 / en:.2f}x wall time (best rounds)")
+    print(f"cores: {os.cpu_count()}; load average after: {os.getloadavg()[0]:.2f}")
     shutil.rmtree(tmp)
     return 0
 

@@ -195,6 +195,7 @@ class ExtractionPool:
 
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
+        self._saturated = False  # set by the supervisor while every worker has a job
         self._next_id = 0
         self._closing = False
         self._cancel = False
@@ -224,7 +225,11 @@ class ExtractionPool:
             self._next_id += 1
             headers = dict(headers) if headers is not None else None
             self._pending.append(_Job(self._next_id, html, url, headers, future))
-        self._wake()
+            # Every worker busy: the supervisor dispatches this job when one of them
+            # answers (it is woken by that anyway), so spare it a wake-up per job.
+            wake = not self._saturated
+        if wake:
+            self._wake()
         return future
 
     def imap(
@@ -363,7 +368,16 @@ class ExtractionPool:
                 waitables.append(d.process.sentinel)
                 deadlines.append(d.kill_at)
             delay = max(0.0, min(deadlines, default=math.inf) - time.monotonic())
+            saturated = len(self._workers) == self.processes and all(
+                w.ready and w.job is not None for w in self._workers
+            )
+            with self._lock:
+                # While True, submit() does not wake us: any change that frees a worker
+                # (result, death, deadline) ends the wait below on its own.
+                self._saturated = saturated
             ready = wait_ready(waitables, None if delay == math.inf else delay)
+            with self._lock:
+                self._saturated = False
 
             if self._wake_r in ready:
                 try:
