@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.exceptions import CannotResolveHostError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
@@ -36,6 +35,7 @@ from crawler.middlewares import KnownURL
 from crawler.resolver import refused_name_reason
 from crawler.since import parse_since
 from crawler.sites import Site, load_sites, site_from_url
+from crawler.spiders.links import page_links
 from crawler.urls import canonical_key, clean_url, host_of, is_http_url
 from storage.recheck import parse_time
 from storage.records import utcnow
@@ -109,7 +109,6 @@ class NewsSpider(scrapy.Spider):
         since = s.get("NEWSCRAWL_SINCE")
         spider.since = parse_since(since) if since else None
         spider.default_window_days = s.getfloat("NEWSCRAWL_WINDOW_DAYS")
-        spider.link_extractor = LinkExtractor(unique=True, canonicalize=False)
         return spider
 
     # --- requests ----------------------------------------------------------------
@@ -269,8 +268,7 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow_links(response, site, depth, meta.get("newscrawl_pagination", 0))
 
     def _follow_links(self, response: TextResponse, site: Site, depth: int, pagination: int) -> Iterator[Request]:
-        for link in self.link_extractor.extract_links(response):
-            url = link.url
+        for url in page_links(response):
             if not is_http_url(url) or not site.owns(host_of(url)):
                 continue
             path = urlsplit(url).path or "/"
