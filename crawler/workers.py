@@ -202,6 +202,7 @@ class ExtractionPool:
         self._workers: list[_Worker] = []
         self._dying: list[_Dying] = []
         self._startup_failures = 0
+        self._eager_paused = False  # a worker failed to start: no eager starts until one does
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -353,8 +354,8 @@ class ExtractionPool:
             if closing and not busy and not self._pending:
                 return
             wanted = min(self.processes, busy + len(self._pending))
-            if self.eager and not closing and not self._startup_failures:
-                wanted = self.processes  # (a worker failing to start ends the eagerness)
+            if self.eager and not closing and not self._eager_paused:
+                wanted = self.processes
             while len(self._workers) < wanted:
                 self._start_worker()
             self._dispatch()
@@ -408,19 +409,23 @@ class ExtractionPool:
         for w in list(self._workers):
             if not w.ready or w.job is not None:
                 continue
-            job = self._next_job()
-            if job is None:
-                return
-            try:
-                html = job.html
-                is_text = isinstance(html, str)
-                w.conn.send((job.id, job.url, job.headers, is_text))
-            except (OSError, EOFError):
-                self._requeue(job)
-                self._terminate(w)
-                continue
-            except Exception as exc:  # e.g. unpicklable headers: nothing was written
-                job.future.set_result(failure(job.url, describe(exc)))
+            while True:
+                job = self._next_job()
+                if job is None:
+                    return
+                try:
+                    html = job.html
+                    is_text = isinstance(html, str)
+                    w.conn.send((job.id, job.url, job.headers, is_text))
+                except (OSError, EOFError):
+                    self._requeue(job)
+                    self._terminate(w)
+                    break
+                except Exception as exc:  # e.g. unpicklable headers: nothing was written
+                    job.future.set_result(failure(job.url, describe(exc)))
+                    continue  # this worker is still free: the next job
+                break
+            if w not in self._workers:  # its pipe broke: terminated above
                 continue
             try:
                 w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if is_text else html)
@@ -453,6 +458,7 @@ class ExtractionPool:
                 if message[0] == "ready":
                     w.ready = True
                     self._startup_failures = 0
+                    self._eager_paused = False
                     w.deadline = math.inf
                 elif message[0] == "result" and w.job is not None and message[1] == w.job.id:
                     job, w.job = w.job, None
@@ -475,6 +481,7 @@ class ExtractionPool:
             w.job = None
         elif not w.ready:
             self._startup_failures += 1
+            self._eager_paused = True
             if self._startup_failures >= MAX_STARTUP_FAILURES:
                 self._startup_failures = 0
                 self._fail_pending(f"worker crashed: {reason} (while starting)")
@@ -492,6 +499,7 @@ class ExtractionPool:
                 w.job = None
             elif not w.ready:  # hung while starting
                 self._startup_failures += 1
+                self._eager_paused = True
                 if self._startup_failures >= MAX_STARTUP_FAILURES:
                     self._startup_failures = 0
                     self._fail_pending("worker did not start")

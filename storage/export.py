@@ -65,7 +65,10 @@ def iter_articles(
     ``authors`` and ``tags`` are lists unless ``decode_lists`` is false (JSON text).
     """
     where, args = _article_filters("a", sites, since)
-    columns = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+    # Export reads without migrating: a database from an older newscrawl may lack the
+    # later columns, which then come out empty.
+    present = {c[1] for c in db.execute("PRAGMA table_info(articles)").fetchall()}
+    columns = ", ".join(f"a.{c}" if c in present else f"NULL AS {c}" for c in ARTICLE_COLUMNS)
     for row in db.query(f"SELECT {columns} FROM articles a{where} ORDER BY a.id", args):
         yield _decode_lists(dict(row)) if decode_lists else dict(row)
 

@@ -169,3 +169,27 @@ def test_export_streams_in_bounded_memory(big_db: Path, writer: Any) -> None:
     assert n == BIG_ARTICLES and sink.chars > BIG_ARTICLES * BODY_CHARS
     # Holding every row would take > 30 MB; a streamed export holds a few rows.
     assert peak < 5_000_000, f"peak {peak} bytes"
+
+
+def test_a_database_from_before_the_versions_migration_exports_with_empty_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    import sqlite_utils
+
+    from storage.migrations import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    MIGRATIONS.apply(db, stop_before="0005_incremental_state_and_versions")
+    columns = {c.name for c in db["articles"].columns}
+    assert "version" not in columns  # the state under test: an older schema
+    db["articles"].insert({"url": "https://old/1", "site": "old", "title": "Kept", "body": "Text.",
+                           "body_hash": "h1", "first_seen": "2025-01-01", "last_seen": "2025-01-01",
+                           "authors": '["A B"]', "tags": "[]"})
+    db.conn.commit()
+    db.conn.close()
+    lines = [json.loads(x) for x in export("--db", path).stdout.splitlines()]
+    assert len(lines) == 1 and lines[0]["title"] == "Kept" and lines[0]["authors"] == ["A B"]
+    assert (lines[0]["version"], lines[0]["updated"], lines[0]["story_id"]) == (None, None, None)
+    # export only reads: the old database is left as it was
+    assert "version" not in {c.name for c in sqlite_utils.Database(path)["articles"].columns}

@@ -50,6 +50,9 @@ EDGE = """<html><head><base href="https://cdn.example/base/"></head><body>
 <a href="javascript:void(0)">js</a><a href="mailto:desk@daily.example">mail</a>
 <a href="tel:+3800000">phone</a><a href="data:text/html,hi">data</a>
 <a href="">empty</a><a>no href</a><a href="http://[::1">broken IPv6</a>
+<a href="http://daily.example:99999/port.html">port out of range</a>
+<a href="http://daily.example:abc/port.html">port not a number</a>
+<a href="/tag/[world]/story.html">brackets in the path</a>
 <map><area href="/map/area.html"></map>
 <a href="/ünïcode/straße.html">non-ASCII path</a>
 <A HREF="/upper/tag.html">upper-case tag</A>
@@ -67,6 +70,7 @@ def test_edge_cases_match_scrapy_and_are_what_a_crawl_wants() -> None:
         "https://Daily.EXAMPLE/Caps.html",
         "https://cdn.example/path%20with%20spaces/x.html?q=a%7Cb",
         "https://cdn.example/base/",  # the empty href: the base itself, as in a browser
+        "https://cdn.example/tag/%5Bworld%5D/story.html",  # as Request() spells it
         "https://cdn.example/map/area.html",
         "https://cdn.example/%C3%BCn%C3%AFcode/stra%C3%9Fe.html",
         "https://cdn.example/upper/tag.html",

@@ -157,8 +157,9 @@ def export_command(db_path: Path, fmt: str, since: str | None, sites: tuple[str,
 
     Columns: id, url, site, site_name, title, description, authors, published,
     body, language, tags, image, word_count, body_hash, extractor, first_seen,
-    last_seen, run_id (authors and tags as lists). The number of articles
-    written goes to stderr.
+    last_seen, run_id, version, updated, story_id (authors and tags as lists;
+    columns a database from an older newscrawl lacks come out empty). The number
+    of articles written goes to stderr.
     """
     since = parse_since(since)
     if fmt == "parquet":

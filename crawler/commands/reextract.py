@@ -104,9 +104,10 @@ def reextract_command(
     lock = None if dry_run else acquire_or_exit(db_path, wait)  # one writer at a time
     db = open_db(db_path)
     started = time.monotonic()
-    # The workers start (importing the extraction stack) while the pages are selected.
-    pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True)
+    pool: ExtractionPool | None = None
     try:
+        # The workers start (importing the extraction stack) while the pages are selected.
+        pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True)
         pairs = select_pages(db, sites=list(sites) or None, since=since)
         with pool, ArticleUpdater(db, EXTRACTOR_VERSION, dry_run=dry_run, batch_size=batch_size) as updater:
             # Results come back as they complete (a slow page does not hold up the
@@ -144,7 +145,8 @@ def reextract_command(
             bar.close()
         elapsed = time.monotonic() - started
     finally:
-        pool.close(wait=False)  # a no-op after a clean exit of the with block
+        if pool is not None:
+            pool.close(wait=False)  # a no-op after a clean exit of the with block
         db.conn.close()
         if lock is not None:
             lock.release()

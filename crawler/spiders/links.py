@@ -15,7 +15,8 @@ from w3lib.url import safe_url_string
 _HREFS = etree.XPath("//a/@href | //area/@href", smart_strings=False)
 # URLs made only of these characters come out of w3lib's safe_url_string unchanged
 # (but for the scheme's and host's case, which clean_url folds anyway)
-_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+# (brackets are not among them: Request() would percent-encode them in a path)
+_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]*")
 _HTML5_SPACE = " \t\n\r\x0c"
 _IGNORED = frozenset(f".{e}" for e in IGNORED_EXTENSIONS)
 
@@ -37,7 +38,8 @@ def page_links(response: TextResponse) -> list[str]:
             if not _URL_SAFE.fullmatch(url):
                 url = safe_url_string(url, encoding=response.encoding)
             parts = urlsplit(url)
-        except ValueError:  # e.g. an unbalanced IPv6 bracket
+            parts.port  # noqa: B018 -- raises ValueError on a bad port, as safe_url_string does
+        except ValueError:  # an unbalanced IPv6 bracket, a port that is not one
             continue
         if parts.scheme in ("http", "https") and posixpath.splitext(parts.path)[1].lower() not in _IGNORED:
             found[url] = None
