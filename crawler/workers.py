@@ -407,35 +407,36 @@ class ExtractionPool:
 
     def _dispatch(self) -> None:
         for w in list(self._workers):
-            if not w.ready or w.job is not None:
-                continue
-            while True:
+            # (a job that cannot be sent fails, and the worker takes the next one)
+            while w.ready and w.job is None and w in self._workers:
                 job = self._next_job()
                 if job is None:
                     return
-                try:
-                    html = job.html
-                    is_text = isinstance(html, str)
-                    w.conn.send((job.id, job.url, job.headers, is_text))
-                except (OSError, EOFError):
-                    self._requeue(job)
-                    self._terminate(w)
-                    break
-                except Exception as exc:  # e.g. unpicklable headers: nothing was written
-                    job.future.set_result(failure(job.url, describe(exc)))
-                    continue  # this worker is still free: the next job
-                break
-            if w not in self._workers:  # its pipe broke: terminated above
-                continue
-            try:
-                w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if is_text else html)
-            except (OSError, EOFError):
-                self._requeue(job)
-                self._terminate(w)
-                continue
-            job.html = b""  # the worker has its copy; don't pin big pages here
-            w.job = job
-            w.deadline = time.monotonic() + self.timeout
+                self._send(w, job)
+
+    def _send(self, w: _Worker, job: _Job) -> None:
+        """Hand ``job`` to the idle worker ``w``. A job that cannot be pickled (e.g.
+        odd headers; nothing was written) fails; a broken pipe requeues the job and
+        ends the worker."""
+        html = job.html
+        try:
+            w.conn.send((job.id, job.url, job.headers, isinstance(html, str)))
+        except (OSError, EOFError):
+            self._requeue(job)
+            self._terminate(w)
+            return
+        except Exception as exc:
+            job.future.set_result(failure(job.url, describe(exc)))
+            return
+        try:
+            w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+        except (OSError, EOFError):
+            self._requeue(job)
+            self._terminate(w)
+            return
+        job.html = b""  # the worker has its copy; don't pin big pages here
+        w.job = job
+        w.deadline = time.monotonic() + self.timeout
 
     def _next_job(self) -> _Job | None:
         while True:

@@ -18,12 +18,18 @@ from typing import Any
 
 import click
 
-from crawler.workers import ExtractionPool
-from storage import open_db
 from crawler.analysis import STORED_CODEC_HEADER
 from crawler.commands.export import parse_since
 from crawler.lock import acquire_or_exit
-from storage.reextract import FIELDS, ArticleUpdater, ReextractReport, load_stored, select_pages
+from crawler.workers import ExtractionPool
+from storage import open_db
+from storage.reextract import (
+    FIELDS,
+    ArticleUpdater,
+    ReextractReport,
+    load_stored,
+    select_pages,
+)
 
 # Runs in the worker processes: extraction, article detection and the text signature.
 # pages travel compressed, as stored, and are decompressed in the workers
