@@ -24,7 +24,6 @@ usage: .venv/bin/python bench/crawl.py [--corpus DIR] [--repeat N] [--synthetic 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -41,8 +40,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from extraction import DEFAULT_CORPUS  # bench/ comes first on sys.path when run as a script
+from extraction import load_corpus as load_cases
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dev"
 POLITENESS_OFF = (
     "-s", "DOWNLOAD_DELAY=0",
     "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -56,8 +57,7 @@ POLITENESS_OFF = (
 
 def load_corpus(corpus: Path) -> list[tuple[str, bytes]]:
     """``(original url, raw html)`` of every corpus page."""
-    cases = [json.loads(line) for line in (corpus / "cases.jsonl").open(encoding="utf-8")]
-    return [(c["url"], gzip.decompress((corpus / f"{c['id']}.html.gz").read_bytes())) for c in cases]
+    return [(case["url"], html) for case, html in load_cases(corpus)]
 
 
 _CANONICAL = re.compile(

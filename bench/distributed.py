@@ -30,12 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "bench"))
+# bench/ comes first on sys.path when run as a script
+from crawl import POLITENESS_OFF, BenchSites, Page, synthetic_article, synthetic_layout
 
-from crawl import POLITENESS_OFF, BenchSites, Page, synthetic_article, synthetic_layout  # noqa: E402
-
-from crawler.distributed.keys import ClusterKeys, connect, frontier_size  # noqa: E402
+from crawler.distributed.keys import ClusterKeys, connect, frontier_size
 
 
 def start_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -10,19 +10,20 @@ usage: .venv/bin/python bench/links.py [--corpus DIR] [--rounds 3]
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import sys
 import time
 from pathlib import Path
 
+from crawl import (  # bench/ comes first on sys.path when run as a script
+    DEFAULT_CORPUS,
+    load_corpus,
+)
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.spiders.links import page_links
 from crawler.urls import clean_url
-
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "dev"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,9 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    pages = [gzip.open(p).read() for p in sorted(args.corpus.glob("*.html.gz"))]
-    if not pages:
-        raise SystemExit(f"no *.html.gz pages in {args.corpus}")
+    pages = [html for _, html in load_corpus(args.corpus)]
     extractor = LinkExtractor(unique=True, canonicalize=False)
 
     def scrapy_links(response: HtmlResponse) -> list[str]:

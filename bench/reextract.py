@@ -22,7 +22,6 @@ usage: .venv/bin/python bench/reextract.py [--corpus DIR] [--repeat 2] [--jobs 2
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import shutil
@@ -35,17 +34,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-# This folder comes first on sys.path when run as a script: load crawl.py by path.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
-_spec = importlib.util.spec_from_file_location("bench_crawl", BENCH / "crawl.py")
-assert _spec is not None and _spec.loader is not None
-bench_crawl = sys.modules["bench_crawl"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_crawl)
+import crawl as bench_crawl  # bench/ comes first on sys.path when run as a script
 
-from crawler.analysis import analyze_page  # noqa: E402
-from storage import open_db  # noqa: E402
-from storage.queries import PageRecord, store_page  # noqa: E402
+from crawler.analysis import analyze_page
+from storage import open_db
+from storage.queries import PageRecord, store_page
 
 RUN = "from crawler.commands.reextract import reextract_command; reextract_command()"
 # The same work in one process, no worker pool: the command's code path (select, read,

@@ -12,14 +12,13 @@
 2. zlib vs br (``storage.pages``) on the dev corpus HTML: compressed/raw size and
    compression speed.
 
-usage: .venv/bin/python bench/storage.py [--sizes 1000,10000,100000] [--batch 100]
+usage: .venv/bin/python bench/storage_growth.py [--sizes 1000,10000,100000] [--batch 100]
                                          [--batches 5] [--corpus DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import shutil
@@ -30,21 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this file's folder comes first on sys.path, and this module's
-# own name would shadow the `storage` package: drop the folder, load crawl.py by path.
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
-_spec = importlib.util.spec_from_file_location("bench_crawl", BENCH / "crawl.py")
-assert _spec is not None and _spec.loader is not None
-bench_crawl = sys.modules["bench_crawl"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench_crawl)
-DEFAULT_CORPUS, _VOCAB = bench_crawl.DEFAULT_CORPUS, bench_crawl._VOCAB
-load_corpus, synthetic_article = bench_crawl.load_corpus, bench_crawl.synthetic_article
+from crawl import _VOCAB, DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is first on sys.path
 
-from storage import open_db  # noqa: E402
-from storage.neardup import BANDS, PERMUTATIONS, text_signature  # noqa: E402
-from storage.pages import compress_html, decompress_html  # noqa: E402
-from storage.queries import PageRecord, store_page  # noqa: E402
+from storage import open_db
+from storage.neardup import BANDS, PERMUTATIONS, text_signature
+from storage.pages import compress_html, decompress_html
+from storage.queries import PageRecord, store_page
 
 
 def body_text(rng: random.Random, words: int = 500) -> str:
@@ -123,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    print(f"bench/storage.py: load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"bench/storage_growth.py: load average {os.getloadavg()[0]:.2f}", flush=True)
     rng = random.Random(7)
     html = synthetic_article(1, "https://site0.example/news/2025/03/story-1.html")
     # Measured records: real signatures, computed up front (workers do it in a crawl).
