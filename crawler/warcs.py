@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+
+def iter_records(f: IO[bytes], path: object, damaged: Callable[[str], None]) -> Iterator[tuple[int, Any]]:
+    """``(offset, record)`` for each record of an open WARC file. Damage that ends the
+    file early (a cut gzip member, unreadable data) is reported once, with why,
+    through ``damaged``, and ends the iteration."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = ArchiveIterator(f)
+    size = os.fstat(f.fileno()).st_size
+    while True:
+        offset = records.offset
+        try:
+            record = next(records)
+        except StopIteration:
+            if records.offset < size:  # warcio ends quietly when a gzip member is cut
+                damaged(f"{path}: the last {size - records.offset} bytes (from offset "
+                        f"{records.offset}) are not a complete WARC record (truncated file?), skipped")
+            return
+        except Exception as exc:  # warcio raises assorted errors on damaged data
+            damaged(f"{path}: unreadable WARC data after offset {offset}, skipping the rest "
+                    f"of the file ({type(exc).__name__}: {exc})")
+            return
+        yield offset, record
 
 
 def http_headers(http: Any) -> dict[str, str]:

@@ -13,11 +13,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
-from crawler.warcs import http_headers, record_payload
+from crawler.warcs import http_headers, iter_records, record_payload
 from crawler.workers import ExtractionPool
 
 # Runs in the worker processes; it decodes bytes using the HTTP charset from `headers`.
@@ -47,6 +47,18 @@ def is_html(content_type: str, payload: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         return b"\0" not in head and HTML_START.match(start) is not None
     return False
+
+
+def html_payload(record: Any, content_type: str) -> tuple[bytes | None, str | None]:
+    """A WARC response record's payload when it is HTML: ``(payload, None)``;
+    ``(None, None)`` when it is not HTML; ``(None, why)`` when the record is damaged."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime not in HTML_TYPES and mime not in VAGUE_TYPES:
+        return None, None
+    payload, damage = record_payload(record)
+    if payload is None:
+        return None, damage
+    return (payload, None) if is_html(content_type, payload) else (None, None)
 
 
 @dataclass
@@ -87,52 +99,25 @@ def iter_html_file(path: Path, url: str | None, stats: Stats) -> Iterator[tuple[
 
 def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, str]]]:
     """HTML pages of a WARC file: (payload, WARC-Target-URI, HTTP headers)."""
-    from warcio.archiveiterator import ArchiveIterator
+
+    def damaged(message: str) -> None:
+        stats.broken += 1
+        warn(message)
 
     with open(path, "rb") as f:
-        records = ArchiveIterator(f)
-        while True:
-            offset = records.offset
-            try:
-                record = next(records)
-            except StopIteration:
-                # warcio ends quietly when a gzip member is cut before its headers end.
-                size = os.fstat(f.fileno()).st_size
-                if records.offset < size:
-                    stats.broken += 1
-                    warn(f"{path}: the last {size - records.offset} bytes (from offset "
-                         f"{records.offset}) are not a complete WARC record "
-                         "(truncated file?), skipped")
-                return
-            except Exception as exc:  # warcio raises assorted errors on damaged data
-                stats.broken += 1
-                warn(f"{path}: unreadable WARC data after offset {offset}, "
-                     f"skipping the rest of the file ({type(exc).__name__}: {exc})")
-                return
+        for offset, record in iter_records(f, path, damaged):
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            # (not records.get_record_offset(): it consumes the record's content)
-            where = f"{path}@{offset} {url}"
             http = record.http_headers
-            if record.rec_type != "response" or http is None:
+            if record.rec_type != "response" or http is None or http.get_statuscode() != "200":
                 stats.skipped += 1
                 continue
-            if http.get_statuscode() != "200":
+            payload, damage = html_payload(record, http.get_header("Content-Type") or "")
+            if damage:
+                damaged(f"{path}@{offset} {url}: {damage}, skipped")
+            elif payload is None:
                 stats.skipped += 1
-                continue
-            content_type = http.get_header("Content-Type") or ""
-            mime = content_type.split(";", 1)[0].strip().lower()
-            if mime not in HTML_TYPES and mime not in VAGUE_TYPES:
-                stats.skipped += 1
-                continue
-            payload, damage = record_payload(record)
-            if payload is None:
-                stats.broken += 1
-                warn(f"{where}: {damage}, skipped")
-                continue
-            if not is_html(content_type, payload):
-                stats.skipped += 1
-                continue
-            yield payload, url, http_headers(http)
+            else:
+                yield payload, url, http_headers(http)
 
 
 def iter_pages(

@@ -28,11 +28,11 @@ from typing import Any
 import click
 
 from crawler.commands.export import parse_since
-from crawler.commands.extract import HTML_TYPES, VAGUE_TYPES, is_html, is_warc, warn
+from crawler.commands.extract import html_payload, is_warc, warn
 from crawler.ingest import page_record
 from crawler.lock import acquire_or_exit
 from crawler.urls import canonical_key, host_of, is_http_url
-from crawler.warcs import http_headers, record_payload
+from crawler.warcs import http_headers, iter_records
 from crawler.workers import ExtractionPool
 from storage import open_db
 from storage.batch import WriteBatch
@@ -94,30 +94,18 @@ def iter_warc_responses(
     """HTTP responses of one WARC file that pass the filters.
 
     ``progress`` (a tqdm bar in bytes) is advanced by the file offset read."""
-    from warcio.archiveiterator import ArchiveIterator
+
+    def damaged(message: str) -> None:
+        counts.damaged += 1
+        warn(message)
 
     size = os.path.getsize(path)
     done = 0
     with open(path, "rb") as f:
-        records = ArchiveIterator(f)
-        while True:
-            offset = records.offset
+        for offset, record in iter_records(f, path, damaged):
             if progress is not None:
                 progress.update(offset - done)
                 done = offset
-            try:
-                record = next(records)
-            except StopIteration:
-                if records.offset < size:  # warcio stops quietly on a cut gzip member
-                    counts.damaged += 1
-                    warn(f"{path}: the last {size - records.offset} bytes (from offset "
-                         f"{records.offset}) are not a complete WARC record (truncated file?), skipped")
-                break
-            except Exception as exc:  # warcio raises assorted errors on damaged data
-                counts.damaged += 1
-                warn(f"{path}: unreadable WARC data after offset {offset}, skipping the rest "
-                     f"of the file ({type(exc).__name__}: {exc})")
-                break
             counts.records += 1
             url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
             http = record.http_headers
@@ -136,21 +124,14 @@ def iter_warc_responses(
             if status >= 400:
                 yield WarcResponse(url, fetched_at, status, headers)
                 continue
-            content_type = http.get_header("Content-Type") or ""
-            mime = content_type.split(";", 1)[0].strip().lower()
-            if status != 200 or (mime not in HTML_TYPES and mime not in VAGUE_TYPES):
+            payload, damage = (None, None) if status != 200 else html_payload(
+                record, http.get_header("Content-Type") or "")
+            if damage:
+                damaged(f"{path}@{offset} {url}: {damage}, skipped")
+            elif payload is None:
                 counts.skipped += 1
-                continue
-            where = f"{path}@{offset} {url}"
-            payload, damage = record_payload(record)
-            if payload is None:
-                counts.damaged += 1
-                warn(f"{where}: {damage}, skipped")
-                continue
-            if not is_html(content_type, payload):
-                counts.skipped += 1
-                continue
-            yield WarcResponse(url, fetched_at, status, headers, payload)
+            else:
+                yield WarcResponse(url, fetched_at, status, headers, payload)
     if progress is not None:
         progress.update(size - done)
 
