@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import __version__
+from crawler.commands.options import existing_db_option
 from storage import open_db
 from storage.export import (
     ARTICLE_COLUMNS,
@@ -138,9 +139,7 @@ def _exit_on_broken_pipe() -> None:
 
 
 @click.command("export")
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SQLite database file (opened read-only).")
+@existing_db_option("SQLite database file (opened read-only).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
               help="jsonl: one JSON object per line; csv: a header line, lists as JSON text; "
                    "parquet: needs pyarrow (the 'parquet' extra) and -o.")
@@ -260,9 +259,7 @@ def write_warc(pages: Iterable[dict[str, Any]], out: IO[bytes], *, gzip: bool = 
 
 
 @click.command("export-warc")
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SQLite database file (opened read-only).")
+@existing_db_option("SQLite database file (opened read-only).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="WARC file to write; gzipped per record unless the name does not end in .gz.")
 @click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE (ISO 8601).")

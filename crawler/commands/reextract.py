@@ -20,6 +20,7 @@ import click
 
 from crawler.analysis import STORED_CODEC_HEADER
 from crawler.commands.export import parse_since
+from crawler.commands.options import existing_db_option
 from crawler.lock import acquire_or_exit
 from crawler.workers import ExtractionPool
 from storage import open_db
@@ -72,9 +73,7 @@ def format_report(report: ReextractReport, elapsed: float, dry_run: bool) -> str
 
 
 @click.command("reextract")
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SQLite database file.")
+@existing_db_option()
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Only articles of this site (articles.site; repeatable).")
 @click.option("--since", metavar="DATE",

@@ -31,6 +31,7 @@ from typing import Any
 import click
 import yaml
 
+from crawler.commands.options import existing_db_option
 from storage import open_db
 
 HOST = "127.0.0.1"
@@ -87,9 +88,7 @@ def datasette_command(db_path: Path, metadata_path: Path, *, port: int, get: str
 
 
 @click.command("serve")
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SQLite database file (served read-only).")
+@existing_db_option("SQLite database file (served read-only).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--get", "get_path", metavar="PATH",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from crawler.commands.options import existing_db_option
 from storage import open_db
 from storage.health import (
     DROP_MIN_PREVIOUS,
@@ -61,9 +62,7 @@ def format_table(report: list[SiteHealth]) -> str:
 
 
 @click.command("stats")
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="SQLite database file (opened read-only).")
+@existing_db_option("SQLite database file (opened read-only).")
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Only this site (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per site instead.")
