@@ -12,18 +12,10 @@ from crawler.commands.export import export_command, export_warc_command
 from crawler.commands.extract import extract_command
 from crawler.commands.history import history_command
 from crawler.commands.import_warc import import_warc_command
+from crawler.commands.options import check_urls, settings_overrides
 from crawler.commands.reextract import reextract_command
 from crawler.commands.serve import serve_command
 from crawler.commands.stats import stats_command
-
-
-def _overrides(settings: tuple[str, ...]) -> dict[str, str]:
-    from crawler.run import SettingError, parse_setting_overrides
-
-    try:
-        return parse_setting_overrides(settings)
-    except SettingError as e:
-        raise click.BadParameter(str(e), param_hint="-s") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,11 +51,8 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     from crawler.lock import acquire_or_exit
     from crawler.run import build_settings, run_crawl, summary
     from crawler.since import parse_since
-    from crawler.urls import is_http_url
 
-    bad = [u for u in urls if not is_http_url(u)]
-    if bad:
-        raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URLS")
+    check_urls(urls)
     if since is not None:
         try:
             parse_since(since)
@@ -74,7 +63,7 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
                        ("NEWSCRAWL_SINCE", since)):
         if value is not None:
             overrides[key] = value
-    overrides.update(_overrides(settings))
+    overrides.update(settings_overrides(settings))
     if redis_url:
         # a worker: the writer owns the database (--db and --wait are the writer's business)
         sys.exit(crawl_worker(redis_url, urls, sites_file, overrides, redis_prefix))
@@ -95,7 +84,7 @@ def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
     """Offline demo: serve the bundled sample news sites on 127.0.0.x and crawl them."""
     from crawler.demo.run import run_demo
 
-    sys.exit(run_demo(db, _overrides(settings), keep_serving=serve))
+    sys.exit(run_demo(db, settings_overrides(settings), keep_serving=serve))
 
 
 main.add_command(extract_command, name="extract")

@@ -31,16 +31,15 @@ class CrawlLock:
         except OSError:
             return "unknown process"
 
-    def acquire(self, wait: bool = False, timeout: float | None = None) -> "CrawlLock":
+    def acquire(self, wait: bool = False) -> "CrawlLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         f = open(self.path, "a+")
-        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if not wait or (deadline is not None and time.monotonic() > deadline):
+                if not wait:
                     holder = self.holder()
                     f.close()
                     raise CrawlLockBusy(

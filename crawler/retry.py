@@ -22,8 +22,8 @@ Settings: ``NEWSCRAWL_RETRY_BACKOFF_BASE`` (seconds; 0 turns the backoff off),
 from __future__ import annotations
 
 import random
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response
@@ -32,7 +32,6 @@ from scrapy.utils.asyncio import sleep
 from crawler.resolver import refused_name_reason
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 
@@ -63,12 +62,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 1.0)
         self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 10.0)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
-        mw = cls(crawler.settings)
-        mw.crawler = crawler
-        return mw
 
     async def _wait(self, retry: Request, hint: float | None = None) -> None:
         delay = backoff_delay(retry.meta.get("retry_times", 1), self.backoff_base, self.backoff_max)

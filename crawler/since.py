@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from storage.recheck import parse_time
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -16,8 +18,7 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     m = _DURATION.match(value)
     if m:
         return now - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
-    try:
-        t = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a date or duration (e.g. 2025-03-01, 2d, 12h): {value!r}") from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    t = parse_time(value)
+    if t is None:
+        raise ValueError(f"not a date or duration (e.g. 2025-03-01, 2d, 12h): {value!r}")
+    return t

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.urls import clean_url, host_of, is_http_url
+from crawler.urls import clean_url, host_of, is_http_url, same_site
 
 
 class SitesConfigError(ValueError):
@@ -35,8 +35,6 @@ class Site:
     recheck_old_days: float | None = None  # older ones every N days (0: never)
 
     def owns(self, host: str) -> bool:
-        from crawler.urls import same_site
-
         return any(same_site(host, h) for h in self.hosts)
 
 

@@ -10,17 +10,10 @@ from typing import Any
 
 import click
 
+from crawler.commands.options import check_urls, settings_overrides
+
 _REDIS_HELP = "Redis URL of the cluster, redis://HOST:PORT/DB."
 _PREFIX_HELP = "Prefix of the cluster's Redis keys."
-
-
-def _settings_overrides(settings: tuple[str, ...]) -> dict[str, str]:
-    from crawler.run import SettingError, parse_setting_overrides
-
-    try:
-        return parse_setting_overrides(settings)
-    except SettingError as e:
-        raise click.BadParameter(str(e), param_hint="-s") from None
 
 
 def _connect(redis_url: str) -> Any:
@@ -34,14 +27,6 @@ def _connect(redis_url: str) -> Any:
     except redis.RedisError as e:
         raise click.ClickException(f"cannot reach Redis at {redis_url}: {e}") from None
     return server
-
-
-def _check_urls(urls: tuple[str, ...]) -> None:
-    from crawler.urls import is_http_url
-
-    bad = [u for u in urls if not is_http_url(u)]
-    if bad:
-        raise click.BadParameter(f"not an http(s) URL: {', '.join(bad)}", param_hint="URLS")
 
 
 def enqueue_urls(redis_url: str, urls: tuple[str, ...], sites_file: str | None,
@@ -77,13 +62,13 @@ def enqueue_command(urls: tuple[str, ...], redis_url: str, sites_file: str | Non
     """
     if not urls and not sites_file:
         raise click.UsageError("give at least one URL or --sites FILE")
-    _check_urls(urls)
+    check_urls(urls)
     overrides: dict[str, Any] = {}
     if depth is not None:
         overrides["NEWSCRAWL_FOLLOW_DEPTH"] = depth
     if max_pages is not None:
         overrides["NEWSCRAWL_MAX_PAGES_PER_SITE"] = max_pages
-    overrides.update(_settings_overrides(settings))
+    overrides.update(settings_overrides(settings))
     click.echo(enqueue_urls(redis_url, urls, sites_file, overrides, prefix))
 
 
@@ -121,7 +106,7 @@ def crawl_worker(redis_url: str, urls: tuple[str, ...], sites_file: str | None,
     the writer owns the database). Returns the exit status."""
     from crawler.distributed.worker import run_worker, worker_settings, worker_summary
 
-    _check_urls(urls)
+    check_urls(urls)
     if urls or sites_file:
         click.echo(enqueue_urls(redis_url, urls, sites_file, overrides, prefix), err=True)
     else:
@@ -141,7 +126,7 @@ def crawl_worker(redis_url: str, urls: tuple[str, ...], sites_file: str | None,
 def worker_command(urls: tuple[str, ...], redis_url: str, sites_file: str | None, prefix: str,
                    settings: tuple[str, ...], log_level: str) -> None:
     """A cluster worker: what `newscrawl crawl --redis URL` runs."""
-    overrides: dict[str, Any] = {"LOG_LEVEL": log_level, **_settings_overrides(settings)}
+    overrides: dict[str, Any] = {"LOG_LEVEL": log_level, **settings_overrides(settings)}
     sys.exit(crawl_worker(redis_url, urls, sites_file, overrides, prefix))
 
 

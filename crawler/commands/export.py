@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import __version__
-from crawler.commands.options import existing_db_option
+from crawler.commands.options import existing_db_option, exit_on_broken_pipe
 from storage import open_db
 from storage.export import (
     ARTICLE_COLUMNS,
@@ -131,13 +131,6 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path) -> int:
     return n
 
 
-def _exit_on_broken_pipe() -> None:
-    # The reader went away (`| head`): stop quietly, as other CLI tools do.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(1)
-
-
 @click.command("export")
 @existing_db_option("SQLite database file (opened read-only).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
@@ -179,7 +172,7 @@ def export_command(db_path: Path, fmt: str, since: str | None, sites: tuple[str,
                 n = writers[fmt](rows, sys.stdout)
                 sys.stdout.flush()
             except BrokenPipeError:
-                _exit_on_broken_pipe()
+                exit_on_broken_pipe()
         else:
             with atomic_output(output, "w", encoding="utf-8", newline="") as f:
                 n = writers[fmt](rows, f)

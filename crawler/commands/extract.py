@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import IO, Any
 
 import click
 
+from crawler.commands.options import exit_on_broken_pipe
 from crawler.warcs import http_headers, iter_records, record_payload
 from crawler.workers import ExtractionPool
 
@@ -195,10 +195,7 @@ def extract_command(
                 output.write("\n")
                 output.flush()
     except BrokenPipeError:
-        # The reader went away (`| head`); stop quietly, as other CLI tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+        exit_on_broken_pipe()
 
     elapsed = max(time.monotonic() - started, 1e-9)
     click.echo(
