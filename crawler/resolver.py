@@ -40,7 +40,7 @@ def _own_site_name(crawler: Crawler, name: str) -> bool:
     for site in getattr(crawler.spider, "sites", None) or []:
         for host in site.hosts:
             own = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-            if name == own or name.endswith("." + own) or name == "www." + own:
+            if name == own or name.endswith("." + own):
                 return True
     return False
 

@@ -99,5 +99,5 @@ def similarity(sig_a: list[int], sig_b: list[int]) -> float:
 def text_signature(text: str) -> dict[str, object]:
     """What the store needs: packed signature, band keys, shingle count."""
     hashes = shingle_hashes(text)
-    sig = minhash(hashes)
-    return {"minhash": pack(sig), "bands": band_keys(sig), "shingles": len(hashes)}
+    blob = pack(minhash(hashes))
+    return {"minhash": blob, "bands": packed_band_keys(blob), "shingles": len(hashes)}

@@ -36,6 +36,7 @@ from crawler.warcs import http_headers, iter_records
 from crawler.workers import ExtractionPool
 from storage import open_db
 from storage.batch import WriteBatch
+from storage.recheck import parse_time
 from storage.queries import FAILED, finish_run, mark_interrupted_runs, record_failure, start_run, store_page
 
 WORKER_FUNC = "crawler.analysis:analyze_page"
@@ -77,13 +78,8 @@ class ImportCounts:
 
 
 def fetched_at_of(warc_date: str | None) -> str:
-    """WARC-Date as ``pages.fetched_at`` (UTC ISO 8601, seconds)."""
-    try:
-        when = datetime.fromisoformat((warc_date or "").strip())
-    except ValueError:
-        return datetime.now(UTC).isoformat(timespec="seconds")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
+    """WARC-Date as ``pages.fetched_at`` (UTC ISO 8601, seconds); now when it is missing or bad."""
+    when = parse_time(warc_date) or datetime.now(UTC)
     return when.astimezone(UTC).isoformat(timespec="seconds")
 
 

@@ -94,10 +94,6 @@ class SiteFiles:
             # HTTP dates have one-second resolution: a change must move them.
             self._overrides[key] = (data, max(float(int(time.time())), earliest))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._overrides.clear()
-
     def resolve(self, name: str, url_path: str, bases: Mapping[str, str]) -> Resource | None:
         """The rendered file a URL path maps to; None for 404."""
         path = unquote(url_path)

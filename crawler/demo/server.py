@@ -175,14 +175,6 @@ class SiteServer:
         self._check_site(name)
         self.files.set(name, relpath, None)
 
-    def reset(self) -> None:
-        """Drop all overrides, routes and recorded requests."""
-        self.files.clear()
-        with self._lock:
-            for routes in self._routes.values():
-                routes.clear()
-            self.requests.clear()
-
     def _check_site(self, name: str) -> None:
         if name not in self.sites:
             raise KeyError(f"unknown site {name!r}")

@@ -161,9 +161,9 @@ class Writer:
             state = recheck_state(db, key)
             if state is not None:
                 states[key] = json.dumps(state, sort_keys=True, default=str)
-        for start in range(0, len(states), 10_000):
-            chunk = dict(list(states.items())[start:start + 10_000])
-            self.server.hset(self.keys.known, mapping=chunk)
+        items = list(states.items())
+        for start in range(0, len(items), 10_000):
+            self.server.hset(self.keys.known, mapping=dict(items[start:start + 10_000]))
         return len(states)
 
     def run(self, install_signals: bool = True) -> WriterResult:

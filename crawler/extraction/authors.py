@@ -193,14 +193,13 @@ _BYLINE_XPATH = etree.XPath(
 
 def dom_byline(tree: HtmlElement) -> list[str]:
     """Byline text from elements marked as author/byline in the page body."""
-    found: list[str] = []
     for el in _BYLINE_XPATH(tree)[:30]:
         inner = el.xpath('.//*[@itemprop="name"]')
         txt = text_of(inner[0]) if inner else text_of(el)
         # the first byline is the article's; later ones usually belong to teasers
         if txt and len(txt) <= 120 and split_names(txt):
             return [txt]
-    return found
+    return []
 
 
 # labels in front of a byline that carries no author class: "<strong>Autor</strong> Name"

@@ -30,7 +30,6 @@ LISTING_PATH = re.compile(
     r"^/(?:[a-z]{2}(?:-[a-z]{2})?/)?(?:tags?|authors?|autor(?:en)?|section|sections|"
     r"category|categories|kategorie|rubrik|topics?|themen?|archive|archiv|search|suche|"
     r"profile|user|users|people|team|ressort)(?:/|$)|/page/\d+/?$|/seite-\d+/?$", re.I)
-_NOT_LISTING_WORDS = frozenset({"article", "articles", "story", "news"})
 # a path segment that is more than one plain word ("about-bugs", "a-65464", "2024")
 _SLUG = re.compile(r"[^/]*(?:\w[-_]\w|\d)[^/]*")
 # ... and one shaped like an article's own slug or id: four or more words, or digits
