@@ -55,30 +55,21 @@ def iter_articles(
     *,
     sites: Sequence[str] | None = None,
     since: str | None = None,
-    decode_lists: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """Articles in ``id`` order, one dict per row with ``ARTICLE_COLUMNS``.
 
     ``sites`` keeps those whose ``articles.site`` is one of them; ``since`` (an
     ISO date or datetime) those published on or after it (undated ones: first
     seen on or after it).
-    ``authors`` and ``tags`` are lists unless ``decode_lists`` is false (JSON text).
+    ``authors`` and ``tags`` are lists.
     """
     where, args = _article_filters("a", sites, since)
     # Export reads without migrating: a database from an older newscrawl may lack the
     # later columns, which then come out empty.
-    present = {c[1] for c in db.execute("PRAGMA table_info(articles)").fetchall()}
+    present = db["articles"].columns_dict
     columns = ", ".join(f"a.{c}" if c in present else f"NULL AS {c}" for c in ARTICLE_COLUMNS)
     for row in db.query(f"SELECT {columns} FROM articles a{where} ORDER BY a.id", args):
-        yield _decode_lists(dict(row)) if decode_lists else dict(row)
-
-
-def count_articles(
-    db: sqlite_utils.Database, *, sites: Sequence[str] | None = None, since: str | None = None
-) -> int:
-    where, args = _article_filters("a", sites, since)
-    row = db.execute(f"SELECT count(*) FROM articles a{where}", args).fetchone()
-    return int(row[0]) if row else 0
+        yield _decode_lists(dict(row))
 
 
 def _page_filters(sites: Sequence[str] | None, since: str | None) -> tuple[str, list[Any]]:

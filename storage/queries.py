@@ -202,7 +202,7 @@ def _next_check(db: sqlite_utils.Database, rec: PageRecord, article_id: int | No
     return next_check(rec.recheck, published=published, first_seen=first_seen, now=datetime.now(timezone.utc))
 
 
-def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAULT_CODEC) -> StoreResult:
+def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     """Store one fetched page in one transaction (a savepoint inside a batch).
 
     Not an article: only its ``urls`` row. An article: when one of its URL keys
@@ -267,7 +267,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord, *, codec: str = DEFAU
             replace_article_fields(db, article_id, rec)
         if outcome != NEW:
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
-        page_codec, blob = rec.compressed or (codec, compress_html(rec.html, codec))
+        page_codec, blob = rec.compressed or (DEFAULT_CODEC, compress_html(rec.html, DEFAULT_CODEC))
         db.execute(
             """
             INSERT INTO pages (url, article_id, fetched_at, status, headers, codec, html, size, sha1, run_id)

@@ -5,7 +5,7 @@
 duplicate filter move to Redis, the SQLite StorePipeline and SkipKnownMiddleware
 are swapped for their Redis counterparts; extraction stays in the worker.
 
-Our settings (``DEFAULTS`` apply when the settings module has none of them):
+Our settings (defaults in ``settings/base.py``):
 
 - ``NEWSCRAWL_REDIS_URL``: ``redis://HOST:PORT/DB``.
 - ``NEWSCRAWL_REDIS_PREFIX``: prefix of every key (several clusters, one Redis).
@@ -25,13 +25,6 @@ from scrapy.settings import BaseSettings
 from crawler.distributed.keys import DEFAULT_PREFIX, ClusterKeys, connect
 
 ROLES = ("worker",)
-
-DEFAULTS: dict[str, Any] = {
-    "NEWSCRAWL_REDIS_PREFIX": DEFAULT_PREFIX,
-    "NEWSCRAWL_REDIS_IDLE_CLOSE": 30.0,
-    "NEWSCRAWL_REDIS_LEASE": 60.0,
-    "NEWSCRAWL_REDIS_DUPEFILTER_TTL": 7 * 24 * 3600,
-}
 
 
 def redis_settings(redis_url: str, role: str = "worker", *, prefix: str = DEFAULT_PREFIX,
@@ -80,16 +73,6 @@ def redis_settings(redis_url: str, role: str = "worker", *, prefix: str = DEFAUL
         "ITEM_PIPELINES": pipelines,
         "EXTENSIONS": extensions,
     }
-
-
-def setting(settings: BaseSettings, name: str) -> Any:
-    """One of our settings, typed like its default."""
-    default = DEFAULTS[name]
-    if isinstance(default, float):
-        return settings.getfloat(name, default)
-    if isinstance(default, int):
-        return settings.getint(name, default)
-    return settings.get(name) or default
 
 
 def cluster_keys(settings: BaseSettings) -> ClusterKeys:

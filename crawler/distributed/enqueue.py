@@ -22,7 +22,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_redis import picklecompat
 from scrapy_redis.queue import PriorityQueue
 
-from crawler.distributed.config import cluster_keys, redis_client, setting
+from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import current_run
 from crawler.distributed.spider import RedisNewsSpider, site_to_json
 
@@ -76,7 +76,7 @@ def enqueue(settings: Settings, *, url: str | None = None, sites: str | None = N
             continue
         queue.push(request)
         result.queued += 1
-    ttl = setting(settings, "NEWSCRAWL_REDIS_DUPEFILTER_TTL")
+    ttl = settings.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL")
     if ttl > 0:
         server.expire(dupefilter, ttl)
     result.frontier = len(queue)

@@ -29,7 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
-from crawler.distributed.config import cluster_keys, redis_client, setting
+from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.frontier import LEASE_META, RedisScheduler, RunDupeFilter
 from crawler.distributed.keys import current_run, frontier_size
 
@@ -54,7 +54,7 @@ class FrontierExtension:
     def from_crawler(cls, crawler: Crawler) -> "FrontierExtension":
         if not crawler.settings.get("NEWSCRAWL_REDIS_URL"):
             raise NotConfigured("NEWSCRAWL_REDIS_URL is not set")
-        return cls(crawler, setting(crawler.settings, "NEWSCRAWL_REDIS_IDLE_CLOSE"))
+        return cls(crawler, crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_CLOSE"))
 
     @property
     def stats(self) -> Any:

@@ -32,7 +32,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.distributed.config import cluster_keys, redis_client, setting
+from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
 
 logger = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ class RunDupeFilter(RFPDupeFilter):
         keys = cluster_keys(s)
         server = redis_client(s)
         key = keys.dupefilter(current_run(server, keys))
-        ttl = setting(s, "NEWSCRAWL_REDIS_DUPEFILTER_TTL")
+        ttl = s.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL")
         df = cls(server, key, s.getbool("DUPEFILTER_DEBUG"), crawler=crawler, ttl=ttl)
         df.touch()
         return df
@@ -187,7 +187,7 @@ class RedisScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> "RedisScheduler":
         instance: RedisScheduler = super().from_crawler(crawler)
         s = crawler.settings
-        instance.leases = Leases(instance.server, cluster_keys(s), setting(s, "NEWSCRAWL_REDIS_LEASE"))
+        instance.leases = Leases(instance.server, cluster_keys(s), s.getfloat("NEWSCRAWL_REDIS_LEASE"))
         return instance
 
     def open(self, spider: Spider) -> None:
