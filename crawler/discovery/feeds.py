@@ -21,12 +21,10 @@ _ATOM = ("atom", "", "other")  # Atom elements: Atom namespaces, or none in slop
 def from_feed_root(root: etree._Element, base_url: str) -> Parsed | None:
     """Entries of a parsed ``<rss>``, ``<rdf:RDF>`` or ``<feed>``; None for other roots."""
     name = local_name(root)
-    if name in ("rss", "channel"):
-        channels = [root] if name == "channel" else children(root, "channel", *_MAIN)
-        items = [i for c in [root, *channels] for i in children(c, "item", *_MAIN)]
-        return Parsed("rss", unique([e for i in items if (e := _rss_entry(i, base_url))]))
-    if name == "RDF":
-        items = children(root, "item", *_MAIN)
+    if name in ("rss", "channel", "RDF"):
+        # items sit in <rss><channel>, in a bare <channel>, or (RDF) beside the channel
+        parents = [root, *children(root, "channel", *_MAIN)] if name == "rss" else [root]
+        items = [i for c in parents for i in children(c, "item", *_MAIN)]
         return Parsed("rss", unique([e for i in items if (e := _rss_entry(i, base_url))]))
     if name == "feed":
         entries = children(root, "entry", *_ATOM)
