@@ -13,6 +13,7 @@ Two levels:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
@@ -71,9 +72,13 @@ _PRINT_PATH = re.compile(r"(^|/)print(/|$)", re.I)
 _AMP_SUFFIX = re.compile(r"[./-]amp(\.html?)?$", re.I)
 
 
+@lru_cache(maxsize=16384)
 def canonical_key(url: str) -> str:
     """The deduplication key of a URL: AMP/print variants, ``www.``, ``https`` vs
-    ``http``, trailing slash and parameter order all fold together."""
+    ``http``, trailing slash and parameter order all fold together.
+
+    Cached: one request's URL is keyed by the page budget, the trap guard, the
+    request fingerprint and the known-URL check, all on the event loop."""
     parts = urlsplit(clean_url(url))
     host = parts.netloc
     if host.startswith("www."):

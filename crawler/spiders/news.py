@@ -180,13 +180,17 @@ class NewsSpider(scrapy.Spider):
 
     # --- callbacks ---------------------------------------------------------------
 
+    def _fallback_sitemap(self, robots_url: str, site: Site) -> Request:
+        """``/sitemap.xml`` at the root of a site whose robots.txt names no sitemap."""
+        root = robots_url.rsplit("/robots.txt", 1)[0]
+        return self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
+
     def parse_robots(self, response: Response) -> Iterator[Request]:
         site = self._site(response)
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         sitemaps = sitemaps_from_robots(text, response.url)
         if not sitemaps and self.sitemap_fallback:
-            root = response.url.rsplit("/robots.txt", 1)[0]
-            yield self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
+            yield self._fallback_sitemap(response.url, site)
         for url in sitemaps:
             yield self._discovery_request(url, site, "sitemap")
 
@@ -211,10 +215,11 @@ class NewsSpider(scrapy.Spider):
                 continue
             stats.inc_value(f"newscrawl/site/{entry_site.name}/discovered")
             cutoff = self.cutoff(entry_site)
-            dated = parse_time(entry.published) or parse_time(entry.lastmod)
-            if cutoff is not None and dated is not None and dated < cutoff:
-                stats.inc_value("newscrawl/discovery/too_old")
-                continue
+            if cutoff is not None:
+                dated = parse_time(entry.published) or parse_time(entry.lastmod)
+                if dated is not None and dated < cutoff:
+                    stats.inc_value("newscrawl/discovery/too_old")
+                    continue
             discovery = {k: v for k, v in (("lastmod", entry.lastmod), ("published", entry.published), ("title", entry.title)) if v}
             if entry.source in _RICH_SOURCES and discovery:
                 yield DiscoveryItem(
@@ -305,9 +310,7 @@ class NewsSpider(scrapy.Spider):
             # No robots.txt or no /sitemap.xml is normal, not a failure.
             stats.inc_value(f"newscrawl/{role}_missing")
             if role == "robots" and self.sitemap_fallback:
-                site = self._site_by_name(meta["newscrawl_site"])
-                root = request.url.rsplit("/robots.txt", 1)[0]
-                yield self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
+                yield self._fallback_sitemap(request.url, self._site_by_name(meta["newscrawl_site"]))
             return
         # a failure after redirects belongs to the URL that was linked, not the last hop
         url = (meta.get("redirect_urls") or [request.url])[0]
