@@ -481,12 +481,17 @@ class ExtractionPool:
             w.job.future.set_result(failure(w.job.url, f"worker crashed: {reason}"))
             w.job = None
         elif not w.ready:
-            self._startup_failures += 1
-            self._eager_paused = True
-            if self._startup_failures >= MAX_STARTUP_FAILURES:
-                self._startup_failures = 0
-                self._fail_pending(f"worker crashed: {reason} (while starting)")
+            self._startup_failed(f"worker crashed: {reason} (while starting)")
         self._terminate(w)
+
+    def _startup_failed(self, reason: str) -> None:
+        """A worker died or hung before it was ready: after MAX_STARTUP_FAILURES in a
+        row the waiting jobs fail with ``reason`` (e.g. a broken environment)."""
+        self._startup_failures += 1
+        self._eager_paused = True
+        if self._startup_failures >= MAX_STARTUP_FAILURES:
+            self._startup_failures = 0
+            self._fail_pending(reason)
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -499,11 +504,7 @@ class ExtractionPool:
                 )
                 w.job = None
             elif not w.ready:  # hung while starting
-                self._startup_failures += 1
-                self._eager_paused = True
-                if self._startup_failures >= MAX_STARTUP_FAILURES:
-                    self._startup_failures = 0
-                    self._fail_pending("worker did not start")
+                self._startup_failed("worker did not start")
             self._terminate(w)
         for d in self._dying:
             if now >= d.kill_at:

@@ -50,11 +50,16 @@ def insert_article(db: sqlite_utils.Database, rec: PageRecord, story_id: int | N
     return article_id
 
 
-def _without_hash_clash(db: sqlite_utils.Database, article_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    clash = db.execute(
-        "SELECT 1 FROM articles WHERE body_hash = ? AND id != ?", [values["body_hash"], article_id]
+def body_holder(db: sqlite_utils.Database, body_hash: str, article_id: int) -> int | None:
+    """Another article already holding this body hash (the UNIQUE constraint)."""
+    row = db.execute(
+        "SELECT id FROM articles WHERE body_hash = ? AND id != ?", [body_hash, article_id]
     ).fetchone()
-    if clash:
+    return int(row[0]) if row else None
+
+
+def _without_hash_clash(db: sqlite_utils.Database, article_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    if body_holder(db, values["body_hash"], article_id) is not None:
         values.pop("body_hash")  # keep the old hash rather than break uniqueness
     return values
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.articles import replace_signature
+from storage.articles import body_holder, replace_signature
 from storage.batch import WriteBatch
 from storage.records import body_hash_of
 
@@ -141,14 +141,6 @@ def article_row(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | 
     cur = db.execute(f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM articles WHERE id = ?", [article_id])
     row = cur.fetchone()
     return dict(zip(_ARTICLE_COLUMNS, row)) if row else None
-
-
-def body_holder(db: sqlite_utils.Database, body_hash: str, article_id: int) -> int | None:
-    """Another article already holding this body hash (the UNIQUE constraint)."""
-    row = db.execute(
-        "SELECT id FROM articles WHERE body_hash = ? AND id != ?", [body_hash, article_id]
-    ).fetchone()
-    return int(row[0]) if row else None
 
 
 class ArticleUpdater:
