@@ -41,14 +41,18 @@ class SkipKnownMiddleware:
     def process_request(self, request: Request) -> None:
         if request.meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in request.meta:
             return None
+        state = self.known_state(canonical_key(request.url))
+        if state is not None:
+            apply_recheck_state(request, state, self.crawler)
+        return None
+
+    def known_state(self, url_key: str) -> dict[str, Any] | None:
+        """The stored article's re-check state for this URL key; None if not stored."""
         if self.db is None:
             if not Path(self.db_path).exists():
                 return None
             self.db = open_db(self.db_path, read_only=True)
-        state = recheck_state(self.db, canonical_key(request.url))
-        if state is not None:
-            apply_recheck_state(request, state, self.crawler)
-        return None
+        return recheck_state(self.db, url_key)
 
 
 def apply_recheck_state(request: Request, state: dict[str, Any], crawler: Crawler) -> None:

@@ -12,18 +12,20 @@ listing pages, sitemaps, feeds and robots.txt are always fetched.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import redis
-from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.config import cluster_keys, redis_client
-from crawler.middlewares import apply_recheck_state
-from crawler.urls import canonical_key
+from crawler.middlewares import SkipKnownMiddleware
 
 
-class RedisSkipKnownMiddleware:
+class RedisSkipKnownMiddleware(SkipKnownMiddleware):
+    """SkipKnownMiddleware's rules; the stored articles' states come from the
+    writer's Redis hash instead of SQLite."""
+
     def __init__(self, crawler: Crawler, server: redis.Redis, known_key: str) -> None:
         self.crawler = crawler
         self.server = server
@@ -36,11 +38,6 @@ class RedisSkipKnownMiddleware:
             raise NotConfigured
         return cls(crawler, redis_client(s), cluster_keys(s).known)
 
-    def process_request(self, request: Request) -> None:
-        # SkipKnownMiddleware's rules; only the state lookup (Redis, not SQLite) differs.
-        if request.meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in request.meta:
-            return None
-        raw = self.server.hget(self.known_key, canonical_key(request.url))
-        if raw is not None:
-            apply_recheck_state(request, json.loads(raw), self.crawler)
-        return None
+    def known_state(self, url_key: str) -> dict[str, Any] | None:
+        raw = self.server.hget(self.known_key, url_key)
+        return json.loads(raw) if raw is not None else None
