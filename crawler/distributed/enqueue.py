@@ -22,7 +22,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_redis import picklecompat
 from scrapy_redis.queue import PriorityQueue
 
-from crawler.distributed.config import cluster_keys, redis_client
+from crawler.distributed.frontier import RunDupeFilter
 from crawler.distributed.keys import current_run
 from crawler.distributed.spider import RedisNewsSpider, site_to_json
 
@@ -59,8 +59,7 @@ def enqueue(settings: Settings, *, url: str | None = None, sites: str | None = N
     the same follow depth, page budget and key prefix as the workers use."""
     crawler = _OfflineCrawler(settings)
     spider = RedisNewsSpider.from_crawler(crawler, url=url, sites=sites)  # type: ignore[arg-type]
-    server = redis_client(settings)
-    keys = cluster_keys(settings)
+    server, keys = spider.server, spider.keys
     run = current_run(server, keys, new_if_idle=True)
     result = EnqueueResult(run=run, sites=[s.name for s in spider.sites])
     pipe = server.pipeline()
@@ -68,17 +67,15 @@ def enqueue(settings: Settings, *, url: str | None = None, sites: str | None = N
         pipe.hset(keys.sites, site.name, site_to_json(site))
     pipe.execute()
     queue = PriorityQueue(server, spider, keys.requests, serializer=picklecompat)
-    dupefilter = keys.dupefilter(run)
+    dupefilter = RunDupeFilter(server, keys.dupefilter(run), crawler=crawler,  # type: ignore[arg-type]
+                               ttl=settings.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL"))
     for request in asyncio.run(_collect(spider)):
-        fingerprint = crawler.request_fingerprinter.fingerprint(request).hex()
-        if not request.dont_filter and not server.sadd(dupefilter, fingerprint):
+        if not request.dont_filter and dupefilter.request_seen(request):
             result.seen += 1
             continue
         queue.push(request)
         result.queued += 1
-    ttl = settings.getint("NEWSCRAWL_REDIS_DUPEFILTER_TTL")
-    if ttl > 0:
-        server.expire(dupefilter, ttl)
+    dupefilter.touch()
     result.frontier = len(queue)
     return result
 
