@@ -1,6 +1,6 @@
 """Benchmark: finding the links to follow on a page, on Scrapy's event loop.
 
-Scrapy's ``LinkExtractor()`` (what the spider used) against ``crawler.spiders.links.
+Scrapy's ``LinkExtractor()`` (what the spider used) against ``crawler.discovery.pagelinks.
 page_links`` (what it uses now) on the dev corpus pages, each timed on fresh
 responses so both include the HTML parse; the links found are compared too.
 
@@ -22,8 +22,8 @@ from crawl import (  # bench/ comes first on sys.path when run as a script
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.spiders.links import page_links
-from crawler.urls import clean_url
+from crawler.discovery.pagelinks import page_links
+from crawler.utils.urls import clean_url
 
 
 def main(argv: list[str] | None = None) -> int:

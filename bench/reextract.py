@@ -36,7 +36,7 @@ from typing import Any
 
 import crawl as bench_crawl  # bench/ comes first on sys.path when run as a script
 
-from crawler.analysis import analyze_page
+from crawler.ingest.analysis import analyze_page
 from storage import open_db
 from storage.queries import PageRecord, store_page
 
@@ -47,7 +47,7 @@ RUN = "from crawler.commands.reextract import reextract_command; reextract_comma
 SINGLE = """
 import sys, time
 started = time.monotonic()
-from crawler.analysis import STORED_CODEC_HEADER, reanalyze_stored_page
+from crawler.ingest.analysis import STORED_CODEC_HEADER, reanalyze_stored_page
 from crawler.extraction import EXTRACTOR_VERSION
 from storage import open_db
 from storage.reextract import ArticleUpdater, load_stored, select_pages

@@ -48,9 +48,9 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     except recent ones, re-checked with a conditional GET. One run at a time per
     database: a second run exits with status 75 (or waits, with --wait).
     """
-    from crawler.lock import acquire_or_exit
-    from crawler.run import build_settings, run_crawl, summary
-    from crawler.since import parse_since
+    from storage.lock import acquire_or_exit
+    from crawler.runner import build_settings, run_crawl, summary
+    from crawler.utils.since import parse_since
 
     check_urls(urls)
     if since is not None:

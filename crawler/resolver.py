@@ -20,7 +20,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from crawler.security import _policy, parse_ip
+from crawler.downloadermiddlewares.networkpolicy import _policy, parse_ip
 
 
 def _refused(crawler: Crawler) -> dict[str, str]:

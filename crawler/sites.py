@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.urls import clean_url, host_of, is_http_url, same_site
+from crawler.utils.urls import clean_url, host_of, is_http_url, same_site
 
 
 class SitesConfigError(ValueError):

@@ -37,7 +37,7 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # Dedup requests on the canonical key (tracking parameters, AMP/print variants folded).
-REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "crawler.utils.request.CanonicalFingerprinter"
 
 # Host names are judged by what they resolve to: one resolving to a private,
 # loopback or link-local address is refused before connecting (crawler/resolver.py).
@@ -49,23 +49,23 @@ CONCURRENT_ITEMS = 8
 
 DOWNLOADER_MIDDLEWARES = {
     # Refuse other schemes and private addresses before robots.txt is fetched (100).
-    "crawler.security.NetworkPolicyMiddleware": 40,
-    "crawler.middlewares.SkipKnownMiddleware": 50,
+    "crawler.downloadermiddlewares.networkpolicy.NetworkPolicyMiddleware": 40,
+    "crawler.downloadermiddlewares.skipknown.SkipKnownMiddleware": 50,
     # Retries spaced out with exponential backoff instead of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.retry.BackoffRetryMiddleware": 550,
+    "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # Sees 3xx responses before RedirectMiddleware (600): refused targets, loops.
-    "crawler.security.RedirectGuardMiddleware": 650,
+    "crawler.downloadermiddlewares.networkpolicy.RedirectGuardMiddleware": 650,
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
+    "crawler.spidermiddlewares.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
     "crawler.pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
-    "crawler.progress.ProgressExtension": 500,
+    "crawler.extensions.progress.ProgressExtension": 500,
     "scrapy.extensions.logstats.LogStats": None,
 }
 
@@ -93,7 +93,7 @@ NEWSCRAWL_REDIS_IDLE_CLOSE = 30.0  # a worker exits after the frontier is empty 
 NEWSCRAWL_REDIS_LEASE = 60.0  # seconds before a dead worker's requests go back to the frontier
 NEWSCRAWL_REDIS_DUPEFILTER_TTL = 7 * 24 * 3600  # a run's duplicate filter expires after this
 NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
-# Hostile web (crawler/retry.py, crawler/security.py, crawler/traps.py).
+# Hostile web (crawler/downloadermiddlewares/retry.py, crawler/downloadermiddlewares/networkpolicy.py, crawler/spidermiddlewares/traps.py).
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry, doubling per retry, half jittered (0: none)
 NEWSCRAWL_RETRY_BACKOFF_MAX = 10.0  # cap on one backoff wait
 NEWSCRAWL_ALLOW_PRIVATE = False  # allow links/redirects to loopback/private/link-local addresses

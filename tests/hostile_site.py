@@ -575,7 +575,7 @@ if _fake_dns:
 
 if os.environ.get("NEWSCRAWL_TEST_FAULTS"):
     import time
-    import crawler.analysis as _analysis
+    import crawler.ingest.analysis as _analysis
 
     _analyze = _analysis.analyze_page
 

@@ -22,7 +22,7 @@ from crawler.cli import main
 from crawler.demo import SAMPLE_SITES, load_manifest
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, Response, SiteServer
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import page_html
 

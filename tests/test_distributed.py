@@ -24,7 +24,7 @@ from crawler.demo.server import RequestRecord, SiteServer
 from crawler.distributed.keys import ClusterKeys, connect
 from crawler.distributed.queue import ItemQueue, decode_item, encode_item
 from crawler.items import FailureItem, PageItem
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 
 ARTICLES: list[dict[str, Any]] = load_manifest()["articles"]
 REDIS_SERVER = shutil.which("redis-server")

@@ -1,7 +1,7 @@
 """Fuzzing extraction: whatever HTML (or bytes) a site serves, no exception escapes.
 
 ``crawler.extraction.extract_page`` promises never to raise on bad input, and
-``crawler.analysis.analyze_page`` (what the crawl's worker processes run) builds
+``crawler.ingest.analysis.analyze_page`` (what the crawl's worker processes run) builds
 on it. Hypothesis generates broken, nested, mis-encoded and mislabelled
 documents; each call must return a dict with the fields the pipelines read.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.analysis import analyze_page
+from crawler.ingest.analysis import analyze_page
 from crawler.extraction import extract_page
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,

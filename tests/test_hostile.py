@@ -31,9 +31,9 @@ from twisted.python.failure import Failure
 
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, SiteServer
-from crawler.failures import RequestRefused, describe_failure
-from crawler.retry import backoff_delay
-from crawler.security import (
+from crawler.utils.failures import RequestRefused, describe_failure
+from crawler.downloadermiddlewares.retry import backoff_delay
+from crawler.downloadermiddlewares.networkpolicy import (
     NetworkPolicyMiddleware,
     RedirectGuardMiddleware,
     allowed_networks_for,
@@ -41,8 +41,8 @@ from crawler.security import (
     parse_ip,
     refusal_reason,
 )
-from crawler.traps import strip_session_ids, trap_reason, url_shape
-from crawler.urls import canonical_key
+from crawler.spidermiddlewares.traps import strip_session_ids, trap_reason, url_shape
+from crawler.utils.urls import canonical_key
 from tests.conftest import read_rows
 from tests.hostile_site import (
     ARTICLES,
@@ -468,7 +468,7 @@ def _guards(start_url: str) -> tuple[NetworkPolicyMiddleware, RedirectGuardMiddl
     from scrapy.settings import Settings
     from scrapy.signalmanager import SignalManager
 
-    from crawler.run import build_settings
+    from crawler.runner import build_settings
     from crawler.spiders.news import build_sites
 
     crawler = SimpleNamespace(settings=build_settings(), signals=SignalManager(), stats=_Stats(),

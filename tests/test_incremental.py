@@ -15,7 +15,7 @@ import pytest
 
 from crawler.demo.routes import Response
 from crawler.demo.server import SiteServer
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 from tests.conftest import CRAWL_FAST_SETTINGS, read_rows
 from tests.newsgen import GenArticle, homepage, publish, sitemap, write_site
 

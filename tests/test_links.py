@@ -8,8 +8,8 @@ import pytest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.spiders.links import page_links
-from crawler.urls import clean_url
+from crawler.discovery.pagelinks import page_links
+from crawler.utils.urls import clean_url
 
 SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
 

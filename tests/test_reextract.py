@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from crawler.analysis import analyze_page
+from crawler.ingest.analysis import analyze_page
 from crawler.commands import reextract as reextract_module
 from crawler.commands.reextract import reextract_command
 from crawler.extraction import EXTRACTOR_VERSION

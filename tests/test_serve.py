@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from crawler.commands.serve import build_metadata, load_metadata
-from crawler.ingest import page_record
+from crawler.ingest.records import page_record
 from storage import open_db
 from storage.queries import store_page
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from crawler.demo import sample_server as make_sample_server
-from crawler.ingest import page_record
-from crawler.urls import host_of
+from crawler.ingest.records import page_record
+from crawler.utils.urls import host_of
 from storage import open_db
 from storage.queries import finish_run, record_failure, start_run, store_page
 

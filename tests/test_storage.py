@@ -323,7 +323,7 @@ def test_replacing_a_signature_of_another_format_drops_all_its_bands(db):
 
 
 def test_the_body_hash_comes_from_the_worker_or_is_computed():
-    from crawler.analysis import analyze_page
+    from crawler.ingest.analysis import analyze_page
     from storage.records import body_hash_of
 
     assert body_hash_of({"body": "A  b\nC"}) == text_hash("a b c")

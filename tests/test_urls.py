@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import canonical_key, clean_url, host_of, is_http_url, same_site
+from crawler.utils.urls import canonical_key, clean_url, host_of, is_http_url, same_site
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 
 from concurrent.futures import Future
 
-from crawler.workers import ExtractionPool, _Job
+from crawler.utils.pool import ExtractionPool, _Job
 
 try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
     from tests import workers_helpers as helpers
@@ -228,7 +228,7 @@ def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         f"sys.path.insert(0, {str(Path(helpers.__file__).parent)!r})\n"
-        "from crawler.workers import ExtractionPool\n"
+        "from crawler.utils.pool import ExtractionPool\n"
         "pool = ExtractionPool(processes=1, timeout=60, func='workers_helpers:sleep_forever')\n"
         f"pool.submit(b'pidfile:{pidfile}', 'u')\n"
         f"while not __import__('os').path.exists({str(pidfile)!r}): time.sleep(0.02)\n"

@@ -89,7 +89,7 @@ def pid_then_sleep(
 
 def reanalyze_or_fail(blob: bytes, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """The `newscrawl reextract` worker function, except for URLs with "/fail"."""
-    from crawler.analysis import reanalyze_stored_page
+    from crawler.ingest.analysis import reanalyze_stored_page
 
     if "/fail" in url:
         raise ValueError("bad page")

@@ -88,7 +88,7 @@ def writer_command(redis_url: str, db: str, batch: int, idle_exit: float | None,
     """
     from crawler.distributed.keys import ClusterKeys
     from crawler.distributed.writer import Writer, summary
-    from crawler.run import build_settings
+    from crawler.runner import build_settings
 
     server = _connect(redis_url)
     writer = Writer(server, ClusterKeys(prefix), db, settings=build_settings(), batch=batch,

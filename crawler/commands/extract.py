@@ -17,8 +17,8 @@ from typing import IO, Any
 import click
 
 from crawler.commands.options import exit_on_broken_pipe
-from crawler.warcs import http_headers, iter_records, record_payload
-from crawler.workers import ExtractionPool
+from crawler.utils.warcs import http_headers, iter_records, record_payload
+from crawler.utils.pool import ExtractionPool
 
 # Runs in the worker processes; it decodes bytes using the HTTP charset from `headers`.
 WORKER_FUNC = "crawler.extraction:extract_page"

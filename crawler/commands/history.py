@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from crawler.urls import canonical_key, is_http_url
+from crawler.utils.urls import canonical_key, is_http_url
 from storage import open_db
 from storage.history import article_versions
 

@@ -2,8 +2,8 @@
 any crawler's) through the crawl's extraction, dedup and storage path.
 
 Every HTTP 200 HTML response is analysed in an ``ExtractionPool``
-(``crawler.analysis:analyze_page``), turned into a record by
-``crawler.ingest.page_record`` and stored by ``storage.queries.store_page``,
+(``crawler.ingest.analysis:analyze_page``), turned into a record by
+``crawler.ingest.records.page_record`` and stored by ``storage.queries.store_page``,
 inside one ``crawl_runs`` row, exactly as a crawl would. 4xx/5xx responses
 are recorded as failures (``http 403``, ...) so ``newscrawl stats`` sees bot
 walls. Requests, revisits, metadata, redirects and non-HTML payloads are
@@ -29,17 +29,17 @@ import click
 
 from crawler.commands.export import parse_since
 from crawler.commands.extract import html_payload, is_warc, warn
-from crawler.ingest import page_record
-from crawler.lock import acquire_or_exit
-from crawler.urls import canonical_key, host_of, is_http_url
-from crawler.warcs import http_headers, iter_records
-from crawler.workers import ExtractionPool
+from crawler.ingest.records import page_record
+from storage.lock import acquire_or_exit
+from crawler.utils.urls import canonical_key, host_of, is_http_url
+from crawler.utils.warcs import http_headers, iter_records
+from crawler.utils.pool import ExtractionPool
 from storage import open_db
 from storage.batch import WriteBatch
 from storage.recheck import parse_time
 from storage.queries import FAILED, finish_run, mark_interrupted_runs, record_failure, start_run, store_page
 
-WORKER_FUNC = "crawler.analysis:analyze_page"
+WORKER_FUNC = "crawler.ingest.analysis:analyze_page"
 COMMIT_ITEMS = 100
 COMMIT_SECONDS = 1.0
 

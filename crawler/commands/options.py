@@ -13,7 +13,7 @@ import click
 
 def settings_overrides(settings: tuple[str, ...]) -> dict[str, str]:
     """``-s KEY=VALUE`` options as setting overrides (a bad one is a usage error)."""
-    from crawler.run import SettingError, parse_setting_overrides
+    from crawler.runner import SettingError, parse_setting_overrides
 
     try:
         return parse_setting_overrides(settings)
@@ -22,7 +22,7 @@ def settings_overrides(settings: tuple[str, ...]) -> dict[str, str]:
 
 
 def check_urls(urls: tuple[str, ...]) -> None:
-    from crawler.urls import is_http_url
+    from crawler.utils.urls import is_http_url
 
     bad = [u for u in urls if not is_http_url(u)]
     if bad:

@@ -18,11 +18,11 @@ from typing import Any
 
 import click
 
-from crawler.analysis import STORED_CODEC_HEADER
+from crawler.ingest.analysis import STORED_CODEC_HEADER
 from crawler.commands.export import parse_since
 from crawler.commands.options import existing_db_option
-from crawler.lock import acquire_or_exit
-from crawler.workers import ExtractionPool
+from storage.lock import acquire_or_exit
+from crawler.utils.pool import ExtractionPool
 from storage import open_db
 from storage.reextract import (
     FIELDS,
@@ -34,7 +34,7 @@ from storage.reextract import (
 
 # Runs in the worker processes: extraction, article detection and the text signature.
 # pages travel compressed, as stored, and are decompressed in the workers
-WORKER_FUNC = "crawler.analysis:reanalyze_stored_page"
+WORKER_FUNC = "crawler.ingest.analysis:reanalyze_stored_page"
 
 
 def _short(value: Any, width: int = 70) -> str:

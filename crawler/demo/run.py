@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from crawler.run import build_settings, run_crawl, summary
+from crawler.runner import build_settings, run_crawl, summary
 from storage import open_db
 
 # The sample site is local: no politeness delay needed.

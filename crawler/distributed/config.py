@@ -1,7 +1,7 @@
 """The Scrapy setting overrides that turn a crawl into a Redis cluster worker.
 
 ``redis_settings(url, "worker")`` is applied on top of ``settings/base.py`` (at
-``cmdline`` priority by ``crawler.run.build_settings``): the scheduler and
+``cmdline`` priority by ``crawler.runner.build_settings``): the scheduler and
 duplicate filter move to Redis, the SQLite StorePipeline and SkipKnownMiddleware
 are swapped for their Redis counterparts; extraction stays in the worker.
 
@@ -33,29 +33,29 @@ def redis_settings(redis_url: str, role: str = "worker", *, prefix: str = DEFAUL
     are not Scrapy crawls), to apply over the project settings, before ``-s``.
 
     The component dicts are the project's (``base``, default
-    ``crawler.run.build_settings()``) with the SQLite components swapped out."""
+    ``crawler.runner.build_settings()``) with the SQLite components swapped out."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"not a Redis URL: {redis_url!r} (expected redis://HOST:PORT/DB)")
     if base is None:
-        from crawler.run import build_settings
+        from crawler.runner import build_settings
 
         base = build_settings()
     keys = ClusterKeys(prefix)
     middlewares = {
         **base.getdict("DOWNLOADER_MIDDLEWARES"),
-        "crawler.middlewares.SkipKnownMiddleware": None,
-        "crawler.distributed.middleware.RedisSkipKnownMiddleware": 50,
+        "crawler.downloadermiddlewares.skipknown.SkipKnownMiddleware": None,
+        "crawler.downloadermiddlewares.clusterknown.RedisSkipKnownMiddleware": 50,
     }
     pipelines = {
         **base.getdict("ITEM_PIPELINES"),
         "crawler.pipelines.store.StorePipeline": None,
-        "crawler.distributed.pipeline.RedisQueuePipeline": 800,
+        "crawler.pipelines.redisqueue.RedisQueuePipeline": 800,
     }
     extensions = {
         **base.getdict("EXTENSIONS"),
-        "crawler.distributed.extension.FrontierExtension": 100,
+        "crawler.extensions.frontier.FrontierExtension": 100,
     }
     return {
         "NEWSCRAWL_REDIS_URL": redis_url,

@@ -24,7 +24,7 @@ from scrapy_redis.queue import PriorityQueue
 
 from crawler.distributed.frontier import RunDupeFilter
 from crawler.distributed.keys import current_run
-from crawler.distributed.spider import RedisNewsSpider, site_to_json
+from crawler.spiders.cluster import RedisNewsSpider, site_to_json
 
 
 @dataclass

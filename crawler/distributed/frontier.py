@@ -10,7 +10,7 @@ Adapters over scrapy-redis 0.9 (its source is the reference), for two gaps:
   to the frontier with their original score.
 - ``scrapy_redis.dupefilter.RFPDupeFilter`` computes its own fingerprint
   (``w3lib.canonicalize_url``), not Scrapy's ``REQUEST_FINGERPRINTER_CLASS``, so
-  URL variants that ``crawler.fingerprint`` folds would be fetched twice.
+  URL variants that ``crawler.utils.request`` folds would be fetched twice.
   ``RunDupeFilter`` uses the crawler's fingerprinter and a key per crawl run,
   with a TTL, so its memory does not grow across scheduled runs.
 

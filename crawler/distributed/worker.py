@@ -9,7 +9,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.distributed.config import redis_settings
-from crawler.run import CrawlResult, build_settings
+from crawler.runner import CrawlResult, build_settings
 
 
 def worker_settings(redis_url: str, overrides: dict[str, Any] | None = None, *, prefix: str | None = None) -> Settings:
@@ -21,7 +21,7 @@ def worker_settings(redis_url: str, overrides: dict[str, Any] | None = None, *, 
 def run_worker(settings: Settings) -> CrawlResult:
     """Crawl from the shared frontier until it has been empty for
     ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds."""
-    from crawler.distributed.spider import RedisNewsSpider
+    from crawler.spiders.cluster import RedisNewsSpider
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(RedisNewsSpider)

@@ -33,11 +33,11 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.distributed.keys import ClusterKeys, frontier_size
 from crawler.distributed.queue import ItemQueue, decode_item
-from crawler.distributed.spider import load_cluster_sites
-from crawler.ingest import article_key_for
+from crawler.spiders.cluster import load_cluster_sites
+from crawler.ingest.records import article_key_for
 from crawler.items import NotModifiedItem, PageItem
 from crawler.pipelines.store import StorePipeline
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 from storage.queries import article_url_keys, recheck_state
 
 logger = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class Writer:
         self.echo = echo
         self.queue = ItemQueue(server, keys)
         if settings is None:
-            from crawler.run import build_settings
+            from crawler.runner import build_settings
 
             settings = build_settings()
         self.settings = settings

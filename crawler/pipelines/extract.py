@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import FailureItem, NotModifiedItem, PageItem
 from storage.pages import sha1
-from crawler.workers import ExtractionPool
+from crawler.utils.pool import ExtractionPool
 
 
 class ExtractPipeline:
@@ -32,7 +32,7 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         self.pool = ExtractionPool(
-            processes=self.processes, timeout=self.timeout, func="crawler.analysis:analyze_page"
+            processes=self.processes, timeout=self.timeout, func="crawler.ingest.analysis:analyze_page"
         )
 
     def close_spider(self) -> None:

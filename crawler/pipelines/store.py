@@ -13,7 +13,7 @@ Stats (all under ``newscrawl/``): ``outcome/new``, ``outcome/updated``,
 ``outcome/skipped``, ``store_error``, ``commits``; per-site counts go to
 ``crawl_run_sites`` when the run ends.
 
-The pipeline takes the database's run lock (``crawler.lock``) unless this
+The pipeline takes the database's run lock (``storage.lock``) unless this
 process already holds it (``newscrawl crawl`` takes it first, to fail fast with
 a clear message), and marks runs left ``running`` by a killed process as
 ``interrupted``.
@@ -28,10 +28,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from crawler.ingest import page_record
+from crawler.ingest.records import page_record
 from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
-from crawler.lock import CrawlLock, held_here
-from crawler.urls import canonical_key
+from storage.lock import CrawlLock, held_here
+from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.batch import WriteBatch
 from storage.queries import (

@@ -29,14 +29,14 @@ from crawler.discovery import (
     parse_discovery_document,
     sitemaps_from_robots,
 )
-from crawler.failures import describe_failure
+from crawler.utils.failures import describe_failure
 from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
-from crawler.middlewares import KnownURL
+from crawler.downloadermiddlewares.skipknown import KnownURL
 from crawler.resolver import refused_name_reason
-from crawler.since import parse_since
+from crawler.utils.since import parse_since
 from crawler.sites import Site, load_sites, site_from_url
-from crawler.spiders.links import page_links
-from crawler.urls import canonical_key, clean_url, host_of, is_http_url
+from crawler.discovery.pagelinks import page_links
+from crawler.utils.urls import canonical_key, clean_url, host_of, is_http_url
 from storage.recheck import parse_time
 from storage.records import utcnow
 

@@ -8,7 +8,7 @@ import hashlib
 
 from scrapy import Request
 
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 
 
 class CanonicalFingerprinter:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.urls import canonical_key, is_http_url
+from crawler.utils.urls import canonical_key, is_http_url
 from storage.queries import PageRecord, utcnow
 
 

@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import recheck_state
 

@@ -35,7 +35,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.items import FailureItem
-from crawler.urls import canonical_key, host_of
+from crawler.utils.urls import canonical_key, host_of
 
 # Parameters that only ever carry a session: always removed.
 SESSION_PARAMS = frozenset({

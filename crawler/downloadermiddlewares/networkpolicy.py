@@ -42,8 +42,8 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.failures import RequestRefused
-from crawler.urls import canonical_key
+from crawler.utils.failures import RequestRefused
+from crawler.utils.urls import canonical_key
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.config import cluster_keys, redis_client
-from crawler.middlewares import SkipKnownMiddleware
+from crawler.downloadermiddlewares.skipknown import SkipKnownMiddleware
 
 
 class RedisSkipKnownMiddleware(SkipKnownMiddleware):

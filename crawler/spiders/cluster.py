@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
 from crawler.sites import Site
-from crawler.urls import canonical_key
+from crawler.utils.urls import canonical_key
 from crawler.spiders.news import NewsSpider
 
 _RELOAD_SECONDS = 5.0
