@@ -58,7 +58,7 @@ def plain_trafilatura(html: bytes, url: str) -> dict[str, Any]:
 
 
 def ours(html: bytes, url: str) -> dict[str, Any]:
-    return extract_page(html, url)
+    return extract_page(html, url).as_dict()
 
 
 def run(name: str, fn: Callable[[bytes, str], dict[str, Any]], case: dict[str, Any],

@@ -37,8 +37,9 @@ from typing import Any
 import crawl as bench_crawl  # bench/ comes first on sys.path when run as a script
 
 from crawler.ingest.analysis import analyze_page
+from crawler.ingest.records import page_record
 from storage import open_db
-from storage.queries import PageRecord, store_page
+from storage.queries import store_page
 
 RUN = "from crawler.commands.reextract import reextract_command; reextract_command()"
 # The same work in one process, no worker pool: the command's code path (select, read,
@@ -49,18 +50,18 @@ import sys, time
 started = time.monotonic()
 from crawler.ingest.analysis import STORED_CODEC_HEADER, reanalyze_stored_page
 from crawler.extraction import EXTRACTOR_VERSION
-from storage import open_db
-from storage.reextract import ArticleUpdater, load_stored, select_pages
-db = open_db(sys.argv[1])
-with ArticleUpdater(db, EXTRACTOR_VERSION) as updater:
-    for article_id, page_id in select_pages(db):
-        url, headers, codec, blob = load_stored(db, page_id)
-        result = reanalyze_stored_page(blob, url, {**headers, STORED_CODEC_HEADER: codec})
-        updater.apply(article_id, {**result, "ok": True})
+from storage.reextract import load_stored, select_pages
+from storage.session import IngestSession
+with IngestSession(sys.argv[1], kind="reextract", extractor=EXTRACTOR_VERSION, commit_items=200,
+                   commit_seconds=2.0, command={"command": "bench"}) as session:
+    for article_id, page_id in select_pages(session.db):
+        url, headers, codec, blob = load_stored(session.db, page_id)
+        a = reanalyze_stored_page(blob, url, {**headers, STORED_CODEC_HEADER: codec})
+        session.reextracted(article_id, a.extraction, body_hash=a.body_hash, signature=a.signature)
 elapsed = time.monotonic() - started
-r = updater.report
-print(f"reextract (one process): {r.pages} pages in {elapsed:.1f}s ({r.pages / elapsed:.1f} pages/s)")
-print(f"  articles changed        {r.changed}")
+r = session.counts.reextracted
+print(f"reextract (one process): {sum(r.values())} pages in {elapsed:.1f}s ({sum(r.values()) / elapsed:.1f} pages/s)")
+print(f"  articles changed        {r['changed']}")
 """
 
 
@@ -72,10 +73,7 @@ def build(db_path: Path, corpus: Path, repeat: int) -> tuple[int, int]:
         for i, (url, html) in enumerate(pages):
             html = bench_crawl.vary(bench_crawl._CANONICAL.sub(b"", html), k)
             local = f"https://site{i % 8}.example/{i}/{bench_crawl.copy_path(url.split('/', 3)[-1], k)}"
-            ex = analyze_page(html, local)
-            rec = PageRecord(url_key=local, fetched_url=local, site=f"site{i % 8}", status=200,
-                             html=html, extracted=ex, article_key=local,
-                             signature=ex.pop("signature", None))
+            rec = page_record(url=local, html=html, analysis=analyze_page(html, local), site=f"site{i % 8}")
             stored += store_page(db, rec).outcome == "new"
     db.conn.close()
     return len(pages) * repeat, stored

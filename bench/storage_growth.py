@@ -32,9 +32,11 @@ from typing import Any
 from crawl import _VOCAB, DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is first on sys.path
 
 from storage import open_db
-from storage.neardup import BANDS, PERMUTATIONS, text_signature
+from crawler.extraction import Extraction
+from storage.neardup import BANDS, PERMUTATIONS, Signature, text_signature
 from storage.pages import compress_html, decompress_html
-from storage.queries import PageRecord, store_page
+from storage.queries import store_page
+from storage.records import PageRecord
 
 
 def body_text(rng: random.Random, words: int = 500) -> str:
@@ -46,19 +48,19 @@ def body_text(rng: random.Random, words: int = 500) -> str:
     return "\n".join(" ".join(out[i:i + 4]) for i in range(0, len(out), 4))
 
 
-def random_signature(rng: random.Random) -> dict[str, Any]:
-    return {"minhash": rng.randbytes(4 * PERMUTATIONS),
-            "bands": [rng.getrandbits(63) for _ in range(BANDS)], "shingles": 500}
+def random_signature(rng: random.Random) -> Signature:
+    return Signature(minhash=rng.randbytes(4 * PERMUTATIONS),
+                     bands=[rng.getrandbits(63) for _ in range(BANDS)], shingles=500)
 
 
-def record(i: int, body: str, signature: dict[str, Any], html: bytes, url: str | None = None) -> PageRecord:
+def record(i: int, body: str, signature: Signature | None, html: bytes, url: str | None = None) -> PageRecord:
     url = url or f"https://site{i % 8}.example/news/2025/03/story-{i}.html"
-    extracted = {"is_article": True, "body": body, "title": f"Story {i}", "authors": ["Ana Kowalski"],
-                 "published": "2025-03-04T08:00:00+00:00", "language": "en", "site": "Synthetic Daily",
-                 "description": "A story.", "tags": ["news"], "image": url + ".jpg",
-                 "reason": "article: og:type=article", "extractor": "bench"}
+    extraction = Extraction(url=url, extractor="bench", is_article=True, body=body, title=f"Story {i}",
+                            authors=["Ana Kowalski"], published="2025-03-04T08:00:00+00:00", language="en",
+                            site="Synthetic Daily", description="A story.", tags=["news"], image=url + ".jpg",
+                            reason="article: og:type=article")
     return PageRecord(url_key=url, fetched_url=url.replace("https:", "http:"), site=f"site{i % 8}",
-                      status=200, html=html, extracted=extracted, article_key=url,
+                      status=200, html=html, extraction=extraction, article_key=url,
                       headers={"Content-Type": "text/html"}, signature=signature)
 
 
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 k += 1
             new_times[size] += timed_batches(dbs[size], [batch], "new")
             # the same texts again at other URLs: found by body hash
-            dups = [record(next_id + j, rec.extracted["body"], rec.signature or {}, html,
+            dups = [record(next_id + j, rec.extraction.body, rec.signature, html,
                            url=f"https://wire.example/copy/{next_id + j}") for j, rec in enumerate(batch)]
             next_id += len(dups)
             dup_times[size] += timed_batches(dbs[size], [dups], "duplicate_text")

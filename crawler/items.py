@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.ingest.analysis import Analysis
+from storage.records import Outcome
+
 
 @dataclass
 class PageItem:
@@ -22,7 +25,7 @@ class PageItem:
     discovery: dict[str, Any] | None = None
     depth: int = 0
     known_hash: str | None = None  # content hash stored for this URL, on a re-check
-    extracted: dict[str, Any] | None = None  # set by ExtractPipeline
+    analysis: Analysis | None = None  # set by ExtractPipeline
 
 
 @dataclass
@@ -32,7 +35,7 @@ class FailureItem:
     url: str
     site: str
     reason: str
-    outcome: str = "failed"  # failed | blocked | skipped
+    outcome: Outcome = Outcome.FAILED  # FAILED, BLOCKED or SKIPPED
     status: int | None = None
     source: str | None = None
     found_on: str | None = None

@@ -9,8 +9,10 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.ingest.summary import format_summary
 from storage import open_db
 from storage.queries import failures_by_reason
+from storage.session import RunCounts, RunSummary
 
 
 class SettingError(ValueError):
@@ -63,33 +65,29 @@ def run_crawl(settings: Settings, *, url: str | None = None, sites: str | None =
     return CrawlResult(crawler.stats.get_stats(), time.monotonic() - started, settings.get("NEWSCRAWL_DB"))
 
 
-def summary(result: CrawlResult) -> str:
+def run_summary(result: CrawlResult, kind: str = "crawl", details: list[tuple[str, Any]] | None = None,
+                ) -> RunSummary:
+    """A crawl's (or a cluster worker's) ``RunSummary``, from its Scrapy stats and,
+    for a run that stored, the failures it recorded."""
     s = result.stats
-
-    def g(key: str) -> int:
-        return int(s.get(f"newscrawl/{key}", 0) or 0)
-
     run_id = s.get("newscrawl/run_id")
-    lines = [
-        f"newscrawl: crawl {result.finish_reason} in {result.elapsed:.1f}s (run {run_id}, database {result.db_path})",
-        f"  pages fetched      {int(s.get('response_received_count', 0))}",
-        f"  articles stored    {g('outcome/new')}",
-        f"  articles updated   {g('outcome/updated')} (new versions)",
-        f"  not modified       {g('outcome/not_modified')} (re-checked, unchanged)",
-        f"  duplicates         {g('outcome/duplicate_url') + g('outcome/duplicate_text')}"
-        f" ({g('outcome/duplicate_url')} known URL, {g('outcome/duplicate_text')} same text)",
-        f"  not articles       {g('outcome/not_article')}",
-        f"  skipped (stored)   {g('skipped_known')}",
-    ]
     failures: list[tuple[str, int]] = []
     if run_id is not None:
         try:
             db = open_db(result.db_path, read_only=True)
-            failures = failures_by_reason(db, run_id)
-            db.conn.close()
+            try:
+                failures = failures_by_reason(db, run_id)
+            finally:
+                db.conn.close()
         except Exception as e:  # the summary must not hide the crawl's own result
             failures = [(f"(could not read failures: {e})", 0)]
-    lines.append(f"  failures           {sum(n for _, n in failures)}")
-    for reason, n in failures:
-        lines.append(f"    {n:5d}  {reason}")
-    return "\n".join(lines)
+    return RunSummary(kind, result.db_path, run_id, result.finish_reason, result.elapsed,
+                      RunCounts.from_stats(s), failures, details or [])
+
+
+def summary(result: CrawlResult) -> str:
+    s = result.stats
+    return format_summary(run_summary(result, details=[
+        ("pages fetched", int(s.get("response_received_count", 0))),
+        ("skipped (stored)", int(s.get("newscrawl/skipped_known", 0))),
+    ]))

@@ -8,14 +8,13 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.neardup import BAND_BYTES, band_key, changed_bands, similarity, unpack
+from storage.neardup import BAND_BYTES, Signature, band_key, changed_bands, similarity, unpack
 from storage.recheck import parse_time
 from storage.records import (
-    DUPLICATE_URL,
     NEAR_DUPLICATE_THRESHOLD,
     SAME_STORY_THRESHOLD,
+    Outcome,
     PageRecord,
-    body_hash_of,
     text_hash,
 )
 
@@ -25,15 +24,15 @@ COMPARED_FIELDS = ("title", "body", "authors", "published", "description", "tags
 
 
 def article_values(rec: PageRecord) -> dict[str, Any]:
-    ex = rec.extracted
-    body = ex.get("body") or ""
+    ex = rec.extraction
+    body = ex.body or ""
     return {
-        "site": rec.site, "site_name": ex.get("site"), "title": ex.get("title"),
-        "authors": json.dumps(list(ex.get("authors") or []), ensure_ascii=False),
-        "published": ex.get("published"), "body": body, "language": ex.get("language"),
-        "description": ex.get("description"),
-        "tags": json.dumps(list(ex.get("tags") or []), ensure_ascii=False), "image": ex.get("image"),
-        "word_count": len(body.split()), "body_hash": body_hash_of(ex), "extractor": ex.get("extractor"),
+        "site": rec.site, "site_name": ex.site, "title": ex.title,
+        "authors": json.dumps(list(ex.authors or []), ensure_ascii=False),
+        "published": ex.published, "body": body, "language": ex.language,
+        "description": ex.description,
+        "tags": json.dumps(list(ex.tags or []), ensure_ascii=False), "image": ex.image,
+        "word_count": len(body.split()), "body_hash": rec.body_key, "extractor": ex.extractor,
         "page_key": rec.url_key,
     }
 
@@ -64,7 +63,7 @@ def _without_hash_clash(db: sqlite_utils.Database, article_id: int, values: dict
     return values
 
 
-def should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, outcome: str) -> bool:
+def should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, outcome: Outcome) -> bool:
     """Whether this page, rather than the one the article's fields came from,
     is the article's own: its ``rel=canonical`` page, or an earlier-published
     original of a syndicated copy that happened to be stored first."""
@@ -75,9 +74,9 @@ def should_replace(db: sqlite_utils.Database, article_id: int, rec: PageRecord, 
     ).fetchone()
     if page_key == rec.url_key:
         return False
-    if outcome == DUPLICATE_URL:
+    if outcome == Outcome.DUPLICATE_URL:
         return bool(url == rec.url_key)
-    mine, theirs = parse_time(rec.extracted.get("published")), parse_time(published)
+    mine, theirs = parse_time(rec.extraction.published), parse_time(published)
     return mine is not None and theirs is not None and mine < theirs
 
 
@@ -140,13 +139,13 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
 
 
 def near_duplicate(
-    db: sqlite_utils.Database, signature: dict[str, Any] | None
+    db: sqlite_utils.Database, signature: Signature | None
 ) -> tuple[int, float, int | None] | None:
     """The most similar stored article at or above SAME_STORY_THRESHOLD, found
     through LSH bands: (article id, similarity, its story id)."""
     if not signature:
         return None
-    bands = signature["bands"]
+    bands = signature.bands
     clauses = " OR ".join("(band = ? AND key = ?)" for _ in bands)
     args = [v for i, key in enumerate(bands) for v in (i, key)]
     candidates = db.execute(
@@ -154,7 +153,7 @@ def near_duplicate(
         f" WHERE s.article_id IN (SELECT DISTINCT article_id FROM minhash_bands WHERE {clauses})",
         args,
     ).fetchall()
-    sig = unpack(signature["minhash"])
+    sig = unpack(signature.minhash)
     best: tuple[int, float, int | None] | None = None
     for article_id, blob, story_id in candidates:
         sim = similarity(sig, unpack(blob))
@@ -167,20 +166,20 @@ def is_same_article(match: tuple[int, float, int | None] | None) -> bool:
     return match is not None and match[1] >= NEAR_DUPLICATE_THRESHOLD
 
 
-def insert_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+def insert_signature(db: sqlite_utils.Database, article_id: int, signature: Signature | None) -> None:
     if not signature:
         return
     db.execute(
         "INSERT INTO article_signatures (article_id, shingles, minhash) VALUES (?, ?, ?)",
-        [article_id, signature["shingles"], signature["minhash"]],
+        [article_id, signature.shingles, signature.minhash],
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
-        [(i, key, article_id) for i, key in enumerate(signature["bands"])],
+        [(i, key, article_id) for i, key in enumerate(signature.bands)],
     )
 
 
-def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dict[str, Any] | None) -> None:
+def replace_signature(db: sqlite_utils.Database, article_id: int, signature: Signature | None) -> None:
     """The article's signature becomes ``signature`` (none: the old one is kept).
 
     Only the LSH bands whose rows changed are rewritten: a re-extracted or
@@ -191,10 +190,10 @@ def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dic
     if old is None:
         insert_signature(db, article_id, signature)
         return
-    old_blob, new_blob = bytes(old[0]), bytes(signature["minhash"])
+    old_blob, new_blob = bytes(old[0]), bytes(signature.minhash)
     if len(old_blob) != len(new_blob):  # not a signature of this format: drop all its bands
         db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
-        bands = list(range(len(signature["bands"])))
+        bands = list(range(len(signature.bands)))
     else:
         bands = changed_bands(old_blob, new_blob)
         # minhash_bands is keyed (band, key, article_id): delete through the old band
@@ -205,9 +204,9 @@ def replace_signature(db: sqlite_utils.Database, article_id: int, signature: dic
         )
     db.conn.executemany(
         "INSERT OR IGNORE INTO minhash_bands (band, key, article_id) VALUES (?, ?, ?)",
-        [(band, signature["bands"][band], article_id) for band in bands],
+        [(band, signature.bands[band], article_id) for band in bands],
     )
     db.execute(
         "UPDATE article_signatures SET shingles = ?, minhash = ? WHERE article_id = ?",
-        [signature["shingles"], new_blob, article_id],
+        [signature.shingles, new_blob, article_id],
     )

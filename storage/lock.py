@@ -1,4 +1,4 @@
-"""One crawl at a time per database: an advisory lock on ``<db>.lock``.
+"""One writer at a time per database: an advisory lock on ``<db>.lock``.
 
 The lock is an ``flock`` on an open file, so the kernel releases it when the
 process dies, even on SIGKILL: a killed run never blocks the next one."""
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -67,16 +66,6 @@ class CrawlLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def acquire_or_exit(db_path: str | Path, wait: bool = False) -> CrawlLock:
-    """For commands: the lock, or a clear message and exit status 75 (EX_TEMPFAIL,
-    so cron simply tries again next time) when another run holds it."""
-    try:
-        return CrawlLock(db_path).acquire(wait=wait)
-    except CrawlLockBusy as e:
-        print(f"newscrawl: {e}", file=sys.stderr)
-        raise SystemExit(75) from None
 
 
 def held_here(db_path: str | Path) -> bool:

@@ -184,3 +184,18 @@ def m0007_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
         END;
         """
     )
+
+
+@MIGRATIONS(name="0008_run_kind_and_extractor")
+def m0008_run_kind_and_extractor(db: sqlite_utils.Database) -> None:
+    # Every writer records a run: a crawl, a WARC import, a re-extraction or the cluster's
+    # writer; and with which extractor its articles were made. Runs before this migration
+    # were crawls, or imports whose command names them.
+    db.executescript(
+        """
+        ALTER TABLE crawl_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'crawl';
+        ALTER TABLE crawl_runs ADD COLUMN extractor TEXT;
+        UPDATE crawl_runs SET kind = 'import-warc' WHERE json_valid(command)
+            AND json_extract(command, '$.command') = 'import-warc';
+        """
+    )

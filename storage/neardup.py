@@ -12,6 +12,7 @@ import hashlib
 import random
 import re
 import struct
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -96,8 +97,16 @@ def similarity(sig_a: list[int], sig_b: list[int]) -> float:
     return sum(x == y for x, y in zip(sig_a, sig_b)) / PERMUTATIONS
 
 
-def text_signature(text: str) -> dict[str, object]:
-    """What the store needs: packed signature, band keys, shingle count."""
+@dataclass(frozen=True)
+class Signature:
+    """What the store needs of a text: its packed MinHash, band keys, shingle count."""
+
+    minhash: bytes
+    bands: list[int]
+    shingles: int
+
+
+def text_signature(text: str) -> Signature:
     hashes = shingle_hashes(text)
     blob = pack(minhash(hashes))
-    return {"minhash": blob, "bands": packed_band_keys(blob), "shingles": len(hashes)}
+    return Signature(minhash=blob, bands=packed_band_keys(blob), shingles=len(hashes))

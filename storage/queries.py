@@ -19,36 +19,27 @@ from storage.articles import (
 )
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
 from storage.recheck import RecheckPolicy, next_check
-from storage.records import (  # re-exported: the names callers use
-    BLOCKED,
-    DUPLICATE_TEXT,
-    DUPLICATE_URL,
-    FAILED,
-    NEW,
-    NOT_ARTICLE,
-    NOT_MODIFIED,
-    SKIPPED,
-    UPDATED,
-    PageRecord,
-    StoreResult,
-    body_hash_of,
-    text_hash,
-    utcnow,
-)
+from storage.records import Outcome, PageRecord, StoreResult, utcnow
 
 __all__ = [
-    "BLOCKED", "DUPLICATE_TEXT", "DUPLICATE_URL", "FAILED", "NEW", "NOT_ARTICLE", "NOT_MODIFIED",
-    "SKIPPED", "UPDATED", "PageRecord", "StoreResult", "text_hash", "utcnow",
     "start_run", "finish_run", "mark_interrupted_runs", "record_failure", "record_discovery", "record_not_modified",
     "store_page", "is_known_article_url", "recheck_state", "page_html", "article_url_keys",
     "failures_by_reason", "record_site_counts",
 ]
 
-def start_run(db: sqlite_utils.Database, command: dict[str, Any]) -> int:
+# What wrote a run (crawl_runs.kind).
+RUN_KINDS = ("crawl", "import-warc", "reextract", "writer")
+
+
+def start_run(
+    db: sqlite_utils.Database, command: dict[str, Any], *, kind: str = "crawl", extractor: str | None = None
+) -> int:
+    if kind not in RUN_KINDS:
+        raise ValueError(f"unknown run kind {kind!r}")
     with db.atomic():
         cur = db.execute(
-            "INSERT INTO crawl_runs (started, status, command) VALUES (?, 'running', ?)",
-            [utcnow(), json.dumps(command, default=str)],
+            "INSERT INTO crawl_runs (started, status, command, kind, extractor) VALUES (?, 'running', ?, ?, ?)",
+            [utcnow(), json.dumps(command, default=str), kind, extractor],
         )
     return int(cur.lastrowid or 0)
 
@@ -78,7 +69,7 @@ def _upsert_url(
     fetched_url: str | None,
     site: str,
     status: int | None,
-    outcome: str,
+    outcome: Outcome,
     reason: str | None,
     article_id: int | None,
     fetched_at: str,
@@ -141,7 +132,7 @@ def record_failure(
     fetched_url: str | None,
     site: str,
     reason: str,
-    outcome: str = FAILED,
+    outcome: Outcome = Outcome.FAILED,
     status: int | None = None,
     run_id: int | None = None,
     source: str | None = None,
@@ -213,7 +204,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     URL keys go to ``article_urls``, its raw HTML to ``pages``, and its fetch
     state (ETag, Last-Modified, content hash, next re-check) to ``urls``.
     """
-    ex = rec.extracted
+    ex = rec.extraction
     state: dict[str, Any] = {
         "etag": _header(rec.headers, "etag"),
         "last_modified": _header(rec.headers, "last-modified"),
@@ -222,39 +213,39 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     url_args = dict(
         url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
         fetched_at=rec.fetched_at, run_id=rec.run_id, source=rec.source, found_on=rec.found_on,
-        discovery=rec.discovery, signals=ex.get("signals"),
+        discovery=rec.discovery, signals=ex.signals,
     )
     with db.atomic():
-        if not ex.get("is_article"):
-            _upsert_url(db, outcome=NOT_ARTICLE, reason=ex.get("reason"), article_id=None, state=state, **url_args)
-            return StoreResult(NOT_ARTICLE, None)
+        if not ex.is_article:
+            _upsert_url(db, outcome=Outcome.NOT_ARTICLE, reason=ex.reason, article_id=None, state=state, **url_args)
+            return StoreResult(Outcome.NOT_ARTICLE, None)
         keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
         marks = ",".join("?" * len(keys))
         row = db.execute(f"SELECT article_id FROM article_urls WHERE url IN ({marks}) LIMIT 1", keys).fetchone()
-        reason = ex.get("reason")
+        reason: str | None = ex.reason
         near: float | None = None
+        outcome: Outcome
         if row:
             article_id = int(row[0])
             changed = new_version(db, article_id, rec)
-            outcome = UPDATED if changed else DUPLICATE_URL
+            outcome = Outcome.UPDATED if changed else Outcome.DUPLICATE_URL
             if changed:
                 reason = f"changed: {', '.join(changed)}"
         else:
-            body_hash = body_hash_of(ex)
-            row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [body_hash]).fetchone()
+            row = db.execute("SELECT id FROM articles WHERE body_hash = ?", [rec.body_key]).fetchone()
             match = (int(row[0]), 1.0, None) if row else near_duplicate(db, rec.signature)
             if match is not None and is_same_article(match):
-                outcome, article_id, near = DUPLICATE_TEXT, match[0], match[1]
+                outcome, article_id, near = Outcome.DUPLICATE_TEXT, match[0], match[1]
                 if near < 1.0:
                     reason = f"near-identical text (similarity {near:.2f}) to article {article_id}"
             else:
                 story = (match[2] or match[0]) if match else None
-                outcome, article_id = NEW, insert_article(db, rec, story_id=story)
+                outcome, article_id = Outcome.NEW, insert_article(db, rec, story_id=story)
                 insert_signature(db, article_id, rec.signature)
         for key in keys:
-            if outcome == NEW and key == rec.article_key:
+            if outcome == Outcome.NEW and key == rec.article_key:
                 relation = "canonical"
-            elif outcome == DUPLICATE_TEXT and key == rec.article_key:
+            elif outcome == Outcome.DUPLICATE_TEXT and key == rec.article_key:
                 relation = "duplicate"
             else:
                 relation = "variant"
@@ -263,9 +254,9 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
                 " VALUES (?, ?, ?, ?, ?)",
                 [key, article_id, relation, rec.site, rec.fetched_at],
             )
-        if outcome in (DUPLICATE_URL, DUPLICATE_TEXT) and should_replace(db, article_id, rec, outcome):
+        if outcome.is_duplicate and should_replace(db, article_id, rec, outcome):
             replace_article_fields(db, article_id, rec)
-        if outcome != NEW:
+        if outcome != Outcome.NEW:
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [rec.fetched_at, article_id])
         page_codec, blob = rec.compressed or (DEFAULT_CODEC, compress_html(rec.html, DEFAULT_CODEC))
         db.execute(

@@ -6,20 +6,36 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
+from storage.neardup import Signature
 from storage.recheck import RecheckPolicy
 
-# Outcomes recorded in urls.outcome (and counted by the pipelines).
-NEW = "new"
-DUPLICATE_URL = "duplicate_url"
-DUPLICATE_TEXT = "duplicate_text"
-NOT_ARTICLE = "not_article"
-FAILED = "failed"
-SKIPPED = "skipped"
-BLOCKED = "blocked"
-UPDATED = "updated"
-NOT_MODIFIED = "not_modified"
+
+class Outcome(StrEnum):
+    """What happened to a URL (``urls.outcome``); counted by every writer."""
+
+    NEW = "new"
+    UPDATED = "updated"  # a stored article's page changed: a new version
+    NOT_MODIFIED = "not_modified"  # re-checked, unchanged (304 or the same bytes)
+    DUPLICATE_URL = "duplicate_url"  # another URL of a stored article
+    DUPLICATE_TEXT = "duplicate_text"  # the same (or near-identical) text as a stored article
+    NOT_ARTICLE = "not_article"
+    FAILED = "failed"  # fetch or extraction error
+    BLOCKED = "blocked"  # refused by the site (bot wall, robots.txt) or by our network policy
+    SKIPPED = "skipped"  # not fetched or not extracted on purpose (not HTML, a trap, too large)
+    DISCOVERED = "discovered"  # listed by a news sitemap or feed, not fetched yet
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether the URL gave nothing to store because something went wrong or was refused."""
+        return self in (Outcome.FAILED, Outcome.BLOCKED, Outcome.SKIPPED)
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self in (Outcome.DUPLICATE_URL, Outcome.DUPLICATE_TEXT)
+
 
 # Estimated Jaccard similarity of 5-word shingles from which two texts are one
 # article (a syndicated copy with another standfirst or sign-off line).
@@ -42,22 +58,35 @@ def text_hash(body: str) -> str:
     return hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
 
-def body_hash_of(extracted: dict[str, Any]) -> str:
-    """``text_hash`` of an extraction's body: the one the worker process computed
-    (``body_hash``, next to the body it hashed) or, failing that, computed here."""
-    return extracted.get("body_hash") or text_hash(extracted.get("body") or "")
+class ExtractedPage(Protocol):
+    """What storage reads of a page's extraction (``crawler.extraction.Extraction``
+    is the one implementation): the article fields and the article judgement."""
+
+    title: str | None
+    authors: list[str]
+    published: str | None
+    body: str
+    language: str | None
+    site: str | None
+    description: str | None
+    tags: list[str]
+    image: str | None
+    is_article: bool
+    reason: str
+    signals: dict[str, Any]
+    extractor: str
 
 
 @dataclass
 class PageRecord:
-    """One fetched page and what extraction said of it."""
+    """One fetched page, what extraction said of it, and where it came from."""
 
     url_key: str  # canonical key of the fetched URL
     fetched_url: str
     site: str
     status: int
     html: bytes
-    extracted: dict[str, Any]
+    extraction: ExtractedPage
     article_key: str  # canonical key the article is stored under (rel=canonical or url_key)
     alias_keys: list[str] = field(default_factory=list)  # other keys naming the same page
     headers: dict[str, str] = field(default_factory=dict)
@@ -66,13 +95,19 @@ class PageRecord:
     source: str | None = None
     found_on: str | None = None
     discovery: dict[str, Any] | None = None
-    signature: dict[str, Any] | None = None  # storage.neardup.text_signature(body)
+    signature: Signature | None = None  # of the body, for near-duplicate detection
+    body_hash: str | None = None  # text_hash(body), when a worker computed it already
     recheck: RecheckPolicy | None = None  # sets urls.next_check for articles
     compressed: tuple[str, bytes] | None = None  # (codec, html compressed with it), done by a worker
+
+    @property
+    def body_key(self) -> str:
+        """The exact-duplicate key of the body (the UNIQUE ``articles.body_hash``)."""
+        return self.body_hash or text_hash(self.extraction.body or "")
 
 
 @dataclass
 class StoreResult:
-    outcome: str
+    outcome: Outcome
     article_id: int | None
     similarity: float | None = None  # for a near-identical duplicate_text

@@ -2,26 +2,24 @@
 fresh extraction output with the stored row, and writing the changes.
 
 Plain data in and out; the extraction itself happens elsewhere (the caller runs
-it in worker processes). Writes are batched: ``ArticleUpdater`` commits every
-``batch_size`` articles, so a long run holds no huge transaction and an
-interrupted one keeps what it finished.
+it in worker processes) and the writes go through ``storage.session.IngestSession``
+(its ``reextracted``), which batches, counts and records the run.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import sqlite_utils
 
 from storage.articles import body_holder, replace_signature
-from storage.batch import WriteBatch
-from storage.records import body_hash_of
+from storage.neardup import Signature
+from storage.records import ExtractedPage, text_hash
 
-# Article columns re-extraction may change, with the extraction-result key each comes from.
+# Article columns re-extraction may change, with the extraction attribute each comes from.
 FIELDS: dict[str, str] = {
     "title": "title",
     "authors": "authors",
@@ -37,25 +35,34 @@ JSON_LIST_FIELDS = frozenset({"authors", "tags"})
 _ARTICLE_COLUMNS = ["id", "url", "extractor", "body_hash", *FIELDS]
 
 
+class Reextracted(StrEnum):
+    """What re-extracting one article's page did to it."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    NOT_ARTICLE = "not_article"  # no longer judged an article: kept as stored
+    CONFLICT = "conflict"  # its new body is another article's: kept as stored
+    FAILED = "failed"  # extraction failed, or the page or article is gone
+
+
 @dataclass
 class ArticleChange:
     article_id: int
     url: str
     changes: dict[str, tuple[Any, Any]]  # column -> (old, new), in stored form
     body_hash: str | None = None  # new hash when the body changed
-    signature: dict[str, Any] | None = None  # storage.neardup.text_signature(new body)
+    signature: Signature | None = None  # of the new body
 
 
 @dataclass
-class ReextractReport:
-    pages: int = 0
-    changed: int = 0  # articles with at least one changed field
-    unchanged: int = 0
-    field_changes: Counter[str] = field(default_factory=Counter)
-    failures: list[tuple[int, str, str]] = field(default_factory=list)  # (article, url, why)
-    not_articles: list[tuple[int, str, str]] = field(default_factory=list)  # kept as they were
-    conflicts: list[tuple[int, int]] = field(default_factory=list)  # (article, holder of the body)
-    examples: list[ArticleChange] = field(default_factory=list)
+class ReextractResult:
+    """One article's re-extraction: what happened, and why or what changed."""
+
+    article_id: int
+    url: str
+    outcome: Reextracted
+    detail: str = ""  # the reason (failed, not_article) or the holder's id (conflict)
+    change: ArticleChange | None = None
 
 
 def select_pages(
@@ -112,14 +119,18 @@ def stored_form(column: str, value: Any) -> Any:
     return value
 
 
-def diff_article(row: dict[str, Any], extracted: dict[str, Any]) -> ArticleChange:
+def diff_article(
+    row: dict[str, Any], extraction: ExtractedPage, *, body_hash: str | None = None,
+    signature: Signature | None = None,
+) -> ArticleChange:
     """Compare a stored ``articles`` row with fresh extraction output."""
     changes: dict[str, tuple[Any, Any]] = {}
-    for column, key in FIELDS.items():
+    for column, attr in FIELDS.items():
         old = row.get(column)
+        value = getattr(extraction, attr)
         if column in JSON_LIST_FIELDS:
             # compare as lists so formatting differences are not changes
-            fresh = list(extracted.get(key) or [])
+            fresh = list(value or [])
             try:
                 same = json.loads(old or "[]") == fresh
             except ValueError:
@@ -127,13 +138,13 @@ def diff_article(row: dict[str, Any], extracted: dict[str, Any]) -> ArticleChang
             if not same:
                 changes[column] = (old, json.dumps(fresh, ensure_ascii=False))
             continue
-        new = stored_form(column, extracted.get(key))
+        new = stored_form(column, value)
         if old != new:
             changes[column] = (old, new)
     change = ArticleChange(int(row["id"]), str(row["url"]), changes)
     if "body" in changes:
-        change.body_hash = body_hash_of(extracted)
-        change.signature = extracted.get("signature")
+        change.body_hash = body_hash or text_hash(extraction.body or "")
+        change.signature = signature
     return change
 
 
@@ -143,93 +154,41 @@ def article_row(db: sqlite_utils.Database, article_id: int) -> dict[str, Any] | 
     return dict(zip(_ARTICLE_COLUMNS, row)) if row else None
 
 
-class ArticleUpdater:
-    """Write article changes in transactions of ``batch_size`` articles.
+def reextract_article(
+    db: sqlite_utils.Database, article_id: int, extraction: ExtractedPage, extractor: str, *,
+    body_hash: str | None = None, signature: Signature | None = None, dry_run: bool = False,
+) -> ReextractResult:
+    """Compare one article with its page's fresh extraction and, unless ``dry_run``,
+    write what changed (row and signature together, in a savepoint)."""
+    row = article_row(db, article_id)
+    if row is None:
+        return ReextractResult(article_id, "", Reextracted.FAILED, "article is gone")
+    url = str(row["url"])
+    if not extraction.is_article or not (extraction.body or "").strip():
+        # Keep the stored article rather than blank it; say why.
+        return ReextractResult(article_id, url, Reextracted.NOT_ARTICLE, extraction.reason or "empty body")
+    change = diff_article(row, extraction, body_hash=body_hash, signature=signature)
+    if not change.changes:
+        if row["extractor"] != extractor and not dry_run:
+            db.execute("UPDATE articles SET extractor = ? WHERE id = ?", [extractor, article_id])
+        return ReextractResult(article_id, url, Reextracted.UNCHANGED)
+    if change.body_hash is not None:
+        holder = body_holder(db, change.body_hash, article_id)
+        if holder is not None:
+            return ReextractResult(article_id, url, Reextracted.CONFLICT, str(holder), change)
+    if not dry_run:
+        write_change(db, change, extractor)
+    return ReextractResult(article_id, url, Reextracted.CHANGED, change=change)
 
-    ``dry_run`` computes and reports everything and writes nothing. Use as a
-    context manager (the last batch is committed on a clean exit and rolled back
-    on an exception)."""
 
-    def __init__(
-        self, db: sqlite_utils.Database, extractor: str, *, dry_run: bool = False,
-        batch_size: int = 200, max_examples: int = 5, max_seconds: float = 2.0,
-    ) -> None:
-        self.db = db
-        self.extractor = extractor
-        self.dry_run = dry_run
-        self.max_examples = max_examples
-        self.report = ReextractReport()
-        self.batch = WriteBatch(db, batch_size, max_seconds)
-
-    def __enter__(self) -> ArticleUpdater:
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.commit()
-        elif self.db.conn.in_transaction:
-            self.db.conn.rollback()
-
-    def commit(self) -> None:
-        self.batch.commit()
-
-    def failed(self, article_id: int, url: str, reason: str) -> None:
-        self.report.pages += 1
-        self.report.failures.append((article_id, url, reason))
-
-    def apply(self, article_id: int, extracted: dict[str, Any]) -> ArticleChange | None:
-        """Record one page's fresh extraction; returns the change (None if not applied)."""
-        report = self.report
-        report.pages += 1
-        row = article_row(self.db, article_id)
-        if row is None:
-            report.failures.append((article_id, "", "article is gone"))
-            return None
-        if not extracted.get("is_article") or not (extracted.get("body") or "").strip():
-            # Keep the stored article rather than blank it; say why.
-            report.not_articles.append((article_id, row["url"], str(extracted.get("reason") or "empty body")))
-            return None
-        change = diff_article(row, extracted)
-        if not change.changes:
-            report.unchanged += 1
-            if row["extractor"] != self.extractor and not self.dry_run:
-                self._write("UPDATE articles SET extractor = ? WHERE id = ?", [self.extractor, article_id])
-            return None
+def write_change(db: sqlite_utils.Database, change: ArticleChange, extractor: str) -> None:
+    columns = {column: new for column, (_, new) in change.changes.items()}
+    columns["extractor"] = extractor
+    if change.body_hash is not None:
+        columns["body_hash"] = change.body_hash
+        columns["word_count"] = len(columns["body"].split())
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    with db.atomic():  # the row and its signature together, or neither
+        db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), change.article_id])
         if change.body_hash is not None:
-            holder = body_holder(self.db, change.body_hash, article_id)
-            if holder is not None:
-                report.conflicts.append((article_id, holder))
-                return None
-        if not self.dry_run:
-            try:
-                self._write_change(change)
-            except sqlite3.IntegrityError as exc:  # a race with a concurrent writer
-                report.failures.append((article_id, row["url"], f"IntegrityError: {exc}"))
-                return None
-        report.changed += 1
-        report.field_changes.update(change.changes.keys())
-        if len(report.examples) < self.max_examples:
-            report.examples.append(change)
-        return change
-
-    def _write(self, sql: str, args: list[Any]) -> None:
-        self.batch.begin()
-        self.db.execute(sql, args)
-        self.batch.done()
-
-    def _write_change(self, change: ArticleChange) -> None:
-        columns = {column: new for column, (_, new) in change.changes.items()}
-        columns["extractor"] = self.extractor
-        if change.body_hash is not None:
-            columns["body_hash"] = change.body_hash
-            columns["word_count"] = len(columns["body"].split())
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        self.batch.begin()
-        with self.db.atomic():  # the row and its signature together, or neither
-            self.db.execute(
-                f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), change.article_id]
-            )
-            if change.body_hash is not None:
-                replace_signature(self.db, change.article_id, change.signature)
-        self.batch.done()
-
+            replace_signature(db, change.article_id, change.signature)

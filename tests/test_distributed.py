@@ -25,6 +25,8 @@ from crawler.distributed.keys import ClusterKeys, connect
 from crawler.distributed.queue import ItemQueue, decode_item, encode_item
 from crawler.items import FailureItem, PageItem
 from crawler.utils.urls import canonical_key
+from storage.records import Outcome
+from tests.factories import analysis, extraction
 
 ARTICLES: list[dict[str, Any]] = load_manifest()["articles"]
 REDIS_SERVER = shutil.which("redis-server")
@@ -152,11 +154,19 @@ def test_items_survive_the_queue_encoding() -> None:
         headers={"Content-Type": "text/html"}, body="<p>é</p>".encode(), site="a.test",
         fetched_at="2025-01-01T00:00:00+00:00", source="link", found_on="http://a.test/",
         discovery={"title": "X"}, depth=1,
-        extracted={"is_article": True, "title": "X", "signature": {"minhash": b"\x00\xff", "bands": ["k"]}},
+        analysis=analysis(extraction(title="X", url="http://a.test/x"), signed=True),
     )
     failure = FailureItem(url="http://a.test/y", site="a.test", reason="HTTP 404", status=404)
-    assert decode_item(encode_item(page)) == page
+    blocked = FailureItem(url="http://a.test/z", site="a.test", reason="robots.txt disallowed",
+                          outcome=Outcome.BLOCKED)
+    assert page.analysis is not None and page.analysis.signature is not None
+    decoded = decode_item(encode_item(page))
+    assert decoded == page
+    assert isinstance(decoded.analysis.signature.minhash, bytes)  # bytes come back as bytes
     assert decode_item(encode_item(failure)) == failure
+    assert decode_item(encode_item(blocked)).outcome is Outcome.BLOCKED
+    with pytest.raises(TypeError):
+        encode_item(page.analysis)  # only the item classes travel
     with pytest.raises(ValueError):
         decode_item(b"not an item")
 

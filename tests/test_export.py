@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from crawler.commands.export import export_command, write_csv, write_jsonl
+from crawler.commands.export import export_command
+from crawler.utils.exporters import write_csv, write_jsonl
 from crawler.demo import load_manifest
 from storage import open_db
 from storage.export import ARTICLE_COLUMNS, iter_articles
@@ -115,7 +116,7 @@ def test_parquet_needs_an_output_file(crawled_db: Path) -> None:
 
 def test_bad_since_and_missing_db(tmp_path: Path, crawled_db: Path) -> None:
     result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--since", "last week"])
-    assert result.exit_code == 2 and "ISO date" in result.output
+    assert result.exit_code == 2 and "not a date or duration" in result.output
     result = CliRunner().invoke(export_command, ["--db", str(tmp_path / "none.db")])
     assert result.exit_code == 2 and "does not exist" in result.output
     assert not (tmp_path / "none.db").exists()

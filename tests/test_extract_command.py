@@ -16,7 +16,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.commands import extract as extract_module
-from crawler.commands.extract import extract_command, is_html
+from crawler.commands.extract import extract_command
+from crawler.utils.warcs import is_html
 
 try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
     from tests import workers_helpers as helpers

@@ -30,7 +30,7 @@ def load_case(name: str) -> tuple[dict[str, Any], bytes]:
 @pytest.fixture(params=CASES)
 def golden_case(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     spec, html = load_case(request.param)
-    return spec, extract_page(html, spec["url"], spec.get("headers"))
+    return spec, extract_page(html, spec["url"], spec.get("headers")).as_dict()
 
 
 def test_there_are_article_and_listing_cases() -> None:
@@ -73,8 +73,8 @@ def test_output_follows_the_contract(golden_case: tuple[dict[str, Any], dict[str
 
 def test_str_input_gives_the_same_result_as_bytes() -> None:
     spec, html = load_case("kyiv_independent_article")
-    from_str = extract_page(html.decode("utf-8"), spec["url"])
-    from_bytes = extract_page(html, spec["url"])
+    from_str = extract_page(html.decode("utf-8"), spec["url"]).as_dict()
+    from_bytes = extract_page(html, spec["url"]).as_dict()
     assert from_str["signals"].pop("charset") == "str"
     assert from_bytes["signals"].pop("charset") == "utf-8"
     assert from_str == from_bytes
@@ -82,17 +82,17 @@ def test_str_input_gives_the_same_result_as_bytes() -> None:
 
 def test_header_names_in_any_case_and_wrong_header_charset() -> None:
     spec, html = load_case("uk_windows1251")
-    expected = extract_page(html, spec["url"])
+    expected = extract_page(html, spec["url"]).as_dict()
     for headers in ({"Content-Type": "text/html; charset=UTF-8"},
                     {b"Content-Type": [b"text/html; charset=utf-8"]},
                     {"CONTENT-TYPE": "text/html;charset=utf-8"}, {}):
-        out = extract_page(html, spec["url"], headers)
+        out = extract_page(html, spec["url"], headers).as_dict()
         assert out["title"] == expected["title"] == "У Києві відкрили новий міст через Дніпро"
 
 
 def test_utf8_page_survives_a_latin1_header() -> None:
     spec, html = load_case("ja_graph")
-    out = extract_page(html, spec["url"], {"Content-Type": "text/html; charset=ISO-8859-1"})
+    out = extract_page(html, spec["url"], {"Content-Type": "text/html; charset=ISO-8859-1"}).as_dict()
     assert out["title"] == spec["expect"]["title"]
 
 
@@ -101,7 +101,7 @@ def test_utf8_page_survives_a_latin1_header() -> None:
     b"\x00" * 100, b"<", b"<html><body></body></html>", "<p>short</p>", b"\xff\xfe\x00\x00",
 ])
 def test_bad_input_is_not_an_article_and_does_not_raise(html: bytes | str) -> None:
-    out = extract_page(html, "https://example.test/x")
+    out = extract_page(html, "https://example.test/x").as_dict()
     assert out["is_article"] is False
     assert out["reason"].startswith("not_article")
     assert set(out) == CONTRACT_KEYS
@@ -110,6 +110,6 @@ def test_bad_input_is_not_an_article_and_does_not_raise(html: bytes | str) -> No
 def test_truncated_page_does_not_raise() -> None:
     spec, html = load_case("kyiv_independent_article")
     for cut in (len(html) // 3, len(html) // 2, len(html) - 200):
-        out = extract_page(html[:cut], spec["url"])
+        out = extract_page(html[:cut], spec["url"]).as_dict()
         assert set(out) == CONTRACT_KEYS
         assert isinstance(out["is_article"], bool)

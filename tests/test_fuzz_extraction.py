@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.ingest.analysis import analyze_page
+from crawler.extraction import Extraction
+from crawler.ingest.analysis import Analysis, analyze_page
 from crawler.extraction import extract_page
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -78,9 +79,10 @@ def encoded(draw: st.DrawFn) -> bytes | str:
 
 
 def _check(result: Any) -> None:
-    assert isinstance(result, dict)
-    assert "is_article" in result
-    json.dumps(result, default=str)  # plain data: it crosses a process boundary and lands in SQLite
+    extraction = result.extraction if isinstance(result, Analysis) else result
+    assert isinstance(extraction, Extraction)
+    assert isinstance(extraction.is_article, bool)
+    json.dumps(extraction.as_dict())  # plain data: it crosses a process boundary and lands in SQLite
 
 
 @FUZZ

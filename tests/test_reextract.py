@@ -20,7 +20,9 @@ from crawler.commands.reextract import reextract_command
 from crawler.extraction import EXTRACTOR_VERSION
 from storage import open_db
 from storage.neardup import band_keys, unpack
-from storage.queries import PageRecord, store_page, text_hash
+from storage.queries import store_page
+from storage.records import text_hash
+from tests.factories import news_page_html, record
 
 try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
     from tests import workers_helpers as helpers
@@ -49,26 +51,13 @@ TOPICS = {
 }
 
 
-def page_html(title: str, paragraph: str, author: str = "Maria Okafor") -> bytes:
-    body = "".join(f"<p>{paragraph} (part {i + 1} of 6)</p>" for i in range(6))
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>{title} | The Daily</title>
-<meta property="og:type" content="article"><meta property="og:site_name" content="The Daily">
-<meta name="author" content="{author}">
-<meta property="article:published_time" content="2025-03-04T09:30:00+00:00">
-<meta name="description" content="{title}, in brief.">
-<meta property="og:image" content="https://daily.example/img/{len(title)}.jpg">
-<meta name="keywords" content="local, {title.split()[0].lower()}">
-</head><body><header><a href="/">Home</a></header>
-<article><h1>{title}</h1>{body}</article></body></html>""".encode()
+page_html = news_page_html
 
 
 def store(db: Any, url: str, html: bytes, site: str) -> int:
-    extracted = analyze_page(html, url)
-    assert extracted["is_article"], extracted["reason"]
-    rec = PageRecord(url_key=url, fetched_url=url, site=site, status=200, html=html,
-                     extracted=extracted, article_key=url,
-                     signature=extracted.pop("signature", None))
+    analysis = analyze_page(html, url)
+    assert analysis.extraction.is_article, analysis.extraction.reason
+    rec = record(url, site=site, ex=analysis.extraction, html=html, signature=analysis.signature)
     result = store_page(db, rec)
     assert result.outcome == "new"
     assert result.article_id is not None
@@ -160,9 +149,9 @@ def test_near_duplicate_signature_follows_the_new_body(news_db: Path) -> None:
 
     expected = analyze_page(page_html(*TOPICS["tram"]), "https://daily.example/news/2025/03/tram.html")
     sig = rows(news_db, "SELECT minhash FROM article_signatures WHERE article_id = 1")[0]["minhash"]
-    assert sig == expected["signature"]["minhash"]
+    assert expected.signature is not None and sig == expected.signature.minhash
     bands = rows(news_db, "SELECT band, key FROM minhash_bands WHERE article_id = 1 ORDER BY band")
-    assert [(b["band"], b["key"]) for b in bands] == list(enumerate(expected["signature"]["bands"]))
+    assert [(b["band"], b["key"]) for b in bands] == list(enumerate(expected.signature.bands))
 
 
 def test_dry_run_reports_and_writes_nothing(news_db: Path) -> None:
@@ -189,7 +178,7 @@ def test_site_filter(news_db: Path) -> None:
     titles = {r["site"] + ":" + r["title"] for r in rows(news_db)}
     assert "wire:Museum returns ship's figurehead" in titles
     assert sum(t.startswith("daily:OLD ") for t in titles) == 3
-    assert "1 pages" in result.output
+    assert figure(result.output, "pages") == 1
 
 
 def test_since_filter(news_db: Path) -> None:
@@ -202,7 +191,7 @@ def test_since_filter(news_db: Path) -> None:
     result = invoke("--db", str(news_db), "--since", "2024-06-01")
 
     assert result.exit_code == 0, result.output
-    assert "1 pages" in result.output
+    assert figure(result.output, "pages") == 1
     assert [r["title"].startswith("OLD ") for r in rows(news_db)] == [True, False, True, True]
     assert invoke("--db", str(news_db), "--since", "last week").exit_code == 2
 
@@ -277,7 +266,31 @@ def test_reextract_in_a_subprocess_uses_two_workers(news_db: Path, tmp_path: Pat
     )
     assert proc.returncode == 0, proc.stderr
     assert figure(proc.stdout, "articles changed") == 3
-    assert "4 pages" in proc.stdout
+    assert figure(proc.stdout, "pages") == 4
     assert "reextract" in proc.stderr and "4/4" in proc.stderr  # the tqdm bar
     assert all(not r["title"].startswith("OLD ") for r in rows(news_db))
     assert json.loads(rows(news_db)[0]["authors"]) == ["Maria Okafor"]
+
+
+def test_a_reextraction_is_recorded_as_a_run(news_db: Path) -> None:
+    age_articles(news_db, "site = 'daily'")
+    runs_before = rows(news_db, "SELECT * FROM crawl_runs")
+
+    assert invoke("--db", str(news_db), "--dry-run").exit_code == 0
+    assert rows(news_db, "SELECT * FROM crawl_runs") == runs_before  # a dry run records nothing
+
+    result = invoke("--db", str(news_db))
+
+    assert result.exit_code == 0, result.output
+    (run,) = rows(news_db, "SELECT * FROM crawl_runs WHERE kind = 'reextract'")
+    assert (run["status"], run["extractor"]) == ("finished", EXTRACTOR_VERSION)
+    assert run["started"] <= run["finished"]
+    stats = json.loads(run["stats"])
+    assert stats["newscrawl/reextract/pages"] == 4
+    assert stats["newscrawl/reextract/changed"] == 3
+    assert stats["newscrawl/reextract/unchanged"] == 1
+    assert stats["newscrawl/reextract/field/title"] == 3
+    assert stats["newscrawl/reextract/field/tags"] == 3
+    assert "newscrawl/reextract/field/image" not in stats
+    assert json.loads(run["command"])["command"] == "reextract"
+    assert f"run {run['id']}, database" in result.output

@@ -25,6 +25,7 @@ from crawler.commands.serve import build_metadata, load_metadata
 from crawler.ingest.records import page_record
 from storage import open_db
 from storage.queries import store_page
+from tests.factories import analysis, extraction
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -47,8 +48,8 @@ def served_db(crawled_db: Path) -> Iterator[ServedDb]:
     rec = page_record(
         url="http://hostile.example/news/escaping", html=f"<html><body>{body}</body></html>".encode(),
         site="hostile.example",
-        extracted={"is_article": True, "reason": "test", "title": f"Escaping test {SCRIPT}",
-                   "body": body, "authors": ["Mallory"], "published": "2025-03-29T10:00:00+00:00"},
+        analysis=analysis(extraction(title=f"Escaping test {SCRIPT}", body=body, authors=["Mallory"],
+                                     published="2025-03-29T10:00:00+00:00", reason="test")),
     )
     result = store_page(db, rec)
     assert result.outcome == "new" and result.article_id is not None

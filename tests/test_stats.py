@@ -20,6 +20,7 @@ from crawler.ingest.records import page_record
 from crawler.utils.urls import host_of
 from storage import open_db
 from storage.queries import finish_run, record_failure, start_run, store_page
+from tests.factories import analysis, extraction, not_article
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +99,9 @@ def _article(site: str, n: int, run_id: int, *, dated: bool = True, authors: boo
     return page_record(
         url=url, html=b"<html></html>", site=site, run_id=run_id,
         fetched_at=f"2026-01-0{run_id}T10:00:{n:02d}+00:00",
-        extracted={"is_article": True, "reason": "test", "title": f"Extra {run_id} {n}",
-                   "body": words, "published": "2026-01-01T09:00:00+00:00" if dated else None,
-                   "authors": ["A. Writer"] if authors else []},
+        analysis=analysis(extraction(title=f"Extra {run_id} {n}", body=words, reason="test",
+                                     published="2026-01-01T09:00:00+00:00" if dated else None,
+                                     authors=["A. Writer"] if authors else [])),
     )
 
 
@@ -123,7 +124,7 @@ def later_runs(crawled_twice: tuple[Path, dict[str, str]], tmp_path: Path) -> tu
     finish_run(db, run3, "finished", {})
     run4 = start_run(db, {"spider": "news", "sites": [daily]})
     homepage = page_record(url=f"http://{daily}/", html=b"<html></html>", site=daily, run_id=run4,
-                           extracted={"is_article": False, "reason": "not_article: homepage path"})
+                           analysis=analysis(not_article("not_article: homepage path")))
     assert store_page(db, homepage).outcome == "not_article"
     finish_run(db, run4, "finished", {})
     db.conn.close()

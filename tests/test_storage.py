@@ -6,30 +6,15 @@ from storage import MIGRATIONS, open_db
 from storage.neardup import text_signature
 from storage.pages import decompress_html
 from storage.queries import (
-    PageRecord,
     failures_by_reason,
     finish_run,
     is_known_article_url,
     record_failure,
     start_run,
     store_page,
-    text_hash,
 )
-
-BODY = "North Korea transferred around 3,000 additional soldiers to Russia. " * 20
-
-
-def article(body=BODY, title="Troops", **kw):
-    return {"is_article": True, "body": body, "title": title, "authors": ["Tim Z"],
-            "published": "2025-03-27T13:11:00+02:00", "language": "en", "tags": ["war"],
-            "reason": "article: jsonld NewsArticle", **kw}
-
-
-def record(url_key, body=BODY, article_key=None, site="daily", **kw):
-    return PageRecord(url_key=url_key, fetched_url=url_key, site=site, status=200,
-                      html=b"<html><body>" + body.encode() * 3 + b"</body></html>",
-                      extracted=kw.pop("extracted", None) or article(body),
-                      article_key=article_key or url_key, **kw)
+from storage.records import Outcome, text_hash
+from tests.factories import BODY, extraction, not_article, record
 
 
 @pytest.fixture
@@ -75,8 +60,7 @@ def test_whitespace_and_case_do_not_make_a_new_article(db):
 
 
 def test_not_article_records_only_the_url_with_reason(db):
-    r = store_page(db, record("https://daily/", extracted={
-        "is_article": False, "reason": "not_article: homepage path", "signals": {"link_density": 0.6}}))
+    r = store_page(db, record("https://daily/", ex=not_article(signals={"link_density": 0.6})))
     assert r.outcome == "not_article"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     row = db.execute("SELECT outcome, reason, json_extract(signals, '$.link_density') FROM urls"
@@ -100,9 +84,9 @@ def test_raw_html_is_compressed_and_recoverable(db):
 
 
 def test_full_text_search_finds_title_and_body(db):
-    store_page(db, record("https://a/1", extracted=article(title="Kherson ferry resumes")))
-    store_page(db, record("https://a/2", body="Parliament passed the budget on Friday. " * 30,
-                          extracted=article(body="Parliament passed the budget on Friday. " * 30, title="Budget")))
+    store_page(db, record("https://a/1", ex=extraction(title="Kherson ferry resumes")))
+    store_page(db, record("https://a/2", ex=extraction(body="Parliament passed the budget on Friday. " * 30,
+                                                       title="Budget")))
     hits = [r["title"] for r in db.query(
         "SELECT articles.title FROM articles_fts JOIN articles ON articles.rowid = articles_fts.rowid"
         " WHERE articles_fts MATCH ?", ["ferry"])]
@@ -118,7 +102,7 @@ def test_failures_and_runs(db):
     record_failure(db, url_key="https://a/x", fetched_url="https://a/x", site="a", reason="http 404", status=404, run_id=run)
     record_failure(db, url_key="https://a/y", fetched_url="https://a/y", site="a", reason="http 404", status=404, run_id=run)
     record_failure(db, url_key="https://a/p", fetched_url="https://a/p", site="a", reason="robots.txt disallowed",
-                   outcome="blocked", run_id=run)
+                   outcome=Outcome.BLOCKED, run_id=run)
     assert failures_by_reason(db, run) == [("http 404", 2), ("robots.txt disallowed", 1)]
     finish_run(db, run, "finished", {"pages": 3})
     row = db.execute("SELECT status, finished IS NOT NULL, stats FROM crawl_runs WHERE id = ?", [run]).fetchone()
@@ -137,9 +121,7 @@ STORY = (
 
 
 def signed(url_key, body, site="daily"):
-    rec = record(url_key, body=body, site=site)
-    rec.signature = text_signature(body)
-    return rec
+    return record(url_key, body=body, site=site, signed=True)
 
 
 def test_near_identical_copy_is_one_article(db):
@@ -166,10 +148,10 @@ def test_different_story_with_shared_boilerplate_is_a_new_article(db):
 
 def test_original_replaces_a_syndicated_copy_stored_first(db):
     copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
-    copy.extracted["published"] = "2025-03-18T06:00:00+01:00"
+    copy.extraction.published = "2025-03-18T06:00:00+01:00"
     first = store_page(db, copy)
     original = signed("https://daily/ferry", STORY)
-    original.extracted["published"] = "2025-03-17T11:00:00+01:00"
+    original.extraction.published = "2025-03-17T11:00:00+01:00"
     r = store_page(db, original)
     assert r.outcome == "duplicate_text" and r.article_id == first.article_id
     row = db.execute("SELECT url, site, published, page_key FROM articles").fetchone()
@@ -180,20 +162,20 @@ def test_original_replaces_a_syndicated_copy_stored_first(db):
 
 def test_a_later_copy_does_not_replace_the_original(db):
     original = signed("https://daily/ferry", STORY)
-    original.extracted["published"] = "2025-03-17T11:00:00+01:00"
+    original.extraction.published = "2025-03-17T11:00:00+01:00"
     store_page(db, original)
     copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
-    copy.extracted["published"] = "2025-03-18T06:00:00+01:00"
+    copy.extraction.published = "2025-03-18T06:00:00+01:00"
     store_page(db, copy)
     assert db.execute("SELECT url, site FROM articles").fetchone() == ("https://daily/ferry", "daily")
 
 
 def test_canonical_page_replaces_fields_taken_from_a_copy_pointing_at_it(db):
     copy = record("https://wire/wind", article_key="https://daily/wind", site="wire")
-    copy.extracted["published"] = "2025-03-13T06:00:00+00:00"
+    copy.extraction.published = "2025-03-13T06:00:00+00:00"
     store_page(db, copy)
     original = record("https://daily/wind")
-    original.extracted["published"] = "2025-03-12T07:30:00+00:00"
+    original.extraction.published = "2025-03-12T07:30:00+00:00"
     r = store_page(db, original)
     assert r.outcome == "duplicate_url"
     assert db.execute("SELECT url, site, published FROM articles").fetchone() == (
@@ -221,14 +203,14 @@ def test_a_story_republished_with_edits_is_grouped_not_merged(db):
     from storage.neardup import similarity, unpack
 
     a, b = text_signature(" ".join(WIRE)), text_signature(" ".join(edited))
-    sim = similarity(unpack(a["minhash"]), unpack(b["minhash"]))
+    sim = similarity(unpack(a.minhash), unpack(b.minhash))
     assert 0.5 <= sim < 0.8, sim  # the case under test: similar, not near-identical
     second = store_page(db, signed("https://daily/budget", " ".join(edited)))
     assert second.outcome == "new" and second.article_id != first.article_id
     stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     assert stories[first.article_id] == stories[second.article_id] == first.article_id
     unrelated = store_page(db, signed("https://daily/gas", "The council voted to end gas heating. " * 20))
-    assert stories.get(unrelated.article_id) is None
+    assert unrelated.outcome == "new"
     assert db.execute("SELECT story_id FROM articles WHERE id = ?", [unrelated.article_id]).fetchone()[0] is None
 
 
@@ -243,7 +225,7 @@ def test_a_failed_recheck_keeps_the_article_due_and_its_validators(db):
         "due": True, "etag": '"v1"', "last_modified": None, "content_hash": rec_hash(rec)}
     record_failure(db, url_key="https://daily/a", fetched_url="https://daily/a", site="daily",
                    reason="http 503", status=503)
-    store_page(db, record("https://daily/a", extracted={"is_article": False, "reason": "not_article: paywall"}))
+    store_page(db, record("https://daily/a", ex=not_article("not_article: paywall", url="https://daily/a")))
     state = recheck_state(db, "https://daily/a")
     assert state["due"] and state["etag"] == '"v1"'
 
@@ -263,7 +245,7 @@ def test_an_edit_that_copies_another_article_is_versioned_once(db):
 
 
 def test_full_text_index_follows_title_and_body_updates_only(db):
-    store_page(db, record("https://a/1", extracted=article(title="Kherson ferry resumes")))
+    store_page(db, record("https://a/1", ex=extraction(title="Kherson ferry resumes")))
 
     def hits(word):
         return [r["title"] for r in db.query(
@@ -298,13 +280,13 @@ def test_replacing_a_signature_rewrites_exactly_the_changed_bands(db):
                      [first.article_id]).fetchone()[0]
     # an edit that moves some bands but not all (the usual re-extraction change)
     new = text_signature(" ".join(words[:300] + ["edited"] * 5 + words[305:]))
-    moved = changed_bands(old, new["minhash"])
+    moved = changed_bands(old, new.minhash)
     assert 0 < len(moved) < 32, moved
     with db.conn:
         replace_signature(db, first.article_id, new)
-    assert band_rows(db, first.article_id) == list(enumerate(new["bands"]))
+    assert band_rows(db, first.article_id) == list(enumerate(new.bands))
     assert db.execute("SELECT minhash, shingles FROM article_signatures WHERE article_id = ?",
-                      [first.article_id]).fetchone() == (new["minhash"], new["shingles"])
+                      [first.article_id]).fetchone() == (new.minhash, new.shingles)
     assert band_rows(db, other.article_id) == other_bands  # nobody else's bands touched
     assert db.execute("SELECT count(*) FROM article_signatures").fetchone()[0] == 2
 
@@ -319,18 +301,19 @@ def test_replacing_a_signature_of_another_format_drops_all_its_bands(db):
     new = text_signature(" ".join(WIRE))
     with db.conn:
         replace_signature(db, first.article_id, new)
-    assert band_rows(db, first.article_id) == list(enumerate(new["bands"]))
+    assert band_rows(db, first.article_id) == list(enumerate(new.bands))
 
 
 def test_the_body_hash_comes_from_the_worker_or_is_computed():
     from crawler.ingest.analysis import analyze_page
-    from storage.records import body_hash_of
 
-    assert body_hash_of({"body": "A  b\nC"}) == text_hash("a b c")
-    assert body_hash_of({"body": "A b C", "body_hash": "from-worker"}) == "from-worker"
+    assert record("https://a/1", body="A  b\nC").body_key == text_hash("a b c")
+    assert record("https://a/1", body="A b C", body_hash="from-worker").body_key == "from-worker"
     html = ("<html><head><title>Ferry</title></head><body><article><h1>Ferry</h1>"
             + "".join(f"<p>{s}</p>" for s in STORY.split(". ")) + "</article></body></html>")
     result = analyze_page(html, "https://daily.example/news/2025/03/ferry.html")
-    assert result["is_article"] and result["body_hash"] == text_hash(result["body"])
+    assert result.extraction.is_article and result.body_hash == text_hash(result.extraction.body)
+    assert result.signature == text_signature(result.extraction.body)
     listing = analyze_page("<html><body><ul><li><a href=/a>a</a></li></ul></body></html>", "https://daily.example/")
-    assert not listing["is_article"] and "body_hash" not in listing
+    assert not listing.extraction.is_article
+    assert (listing.body_hash, listing.signature, listing.compressed) == (None, None, None)

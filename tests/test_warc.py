@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import os
 import random
 import subprocess
@@ -23,6 +24,7 @@ from warcio.warcwriter import WARCWriter
 from storage import open_db
 from storage.queries import page_html
 from tests.conftest import read_rows as rows
+from crawler.extraction import EXTRACTOR_VERSION
 
 
 def run(module: str, *args: str | os.PathLike[str], check: bool = True
@@ -232,16 +234,17 @@ def test_import_cc_news_style_warc(cc_news_warc: Path, tmp_path: Path) -> None:
     assert blocked == [{"status": 403, "outcome": "failed", "reason": "http 403"}]
     fetched = {r["url"] for r in rows(db, "SELECT url FROM urls")}
     assert not any(u.endswith(("logo.png", "/old", "/huge", "/cut")) for u in fetched), fetched
-    (run,) = rows(db, "SELECT status, stats FROM crawl_runs")
+    (run,) = rows(db, "SELECT status, stats, kind, extractor FROM crawl_runs")
     stats = json.loads(run["stats"])
-    assert run["status"] == "finished"
+    assert (run["status"], run["kind"], run["extractor"]) == ("finished", "import-warc", EXTRACTOR_VERSION)
     assert stats["newscrawl/outcome/new"] == 3 and stats["newscrawl/outcome/duplicate_text"] == 1
     assert stats["newscrawl/outcome/failed"] == 1
     assert stats["newscrawl/import/damaged"] == 2  # WARC-Truncated, and the cut final record
     assert stats["newscrawl/import/skipped"] == 6  # warcinfo, request, metadata, png, 301, revisit
     assert "truncated by the crawler (length)" in proc.stderr
     assert "/story/cut: record truncated" in proc.stderr
-    assert "articles stored     3" in proc.stdout
+    assert re.search(r"^  articles stored +3$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^  failures +1$", proc.stdout, re.M), proc.stdout
 
 
 def test_import_filters_by_site_and_date(cc_news_warc: Path, tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ import pytest
 
 from concurrent.futures import Future
 
-from crawler.utils.pool import ExtractionPool, _Job
+from crawler.extraction import Extraction
+from crawler.utils.pool import ExtractionPool, JobFailure, _Job
 
 try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
     from tests import workers_helpers as helpers
@@ -53,10 +54,10 @@ def test_submit_runs_the_real_extractor() -> None:
     html = b"<html><head><title>Hello</title></head><body><p>Some text.</p></body></html>"
     with ExtractionPool(processes=1, timeout=20) as pool:
         result = pool.submit(html, "https://example.org/a").result(timeout=30)
-    assert result["ok"] is True
-    assert result["url"] == "https://example.org/a"
-    assert result["title"] == "Hello"
-    assert {"body", "is_article", "reason", "extractor"} <= result.keys()
+    assert isinstance(result, Extraction)
+    assert result.url == "https://example.org/a"
+    assert result.title == "Hello"
+    assert result.reason.startswith("not_article")
 
 
 def test_imap_returns_results_in_input_order() -> None:
@@ -69,7 +70,7 @@ def test_imap_returns_results_in_input_order() -> None:
         results = list(pool.imap(iter(jobs), max_in_flight=3))
         unordered = list(pool.imap(jobs, ordered=False))
     assert [r["url"] for r in results] == [url for _, url, _ in jobs]
-    assert all(r["ok"] for r in results)
+    assert not any(isinstance(r, JobFailure) for r in results)
     assert [r["body"] for r in results] == delays
     assert [r["headers"] for r in results] == [{"X-Index": str(i)} for i in range(len(delays))]
     assert sorted(r["url"] for r in unordered) == sorted(url for _, url, _ in jobs)
@@ -85,23 +86,20 @@ def test_stuck_job_times_out_and_other_jobs_complete() -> None:
     with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_forever")) as pool:
         stuck = pool.submit(b"hang", "https://example.org/stuck")
         fast = [pool.submit(b"fast", f"https://example.org/{i}") for i in range(4)]
-        assert stuck.result(timeout=1.0 + 2) == {
-            "ok": False,
-            "url": "https://example.org/stuck",
-            "error": "timeout: extraction exceeded 1.0s",
-        }
-        assert all(f.result(timeout=5)["ok"] for f in fast)
+        assert stuck.result(timeout=60) == JobFailure("https://example.org/stuck",
+                                                      "timeout: extraction exceeded 1.0s")
+        assert [f.result(timeout=60)["body"] for f in fast] == ["fast"] * 4
         # The killed worker was replaced: the pool still has two working processes.
         again = [pool.submit(b"fast", "https://example.org/again") for _ in range(3)]
-        assert all(f.result(timeout=10)["ok"] for f in again)
+        assert [f.result(timeout=60)["body"] for f in again] == ["fast"] * 3
 
 
 def test_timeout_in_flight_elsewhere_is_not_lost() -> None:
     with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_then_echo")) as pool:
         slow = pool.submit(b"5", "https://example.org/slow")
         ok = pool.submit(b"0.5", "https://example.org/ok")
-        assert ok.result(timeout=5)["ok"] is True
-        assert slow.result(timeout=5)["error"] == "timeout: extraction exceeded 1.0s"
+        assert ok.result(timeout=60)["body"] == "0.5"
+        assert slow.result(timeout=60) == JobFailure("https://example.org/slow", "timeout: extraction exceeded 1.0s")
 
 
 @pytest.mark.parametrize(
@@ -113,45 +111,38 @@ def test_crashing_worker_fails_only_its_page(page: bytes, reason: str) -> None:
         futures = [pool.submit(b"ok", f"https://example.org/{i}") for i in range(3)]
         crashed = pool.submit(page, "https://example.org/crash")
         futures += [pool.submit(b"ok", f"https://example.org/{i}") for i in range(3, 6)]
-        assert crashed.result(timeout=10) == {
-            "ok": False,
-            "url": "https://example.org/crash",
-            "error": reason,
-        }
-        assert all(f.result(timeout=10)["ok"] for f in futures)
+        assert crashed.result(timeout=60) == JobFailure("https://example.org/crash", reason)
+        assert [f.result(timeout=60)["body"] for f in futures] == ["ok"] * 6
         # The pool keeps working after the crash.
         after = [pool.submit(b"ok", f"https://example.org/after{i}") for i in range(4)]
-        assert [f.result(timeout=10)["ok"] for f in after] == [True] * 4
+        assert [f.result(timeout=60)["body"] for f in after] == ["ok"] * 4
 
 
-def test_exception_becomes_failure_dict() -> None:
+def test_exception_becomes_a_job_failure() -> None:
     with ExtractionPool(processes=1, timeout=10, func=helper("raise_value_error")) as pool:
-        result = pool.submit(b"<html>", "https://example.org/bad").result(timeout=10)
-    assert result == {
-        "ok": False,
-        "url": "https://example.org/bad",
-        "error": "ValueError: cannot parse https://example.org/bad",
-    }
+        result = pool.submit(b"<html>", "https://example.org/bad").result(timeout=60)
+    assert result == JobFailure("https://example.org/bad", "ValueError: cannot parse https://example.org/bad")
 
 
-def test_bad_return_value_and_missing_function_become_failures() -> None:
-    with ExtractionPool(processes=1, timeout=10, func=helper("not_a_dict")) as pool:
-        result = pool.submit(b"x", "u").result(timeout=10)
-    assert result["ok"] is False and result["error"].startswith("TypeError: ")
+def test_unpicklable_result_and_missing_function_become_failures() -> None:
+    with ExtractionPool(processes=1, timeout=10, func=helper("not_picklable")) as pool:
+        result = pool.submit(b"x", "u").result(timeout=60)
+    assert isinstance(result, JobFailure) and result.error.startswith("result not picklable: ")
     with ExtractionPool(processes=1, timeout=10, func=helper("no_such_function")) as pool:
-        result = pool.submit(b"x", "u").result(timeout=10)
-    assert result["ok"] is False and "no_such_function" in result["error"]
+        result = pool.submit(b"x", "u").result(timeout=60)
+    assert isinstance(result, JobFailure) and "no_such_function" in result.error
 
 
 def test_two_workers_run_jobs_at_the_same_time(tmp_path: Path) -> None:
     marker = str(tmp_path / "started").encode()
     with ExtractionPool(processes=2, timeout=10, func=helper("hold_pid")) as pool:
         first, second = pool.submit(marker, "a"), pool.submit(marker, "b")
-        pids = {first.result(timeout=10)["pid"], second.result(timeout=10)["pid"]}
-    assert len(pids) == 2
-    assert os.getpid() not in pids
-    # Each job saw the other's marker: both workers were busy simultaneously.
-    assert len(list(tmp_path.glob("started.*"))) == 2
+        results = [first.result(timeout=60), second.result(timeout=60)]
+    # Each job saw the other's mark while it was still running: both were busy at once,
+    # in two processes other than this one.
+    assert [r["saw_other"] for r in results] == [True, True]
+    pids = {r["pid"] for r in results}
+    assert len(pids) == 2 and os.getpid() not in pids
 
 
 def test_workers_recycle_after_max_tasks() -> None:
@@ -167,7 +158,7 @@ def test_large_page_round_trip() -> None:
     page = b"<p>" + b"x" * (8 * 1024 * 1024) + b"</p>"
     with ExtractionPool(processes=1, timeout=10, func=helper("length")) as pool:
         result = pool.submit(page, "u").result(timeout=20)
-    assert result == {"url": "u", "length": len(page), "type": "bytes", "ok": True}
+    assert result == {"url": "u", "length": len(page), "type": "bytes"}
 
 
 def test_workers_ignore_sigint(tmp_path: Path) -> None:
@@ -175,7 +166,7 @@ def test_workers_ignore_sigint(tmp_path: Path) -> None:
     with ExtractionPool(processes=1, timeout=10, func=helper("pid_then_sleep")) as pool:
         future = pool.submit(str(pidfile).encode(), "u")
         os.kill(int(wait_for_file(pidfile)), signal.SIGINT)
-        assert future.result(timeout=10)["ok"] is True
+        assert future.result(timeout=60) == {"url": "u", "pid": int(pidfile.read_text())}
 
 
 def test_close_with_stuck_worker_returns_promptly_and_leaves_no_processes(
@@ -192,12 +183,9 @@ def test_close_with_stuck_worker_returns_promptly_and_leaves_no_processes(
     closer.join(timeout=5)
     assert not closer.is_alive(), "close() hung on a stuck worker"
 
-    assert stuck.result(timeout=1) == {
-        "ok": False,
-        "url": "https://example.org/stuck",
-        "error": "cancelled: pool closed",
-    }
-    assert all(f.result(timeout=1)["error"] == "cancelled: pool closed" for f in queued)
+    assert stuck.result(timeout=1) == JobFailure("https://example.org/stuck", "cancelled: pool closed")
+    assert [f.result(timeout=1) for f in queued] == [
+        JobFailure(f"https://example.org/{i}", "cancelled: pool closed") for i in range(3)]
     assert multiprocessing.active_children() == []
     assert process_gone(pid)
     with pytest.raises(RuntimeError):
@@ -209,7 +197,7 @@ def test_close_waits_for_submitted_jobs() -> None:
     pool = ExtractionPool(processes=1, timeout=10, func=helper("sleep_then_echo"))
     futures = [pool.submit(b"0.2", f"u{i}") for i in range(3)]
     pool.close()
-    assert [f.result(timeout=0)["ok"] for f in futures] == [True] * 3
+    assert [f.result(timeout=0)["url"] for f in futures] == ["u0", "u1", "u2"]
     assert multiprocessing.active_children() == []
 
 
@@ -291,7 +279,7 @@ def test_eager_pool_does_not_restart_a_worker_that_cannot_start(
         time.sleep(3.0)
         assert 1 <= len(started(tmp_path)) <= 3  # the first attempts, not a respawn loop
         result = pool.submit(b"x", "https://a/1").result(timeout=60)
-        assert not result["ok"] and "while starting" in result["error"]
+        assert isinstance(result, JobFailure) and "while starting" in result.error
         tried = len(started(tmp_path))
         time.sleep(2.0)  # the failed job does not set the eager start going again
         assert len(started(tmp_path)) == tried
@@ -299,7 +287,7 @@ def test_eager_pool_does_not_restart_a_worker_that_cannot_start(
 
 def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
     with ExtractionPool(processes=1, func=helper("echo"), eager=True) as pool:
-        assert pool.submit(b"warm", "u0").result(timeout=30)["ok"]
+        assert pool.submit(b"warm", "u0").result(timeout=60)["body"] == "warm"
         with pool._lock:  # both queued before the supervisor looks at them
             bad, good = Future(), Future()
             pool._next_id += 2
@@ -307,5 +295,5 @@ def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
             pool._pending.append(_Job(pool._next_id, b"y", "good", None, good))
         pool._wake()
         result = bad.result(timeout=10)
-        assert not result["ok"] and "pickle" in result["error"]
-        assert good.result(timeout=10)["ok"]
+        assert isinstance(result, JobFailure) and "pickle" in result.error
+        assert good.result(timeout=60)["body"] == "y"

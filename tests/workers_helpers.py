@@ -54,21 +54,23 @@ def raise_value_error(
 
 
 def hold_pid(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """Stay busy until the other job has started too, so two jobs must run in two
-    different processes at the same time; report this worker's pid."""
+    """Mark that this job started, then wait (up to 30 s) for the other job's mark:
+    ``saw_other`` is True only if both jobs were running at the same time."""
     marker = html.decode() if isinstance(html, bytes) else html
     open(f"{marker}.{os.getpid()}", "w").close()
     directory = os.path.dirname(marker)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
+    saw_other = False
     while time.monotonic() < deadline:
         if len([n for n in os.listdir(directory) if n.startswith("started.")]) >= 2:
+            saw_other = True
             break
         time.sleep(0.01)
-    return {"url": url, "pid": os.getpid()}
+    return {"url": url, "pid": os.getpid(), "saw_other": saw_other}
 
 
-def not_a_dict(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> Any:
-    return ["not", "a", "dict"]
+def not_picklable(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> Any:
+    return {"url": url, "lock": __import__("threading").Lock()}
 
 
 def length(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def writer_command(redis_url: str, db: str, batch: int, idle_exit: float | None,
     writer = Writer(server, ClusterKeys(prefix), db, settings=build_settings(), batch=batch,
                     idle_exit=idle_exit, echo=lambda line: click.echo(line, err=True))
     result = writer.run()
-    click.echo(summary(result, db))
+    click.echo(summary(result))
     sys.exit(0 if result.status == "finished" else 1)
 
 

@@ -3,62 +3,24 @@ and print one JSON object per page."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
 import sys
 import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import click
 
-from crawler.commands.options import exit_on_broken_pipe
-from crawler.utils.warcs import http_headers, iter_records, record_payload
-from crawler.utils.pool import ExtractionPool
+from crawler.commands.options import exit_on_broken_pipe, warn
+from crawler.extraction import Extraction
+from crawler.utils.pool import ExtractionPool, JobFailure
+from crawler.utils.warcs import ReadCounts, is_warc, iter_responses, open_maybe_gzip
 
 # Runs in the worker processes; it decodes bytes using the HTTP charset from `headers`.
 WORKER_FUNC = "crawler.extraction:extract_page"
-
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-# Content types that say nothing either way: sniff the payload.
-VAGUE_TYPES = {
-    "", "text/plain", "application/octet-stream", "binary/octet-stream", "unknown/unknown"
-}
-BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
-# Tags the WHATWG MIME sniffing algorithm accepts as the start of an HTML document.
-HTML_START = re.compile(
-    rb"<(?:!doctype\s+html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|br|p|!--)"
-    rb"[\s>]",
-    re.IGNORECASE,
-)
-
-
-def is_html(content_type: str, payload: bytes) -> bool:
-    """Decide from the declared type, sniffing the payload when the type is vague."""
-    mime = content_type.split(";", 1)[0].strip().lower()
-    head = payload[:1024]
-    if mime in HTML_TYPES:
-        return not head.startswith(BINARY_MAGIC)
-    if mime in VAGUE_TYPES:
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        return b"\0" not in head and HTML_START.match(start) is not None
-    return False
-
-
-def html_payload(record: Any, content_type: str) -> tuple[bytes | None, str | None]:
-    """A WARC response record's payload when it is HTML: ``(payload, None)``;
-    ``(None, None)`` when it is not HTML; ``(None, why)`` when the record is damaged."""
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if mime not in HTML_TYPES and mime not in VAGUE_TYPES:
-        return None, None
-    payload, damage = record_payload(record)
-    if payload is None:
-        return None, damage
-    return (payload, None) if is_html(content_type, payload) else (None, None)
 
 
 @dataclass
@@ -69,21 +31,6 @@ class Stats:
     skipped: int = 0  # records that are not HTML pages: requests, 404s, images...
     broken: int = 0  # records or files that could not be read
     unreadable_files: int = 0
-
-
-def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
-def open_maybe_gzip(path: Path) -> IO[bytes]:
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-
-
-def is_warc(path: Path) -> bool:
-    with open_maybe_gzip(path) as f:
-        return f.read(5) == b"WARC/"
 
 
 def iter_html_file(path: Path, url: str | None, stats: Stats) -> Iterator[tuple[bytes, str, None]]:
@@ -99,25 +46,13 @@ def iter_html_file(path: Path, url: str | None, stats: Stats) -> Iterator[tuple[
 
 def iter_warc(path: Path, stats: Stats) -> Iterator[tuple[bytes, str, dict[str, str]]]:
     """HTML pages of a WARC file: (payload, WARC-Target-URI, HTTP headers)."""
-
-    def damaged(message: str) -> None:
-        stats.broken += 1
-        warn(message)
-
-    with open(path, "rb") as f:
-        for offset, record in iter_records(f, path, damaged):
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            http = record.http_headers
-            if record.rec_type != "response" or http is None or http.get_statuscode() != "200":
-                stats.skipped += 1
-                continue
-            payload, damage = html_payload(record, http.get_header("Content-Type") or "")
-            if damage:
-                damaged(f"{path}@{offset} {url}: {damage}, skipped")
-            elif payload is None:
-                stats.skipped += 1
-            else:
-                yield payload, url, http_headers(http)
+    counts = ReadCounts()
+    try:
+        for resp in iter_responses(path, counts, warn, errors=False):
+            yield resp.html, resp.url, resp.headers
+    finally:
+        stats.skipped += counts.skipped + counts.filtered
+        stats.broken += counts.damaged
 
 
 def iter_pages(
@@ -187,11 +122,14 @@ def extract_command(
                 results = tqdm(results, unit="page", file=sys.stderr)
             for result in results:
                 stats.pages += 1
-                if not result.get("ok"):
+                if isinstance(result, JobFailure):
                     stats.failed += 1
-                elif result.get("is_article"):
-                    stats.articles += 1
-                output.write(json.dumps({"url": result.get("url"), **result}, ensure_ascii=False))
+                    line = {"url": result.url, "ok": False, "error": result.error}
+                else:
+                    extraction: Extraction = result
+                    stats.articles += extraction.is_article
+                    line = {**extraction.as_dict(), "ok": True}
+                output.write(json.dumps(line, ensure_ascii=False))
                 output.write("\n")
                 output.flush()
     except BrokenPipeError:

@@ -1,40 +1,36 @@
 """``newscrawl reextract``: re-run extraction over the raw HTML stored in a
 database and update the articles whose fields change.
 
-The click adapter: pages are read and decompressed here, extracted in an
-``ExtractionPool`` (all cores by default; at most 4 pages per worker in flight,
-so memory stays flat however big the database), and compared and written by
-``storage.reextract``.
+The click adapter: pages are read as stored (``storage.reextract``), extracted
+in an ``ExtractionPool`` (all cores by default; at most 4 pages per worker in
+flight, so memory stays flat however big the database; the workers decompress),
+and compared and written by an ``IngestSession`` of kind ``reextract``, which
+records the run: when, with which extractor, and how many articles had each
+field changed.
 """
 
 from __future__ import annotations
 
 import sys
-import time
-from collections import defaultdict, deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
-from crawler.ingest.analysis import STORED_CODEC_HEADER
-from crawler.commands.export import parse_since
-from crawler.commands.options import existing_db_option
-from storage.lock import acquire_or_exit
-from crawler.utils.pool import ExtractionPool
-from storage import open_db
-from storage.reextract import (
-    FIELDS,
-    ArticleUpdater,
-    ReextractReport,
-    load_stored,
-    select_pages,
-)
+from crawler.commands.options import existing_db_option, open_session, since_option
+from crawler.extraction import EXTRACTOR_VERSION
+from crawler.ingest.analysis import REANALYZE_STORED_PAGE, STORED_CODEC_HEADER, Analysis
+from crawler.ingest.summary import format_summary
+from crawler.utils.pool import ExtractionPool, Job, JobFailure
+from storage.reextract import Reextracted, ReextractResult, load_stored, select_pages
+from storage.session import IngestSession
 
-# Runs in the worker processes: extraction, article detection and the text signature.
-# pages travel compressed, as stored, and are decompressed in the workers
-WORKER_FUNC = "crawler.ingest.analysis:reanalyze_stored_page"
+# Runs in the worker processes: extraction, article detection and the text signature;
+# pages travel compressed, as stored, and are decompressed in the workers.
+WORKER_FUNC = REANALYZE_STORED_PAGE
+MAX_LISTED = 20  # failures, conflicts, no-longer-articles listed by name
+EXAMPLES = 5  # changed articles shown field by field
 
 
 def _short(value: Any, width: int = 70) -> str:
@@ -42,32 +38,21 @@ def _short(value: Any, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_report(report: ReextractReport, elapsed: float, dry_run: bool) -> str:
-    verb = "would change" if dry_run else "changed"
-    rate = report.pages / elapsed if elapsed > 0 else 0.0
-    lines = [
-        f"reextract{' (dry run, nothing written)' if dry_run else ''}: {report.pages} pages "
-        f"in {elapsed:.1f}s ({rate:.1f} pages/s)",
-        f"  {'articles ' + verb:<24}{report.changed}",
-        f"  {'unchanged':<24}{report.unchanged}",
-    ]
-    for column in FIELDS:
-        if report.field_changes[column]:
-            lines.append(f"    {column:<22}{report.field_changes[column]}")
-    lines.append(f"  {'no longer articles':<24}{len(report.not_articles)} (kept as stored)")
-    lines.append(f"  {'body conflicts':<24}{len(report.conflicts)} (kept as stored)")
-    lines.append(f"  {'failures':<24}{len(report.failures)}")
-    for article_id, url, why in report.failures[:20]:
-        lines.append(f"    article {article_id} {url}: {why}")
-    for article_id, holder in report.conflicts[:20]:
-        lines.append(f"    article {article_id}: new body is already article {holder}'s")
-    for article_id, url, why in report.not_articles[:20]:
-        lines.append(f"    article {article_id} {url}: now {why}")
-    if report.examples:
-        lines.append(f"  examples ({verb}):")
-        for change in report.examples:
-            lines.append(f"    article {change.article_id} {change.url}")
-            for column, (old, new) in change.changes.items():
+def format_details(results: dict[Reextracted, list[ReextractResult]], dry_run: bool) -> str:
+    """Which articles failed, conflict or are no longer articles, and examples of changes."""
+    lines: list[str] = []
+    for r in results[Reextracted.FAILED][:MAX_LISTED]:
+        lines.append(f"    article {r.article_id} {r.url}: {r.detail}")
+    for r in results[Reextracted.CONFLICT][:MAX_LISTED]:
+        lines.append(f"    article {r.article_id}: new body is already article {r.detail}'s")
+    for r in results[Reextracted.NOT_ARTICLE][:MAX_LISTED]:
+        lines.append(f"    article {r.article_id} {r.url}: now {r.detail}")
+    if results[Reextracted.CHANGED]:
+        lines.append(f"  examples ({'would change' if dry_run else 'changed'}):")
+        for r in results[Reextracted.CHANGED][:EXAMPLES]:
+            assert r.change is not None
+            lines.append(f"    article {r.article_id} {r.url}")
+            for column, (old, new) in r.change.changes.items():
                 lines.append(f"      {column}: {_short(old)!s} -> {_short(new)!s}")
     return "\n".join(lines)
 
@@ -76,8 +61,7 @@ def format_report(report: ReextractReport, elapsed: float, dry_run: bool) -> str
 @existing_db_option()
 @click.option("--site", "sites", multiple=True, metavar="NAME",
               help="Only articles of this site (articles.site; repeatable).")
-@click.option("--since", metavar="DATE",
-              help="Only articles first seen or published on or after DATE (ISO 8601).")
+@since_option("Only articles first seen or published on or after DATE.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes  [default: all cores]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0,
@@ -101,61 +85,67 @@ def reextract_command(
     stored values; changed articles are updated together with extractor,
     body_hash, word_count and the near-duplicate signature. An article whose
     page is no longer judged an article, or whose new body equals another
-    article's, is kept as stored and reported. A summary goes to stdout.
+    article's, is kept as stored and reported. The run is recorded in
+    crawl_runs (kind reextract). A summary goes to stdout.
     """
-    from crawler.extraction import EXTRACTOR_VERSION
+    from tqdm import tqdm
 
-    since = parse_since(since)
-    lock = None if dry_run else acquire_or_exit(db_path, wait)  # one writer at a time
-    db = open_db(db_path)
-    started = time.monotonic()
+    session = open_session(IngestSession(
+        db_path, kind="reextract", extractor=EXTRACTOR_VERSION, wait=wait, dry_run=dry_run,
+        commit_items=batch_size, commit_seconds=2.0,
+        command={"command": "reextract", "sites": list(sites), "since": since, "dry_run": dry_run},
+    ))
+    results: dict[Reextracted, list[ReextractResult]] = {r: [] for r in Reextracted}
     pool: ExtractionPool | None = None
+    status = "failed"
     try:
         # The workers start (importing the extraction stack) while the pages are selected.
         pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True)
+        assert session.db is not None
+        db = session.db
         pairs = select_pages(db, sites=list(sites) or None, since=since)
-        with pool, ArticleUpdater(db, EXTRACTOR_VERSION, dry_run=dry_run, batch_size=batch_size) as updater:
-            # Results come back as they complete (a slow page does not hold up the
-            # others); the URL a result carries leads back to its article.
-            in_flight: dict[str, deque[int]] = defaultdict(deque)
+        bar = tqdm(total=len(pairs), unit="page", file=sys.stderr, disable=not progress, desc="reextract")
 
-            def jobs_from_db() -> Iterator[tuple[bytes, str, dict[str, str]]]:
-                for article_id, page_id in pairs:
-                    try:
-                        url, headers, codec, blob = load_stored(db, page_id)
-                    except KeyError as exc:
-                        updater.failed(article_id, f"page {page_id}", f"unreadable page: {exc}")
-                        bar.update(1)
-                        continue
-                    in_flight[url].append(article_id)
-                    yield blob, url, {**headers, STORED_CODEC_HEADER: codec}
+        def keep(result: ReextractResult) -> None:
+            if result.outcome != Reextracted.UNCHANGED and len(results[result.outcome]) < MAX_LISTED:
+                results[result.outcome].append(result)
+            bar.update(1)
 
-            from tqdm import tqdm
+        def jobs_from_db() -> Iterator[tuple[int, Job]]:
+            for article_id, page_id in pairs:
+                try:
+                    url, headers, codec, blob = load_stored(db, page_id)
+                except KeyError as exc:
+                    keep(session.reextract_failed(article_id, f"page {page_id}", f"unreadable page: {exc}"))
+                    continue
+                yield article_id, (blob, url, {**headers, STORED_CODEC_HEADER: codec})
 
-            bar = tqdm(total=len(pairs), unit="page", file=sys.stderr, disable=not progress,
-                       desc="reextract")
-            results = pool.imap(jobs_from_db(), ordered=False, max_in_flight=4 * pool.processes)
-            for result in results:
-                url = str(result.get("url"))
-                if url not in in_flight:  # a worker function that rewrote the URL
-                    raise click.ClickException(f"{WORKER_FUNC} returned an unknown url {url!r}")
-                article_id = in_flight[url].popleft()
-                if not in_flight[url]:
-                    del in_flight[url]
-                if result.get("ok"):
-                    updater.apply(article_id, result)
-                else:
-                    updater.failed(article_id, url, str(result.get("error")))
-                bar.update(1)
-            bar.close()
-        elapsed = time.monotonic() - started
+        with pool:
+            # Results come back as they complete: a slow page does not hold up the others.
+            tagged = pool.imap_tagged(jobs_from_db(), ordered=False, max_in_flight=4 * pool.processes)
+            for article_id, result in tagged:
+                if isinstance(result, JobFailure):
+                    keep(session.reextract_failed(article_id, result.url, result.error))
+                    continue
+                analysis: Analysis = result
+                keep(session.reextracted(article_id, analysis.extraction, body_hash=analysis.body_hash,
+                                         signature=analysis.signature))
+        bar.close()
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "shutdown"
+        raise
     finally:
         if pool is not None:
             pool.close(wait=False)  # a no-op after a clean exit of the with block
-        db.conn.close()
-        if lock is not None:
-            lock.release()
-    click.echo(format_report(updater.report, elapsed, dry_run))
+        summary = session.close(status)
+    pages = sum(summary.counts.reextracted.values())
+    summary.details += [("pages", pages),
+                        ("rate", f"{pages / summary.elapsed if summary.elapsed else 0:.1f} pages/s")]
+    click.echo(format_summary(summary))
+    details = format_details(results, dry_run)
+    if details:
+        click.echo(details)
 
 
 if __name__ == "__main__":

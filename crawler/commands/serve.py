@@ -50,8 +50,8 @@ def build_metadata(db_name: str, tables: set[str], base: dict[str, Any] | None =
                    ) -> dict[str, Any]:
     """The metadata for a database served as ``db_name`` that has ``tables``.
 
-    Canned queries whose ``requires`` tables are missing are left out (e.g.
-    ``article_versions`` before the migration that adds it), and so are table
+    Canned queries whose ``requires`` tables (or ``table.column``) are missing are
+    left out (e.g. ``article_versions`` before the migration that adds it), and so are table
     sections for tables the database does not have."""
     meta = copy.deepcopy(base if base is not None else load_metadata())
     section = meta.get("databases", {}).pop(METADATA_DB_KEY, {})
@@ -69,9 +69,14 @@ def build_metadata(db_name: str, tables: set[str], base: dict[str, Any] | None =
 
 
 def database_tables(db_path: Path) -> set[str]:
+    """The database's tables, and its columns as ``table.column`` (what ``requires`` names)."""
     db = open_db(db_path, read_only=True)
     try:
-        return set(db.table_names())
+        names = set(db.table_names())
+        for table in ("crawl_runs",):
+            if table in names:
+                names |= {f"{table}.{column}" for column in db[table].columns_dict}
+        return names
     finally:
         db.conn.close()
 

@@ -32,6 +32,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from crawler.compat import decode_request
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
 
@@ -125,7 +126,7 @@ class LeasedPriorityQueue(PriorityQueue):
         member = self.leases.take()
         if member is None:
             return None
-        request: Request = self._decode_request(member)
+        request = decode_request(self, member)
         request.meta[LEASE_META] = member
         return request
 

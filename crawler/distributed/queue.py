@@ -7,16 +7,22 @@ writer killed at any moment loses nothing; on start it ``recover``s what the
 last writer had taken. An item may thus be stored twice, which ``store_page``
 absorbs (the second time is a ``duplicate_url``).
 
-Encoding: the item's class name (any dataclass of ``crawler.items``) and fields as JSON, bytes (the HTML, the MinHash
-signature) as base64, the whole zlib-compressed: no pickle crosses machines on
-this queue, and an item can be inspected with ``zlib.decompress``.
+Encoding: the item's class name (any dataclass of ``crawler.items``) and fields as JSON
+(nested dataclasses such as the page's ``Analysis`` as their fields, bytes such as
+the HTML and the MinHash signature as base64), the whole zlib-compressed: no
+pickle crosses machines on this queue, and an item can be inspected with
+``zlib.decompress``. Decoding rebuilds the typed fields from the item classes'
+annotations, so only those classes are ever constructed.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import json
+import types
+import typing
 import zlib
 from typing import Any
 
@@ -31,12 +37,14 @@ _BYTES = "__bytes__"
 def is_queueable(item: Any) -> bool:
     """An item dataclass of ``crawler.items`` (PageItem, FailureItem, ...)."""
     cls = type(item)
-    return dataclasses.is_dataclass(item) and getattr(item_classes, cls.__name__, None) is cls
+    return dataclasses.is_dataclass(item) and is_queueable_class(cls) and getattr(item_classes, cls.__name__, None) is cls
 
 
 def _tag(value: Any) -> Any:
     if isinstance(value, bytes):
         return {_BYTES: base64.b64encode(value).decode("ascii")}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _tag(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {k: _tag(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -54,6 +62,29 @@ def _untag(value: Any) -> Any:
     return value
 
 
+def _typed(hint: Any, value: Any) -> Any:
+    """``value`` (plain JSON-decoded data) as the annotated type: dataclasses, enums
+    and tuples rebuilt, ``X | None`` unwrapped; anything else as it is."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(options[0], value) if len(options) == 1 else value
+    if origin is tuple and isinstance(value, list):
+        return tuple(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _build(hint, value)
+    return value
+
+
+def _build(cls: type, fields: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    return cls(**{name: _typed(hints.get(name), value) for name, value in fields.items()})
+
+
 def encode_item(item: Any) -> bytes:
     if not is_queueable(item):
         raise TypeError(f"not an item of crawler.items: {type(item).__name__}")
@@ -68,11 +99,15 @@ def decode_item(raw: bytes) -> Any:
     try:
         doc = json.loads(zlib.decompress(raw))
         cls = getattr(item_classes, doc["kind"])
-        if not dataclasses.is_dataclass(cls):
+        if not dataclasses.is_dataclass(cls) or not is_queueable_class(cls):
             raise TypeError(f"{doc['kind']} is not an item class")
-        return cls(**_untag(doc["fields"]))
-    except (zlib.error, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+        return _build(cls, _untag(doc["fields"]))
+    except (zlib.error, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as e:
         raise ValueError(f"not an encoded item: {type(e).__name__}: {e}") from None
+
+
+def is_queueable_class(cls: Any) -> bool:
+    return isinstance(cls, type) and cls.__module__ == item_classes.__name__
 
 
 class ItemQueue:

@@ -9,7 +9,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.distributed.config import redis_settings
-from crawler.runner import CrawlResult, build_settings
+from crawler.ingest.summary import format_summary
+from crawler.runner import CrawlResult, build_settings, run_summary
 
 
 def worker_settings(redis_url: str, overrides: dict[str, Any] | None = None, *, prefix: str | None = None) -> Settings:
@@ -38,11 +39,10 @@ def worker_summary(result: CrawlResult) -> str:
     def g(key: str) -> int:
         return int(s.get(key, 0) or 0)
 
-    return "\n".join([
-        f"newscrawl: worker {result.finish_reason} in {result.elapsed:.1f}s",
-        f"  pages fetched      {g('response_received_count')}",
-        f"  pages queued       {g('newscrawl/redis/queued/PageItem')} (to the writer)",
-        f"  failures queued    {g('newscrawl/redis/queued/FailureItem')}",
-        f"  skipped (stored)   {g('newscrawl/skipped_known')}",
-        f"  leases requeued    {g('newscrawl/redis/leases_requeued')} (from workers that died)",
-    ])
+    return format_summary(run_summary(result, kind="worker", details=[
+        ("pages fetched", g("response_received_count")),
+        ("pages queued", f"{g('newscrawl/redis/queued/PageItem')} (to the writer)"),
+        ("failures queued", g("newscrawl/redis/queued/FailureItem")),
+        ("skipped (stored)", g("newscrawl/skipped_known")),
+        ("leases requeued", f"{g('newscrawl/redis/leases_requeued')} (from workers that died)"),
+    ]))

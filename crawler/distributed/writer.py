@@ -1,10 +1,11 @@
 """The writer: the one process that stores the cluster's items in SQLite.
 
 It takes batches from ``PREFIX:items`` (``queue.ItemQueue``) and feeds them to
-the very ``StorePipeline`` a single-machine crawl uses (same dedup, re-check
-policies, run records, per-site counts and database lock), one transaction per
-batch; commits; publishes the re-check state of the stored articles' URL keys
-to ``PREFIX:known`` (``RedisSkipKnownMiddleware``); then acknowledges the batch. Killed at any point, it loses
+the ``StorePipeline`` a single-machine crawl uses, over an ``IngestSession`` of
+kind ``writer`` (same dedup, re-check policies, run records, per-site counts and
+database lock), one transaction per batch; commits; publishes the re-check state
+of the stored articles' URL keys to ``PREFIX:known`` (``RedisSkipKnownMiddleware``);
+then acknowledges the batch. Killed at any point, it loses
 nothing: unacknowledged items are taken again by the next writer (``recover``)
 and ``store_page`` absorbs a page stored twice.
 
@@ -22,23 +23,22 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, Callable
 
 import redis
 import sqlite_utils
 from scrapy.settings import Settings
-from scrapy.signalmanager import SignalManager
-from scrapy.statscollectors import MemoryStatsCollector
 
 from crawler.distributed.keys import ClusterKeys, frontier_size
 from crawler.distributed.queue import ItemQueue, decode_item
-from crawler.spiders.cluster import load_cluster_sites
 from crawler.ingest.records import article_key_for
 from crawler.items import NotModifiedItem, PageItem
-from crawler.pipelines.store import StorePipeline
+from crawler.pipelines.store import recheck_policy, store_item
+from crawler.spiders.cluster import load_cluster_sites
 from crawler.utils.urls import canonical_key
 from storage.queries import article_url_keys, recheck_state
+from crawler.ingest.summary import format_summary
+from storage.session import IngestSession, RunSummary
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,11 @@ class LockLost(RuntimeError):
 @dataclass
 class WriterResult:
     run_id: int
-    stats: Counter[str] = field(default_factory=Counter)  # StorePipeline's, without "newscrawl/"
+    stats: Counter[str] = field(default_factory=Counter)  # the session's counters, without "newscrawl/"
     elapsed: float = 0.0
     busy: float = 0.0  # seconds spent storing and committing (not waiting for items)
     status: str = "finished"
+    summary: RunSummary | None = None
 
     @property
     def articles_per_second(self) -> float:
@@ -76,25 +77,14 @@ class WriterResult:
 
 def _item_keys(item: Any) -> list[str]:
     """The URL keys an item may have made known (``article_urls``)."""
-    if isinstance(item, PageItem) and item.extracted and item.extracted.get("is_article"):
-        keys = [article_key_for(item.url, item.extracted.get("canonical_url")), canonical_key(item.url)]
+    if isinstance(item, PageItem) and item.analysis and item.analysis.extraction.is_article:
+        keys = [article_key_for(item.url, item.analysis.extraction.canonical_url), canonical_key(item.url)]
         if item.requested_url:
             keys.append(canonical_key(item.requested_url))
         return keys
     if isinstance(item, NotModifiedItem):
         return [canonical_key(item.url)]
     return []
-
-
-class _WriterCrawler:
-    """What ``StorePipeline`` needs of a ``Crawler``: settings, stats, signals, and
-    a spider whose ``sites`` give the re-check policies."""
-
-    def __init__(self, settings: Settings, sites: list[Any]) -> None:
-        self.settings = settings
-        self.signals = SignalManager(self)
-        self.stats = MemoryStatsCollector(self)  # type: ignore[arg-type]
-        self.spider = SimpleNamespace(name="writer", sites=sites)
 
 
 class Writer:
@@ -127,6 +117,7 @@ class Writer:
         self.settings = settings
         self.token = secrets.token_hex(8)
         self.stopping = False
+        self.stats: Counter[str] = Counter()  # the writer's own counters (writer/busy, writer/bad_item)
         self._refresh = server.register_script(_REFRESH)
         self._release = server.register_script(_RELEASE)
 
@@ -171,36 +162,36 @@ class Writer:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
         self._acquire()
-        settings = self.settings.copy()
-        settings.set("NEWSCRAWL_DB", self.db_path, priority="cmdline")
-        crawler = _WriterCrawler(settings, load_cluster_sites(self.server, self.keys))
-        pipeline = StorePipeline(crawler, self.db_path, commit_items=self.batch + 1, commit_seconds=0)  # type: ignore[arg-type]
-        pipeline.open_spider()
-        assert pipeline.run_id is not None
-        result = WriterResult(run_id=pipeline.run_id)
+        settings = self.settings
+        session = IngestSession(
+            self.db_path, kind="writer", command={"command": "writer", "prefix": self.keys.prefix},
+            commit_items=self.batch + 1, commit_seconds=0,  # one transaction per batch, committed here
+            policies={site.name: recheck_policy(site, settings)
+                      for site in load_cluster_sites(self.server, self.keys)},
+        ).open()
+        assert session.run_id is not None and session.db is not None
+        result = WriterResult(run_id=session.run_id)
         started = time.monotonic()
         try:
             recovered = self.queue.recover()
-            known = self.publish_known(pipeline.db, list(article_url_keys(pipeline.db)))
+            known = self.publish_known(session.db, list(article_url_keys(session.db)))
             self.echo(f"newscrawl writer: run {result.run_id}, {known} known article URLs published,"
                       f" {recovered} unacknowledged items taken back")
-            self._loop(pipeline, result)
+            self._loop(session, result)
         except BaseException as e:
             result.status = "interrupted" if isinstance(e, KeyboardInterrupt) else f"error: {type(e).__name__}"
             raise
         finally:
             result.elapsed = time.monotonic() - started
-            stats = crawler.stats
-            stats.set_value("newscrawl/writer/busy", round(result.busy, 3))
-            pipeline.spider_closed(result.status)
-            result.stats.update({
-                k[len("newscrawl/"):]: v for k, v in stats.get_stats().items()
-                if k.startswith("newscrawl/") and isinstance(v, int)
-            })
+            self.stats["writer/busy"] = round(result.busy, 3)
+            summary = session.close(result.status, {f"newscrawl/{k}": v for k, v in self.stats.items()})
+            result.summary = summary
+            result.stats.update(self.stats)
+            result.stats.update({k[len("newscrawl/"):]: v for k, v in summary.counts.stats().items()})
             self._release(keys=[self.keys.writer_lock], args=[self.token])
         return result
 
-    def _loop(self, pipeline: StorePipeline, result: WriterResult) -> None:
+    def _loop(self, session: IngestSession, result: WriterResult) -> None:
         idle_since: float | None = None
         while not self.stopping:
             self._keep_lock()
@@ -208,7 +199,7 @@ class Writer:
             if raws:
                 idle_since = None
                 t0 = time.monotonic()
-                self.store_batch(pipeline, raws)
+                self.store_batch(session, raws)
                 result.busy += time.monotonic() - t0
                 continue
             if self.idle_exit is None:
@@ -222,15 +213,14 @@ class Writer:
                 self.echo(f"newscrawl writer: queue and frontier empty for {self.idle_exit:.0f}s: exiting")
                 return
 
-    def _policies_for(self, pipeline: StorePipeline, items: list[Any]) -> None:
+    def _policies_for(self, session: IngestSession, items: list[Any]) -> None:
         """Re-check policies of sites enqueued after the writer started."""
-        if all(getattr(i, "site", None) in pipeline.policies for i in items):
+        if all(getattr(i, "site", None) in session.policies for i in items):
             return
         for site in load_cluster_sites(self.server, self.keys):
-            if site.name not in pipeline.policies:
-                pipeline.policies[site.name] = pipeline._policy_for(site)
+            session.policies.setdefault(site.name, recheck_policy(site, self.settings))
 
-    def store_batch(self, pipeline: StorePipeline, raws: list[bytes]) -> None:
+    def store_batch(self, session: IngestSession, raws: list[bytes]) -> None:
         items: list[Any] = []
         good: list[bytes] = []
         for raw in raws:
@@ -240,29 +230,23 @@ class Writer:
             except ValueError as e:
                 logger.error("undecodable item moved to %s: %s", self.keys.dead, e)
                 self.queue.bury(raw)
-                pipeline.stats.inc_value("newscrawl/writer/bad_item")
-        self._policies_for(pipeline, items)
+                self.stats["writer/bad_item"] += 1
+        self._policies_for(session, items)
         known: list[str] = []
         for item in items:
-            pipeline.process_item(item)
+            store_item(session, item)
             known += _item_keys(item)
-        pipeline.commit()
+        session.commit()
         # Committed: now workers may skip these URLs, and the items may go.
-        self.publish_known(pipeline.db, known)
+        assert session.db is not None
+        self.publish_known(session.db, known)
         self.queue.ack(good)
 
 
-def summary(result: WriterResult, db_path: str) -> str:
-    s = result.stats
-    dups = s["outcome/duplicate_url"] + s["outcome/duplicate_text"]
-    return "\n".join([
-        f"newscrawl writer: {result.status} after {result.elapsed:.1f}s (run {result.run_id}, database {db_path})",
-        f"  articles stored    {s['outcome/new']}",
-        f"  duplicates         {dups} ({s['outcome/duplicate_url']} known URL, {s['outcome/duplicate_text']} same text)",
-        f"  not articles       {s['outcome/not_article']}",
-        f"  failures           {s['outcome/failed'] + s['outcome/blocked'] + s['outcome/skipped']}",
-        f"  not modified       {s['outcome/not_modified']}",
-        f"  store errors       {s['store_error']}",
-        f"  commits            {s['commits']}",
-        f"  writer throughput  {result.articles_per_second:.0f} pages/s while storing",
-    ])
+def summary(result: WriterResult) -> str:
+    assert result.summary is not None
+    result.summary.details += [
+        ("commits", result.summary.counts.commits),
+        ("writer throughput", f"{result.articles_per_second:.0f} pages/s while storing"),
+    ]
+    return format_summary(result.summary)

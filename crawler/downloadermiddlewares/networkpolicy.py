@@ -44,6 +44,7 @@ from scrapy.http import Response
 
 from crawler.utils.failures import RequestRefused
 from crawler.utils.urls import canonical_key
+from storage.records import Outcome
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -244,7 +245,7 @@ class NetworkPolicyMiddleware:
         if reason:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("newscrawl/security/refused")
-            raise RequestRefused(reason, outcome="blocked")
+            raise RequestRefused(reason, outcome=Outcome.BLOCKED)
 
 
 class RedirectGuardMiddleware:
@@ -258,7 +259,7 @@ class RedirectGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
         return cls(crawler, _policy(crawler))
 
-    def _refuse(self, reason: str, outcome: str, stat: str) -> RequestRefused:
+    def _refuse(self, reason: str, outcome: Outcome, stat: str) -> RequestRefused:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/{stat}")
         return RequestRefused(reason, outcome=outcome)
@@ -269,7 +270,7 @@ class RedirectGuardMiddleware:
             reason = self.policy.address_refusal(ip) if ip is not None else None
             if reason:
                 host = urlsplit(request.url).hostname
-                raise self._refuse(f"{reason} (resolved from {host})", "blocked", "security/refused")
+                raise self._refuse(f"{reason} (resolved from {host})", Outcome.BLOCKED, "security/refused")
         if response.status not in REDIRECT_STATUSES or request.meta.get("dont_redirect"):
             return response
         location = response.headers.get("Location")
@@ -278,8 +279,8 @@ class RedirectGuardMiddleware:
         target = urljoin(request.url, location.decode("latin-1").strip())
         reason = self.policy.url_refusal(target)
         if reason:
-            raise self._refuse(reason.replace("refused: ", "refused: redirect to ", 1), "blocked", "security/refused")
+            raise self._refuse(reason.replace("refused: ", "refused: redirect to ", 1), Outcome.BLOCKED, "security/refused")
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if canonical_key(target) in {canonical_key(u) for u in chain}:
-            raise self._refuse("redirect loop", "failed", "redirect_loop")
+            raise self._refuse("redirect loop", Outcome.FAILED, "redirect_loop")
         return response

@@ -3,10 +3,9 @@
 - A request's lease is released once Scrapy is done with it: its callback or
   errback has run and every item it produced has gone through the pipelines
   (so ``RedisQueuePipeline`` has pushed it) and every request it produced is in
-  the frontier. Scrapy has no signal for that moment; the scraper's
-  ``Slot.finish_response`` is called exactly then, so the extension wraps it on
-  the slot instance (Scrapy 2.19; a private API, checked by the distributed
-  tests, which fail on leases left behind if it moves).
+  the frontier (``crawler.compat.on_response_finished``: a private Scrapy API,
+  checked by ``tests/test_compat.py`` and by the distributed tests, which fail on
+  leases left behind if it moves).
 - Every ``tick`` seconds: renew this worker's leases, put expired leases (a dead
   worker's) back in the frontier, follow the current run id, and wake the
   engine, which otherwise polls an idle scheduler only every 5 seconds.
@@ -29,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from crawler.compat import on_response_finished, wake_engine
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.frontier import LEASE_META, RedisScheduler, RunDupeFilter
 from crawler.distributed.keys import current_run, frontier_size
@@ -67,17 +67,7 @@ class FrontierExtension:
         if not isinstance(scheduler, RedisScheduler):
             raise NotConfigured("FrontierExtension needs SCHEDULER = RedisScheduler")
         self.scheduler = scheduler
-        slot = engine.scraper.slot
-        assert slot is not None
-        finish_response = slot.finish_response
-
-        def finish_and_release(result: Any, request: Request) -> None:
-            try:
-                finish_response(result, request)
-            finally:
-                self.release(request)
-
-        slot.finish_response = finish_and_release  # type: ignore[method-assign]
+        on_response_finished(self.crawler, self.release)
         self.loop = task.LoopingCall(self.maintain)
         self.loop.start(self.tick, now=True)
 
@@ -110,11 +100,7 @@ class FrontierExtension:
         except Exception:  # Redis unreachable for a moment: try again next tick
             logger.exception("frontier maintenance failed")
             return
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule()
+        wake_engine(self.crawler)
 
     def spider_idle(self) -> None:
         waiting, leased = frontier_size(self.server, self.keys)

@@ -18,6 +18,7 @@ from crawler.extraction.decode import decode_html, looks_binary
 from crawler.extraction.detect import judge, measure
 from crawler.extraction.document import parse_html
 from crawler.extraction.metadata import PageMeta, read_metadata
+from crawler.extraction.result import Extraction
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
@@ -28,11 +29,8 @@ LOG = logging.getLogger(__name__)
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
-def empty_result(url: str, reason: str, signals: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"url": url, "canonical_url": None, "title": None, "authors": [], "published": None,
-            "body": "", "language": None, "site": None, "description": None, "tags": [],
-            "image": None, "is_article": False, "reason": reason, "signals": signals or {},
-            "extractor": EXTRACTOR_VERSION}
+def empty_result(url: str, reason: str, signals: dict[str, Any] | None = None) -> Extraction:
+    return Extraction(url=url, extractor=EXTRACTOR_VERSION, reason=reason, signals=signals or {})
 
 
 def absolute_url(value: object, base: str) -> str | None:
@@ -86,7 +84,7 @@ def site_of(pm: PageMeta, url: str) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
+def analyse(tree: HtmlElement, url: str) -> Extraction:
     pm = read_metadata(tree)
     sites = site_names(pm, url)
     title = pick_title(pm, url)
@@ -104,28 +102,28 @@ def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
     art = pm.article or {}
     description = pm.first("og:description", "description", "twitter:description") or \
         clean_text(art.get("description")) or None
-    return {
-        "url": url,
-        "canonical_url": absolute_url(pm.canonical or pm.first("og:url"), url),
-        "title": title,
-        "authors": authors,
-        "published": published,
-        "body": body,
-        "language": language_of(pm),
-        "site": site_of(pm, url),
-        "description": clean_text(description) or None,
-        "tags": tags_of(pm),
-        "image": absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
-                              or art.get("image"), url),
-        "is_article": is_article,
-        "reason": reason,
-        "signals": signals,
-        "extractor": EXTRACTOR_VERSION,
-    }
+    return Extraction(
+        url=url,
+        canonical_url=absolute_url(pm.canonical or pm.first("og:url"), url),
+        title=title,
+        authors=authors,
+        published=published,
+        body=body,
+        language=language_of(pm),
+        site=site_of(pm, url),
+        description=clean_text(description) or None,
+        tags=tags_of(pm),
+        image=absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
+                           or art.get("image"), url),
+        is_article=is_article,
+        reason=reason,
+        signals=signals,
+        extractor=EXTRACTOR_VERSION,
+    )
 
 
 def extract_page(html: bytes | str, url: str,
-                 headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+                 headers: Mapping[str, str] | None = None) -> Extraction:
     """Extract text and metadata from one page; never raises on bad input."""
     if isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
@@ -149,5 +147,5 @@ def extract_page(html: bytes | str, url: str,
         LOG.exception("extraction failed for %s", url)
         return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
                             {"charset": charset})
-    result["signals"]["charset"] = charset
+    result.signals["charset"] = charset
     return result

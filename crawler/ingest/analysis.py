@@ -1,13 +1,16 @@
 """What a worker process does with one page: extraction and article detection,
-plus, for an article, the near-duplicate signature of its text and its
-compressed raw HTML (CPU work that belongs off the event loop)."""
+plus, for an article, the near-duplicate signature and hash of its text and its
+compressed raw HTML (CPU work that belongs off the event loop).
+
+The functions here are named by path (``"crawler.ingest.analysis:analyze_page"``)
+to ``crawler.utils.pool.ExtractionPool``, which runs them in its workers."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from crawler.extraction import extract_page
-from storage.neardup import text_signature
+from crawler.extraction import Extraction, extract_page
+from storage.neardup import Signature, text_signature
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html
 from storage.records import text_hash
 
@@ -15,25 +18,40 @@ from storage.records import text_hash
 # pseudo-header: decompressing is then the worker's job, not the parent's.
 STORED_CODEC_HEADER = "x-newscrawl-stored-codec"
 
-
-def _add_text_keys(result: dict[str, Any]) -> bool:
-    """For an article: its near-duplicate signature and exact-duplicate body hash."""
-    if not (result.get("is_article") and result.get("body")):
-        return False
-    result["signature"] = text_signature(result["body"])
-    result["body_hash"] = text_hash(result["body"])
-    return True
+ANALYZE_PAGE = "crawler.ingest.analysis:analyze_page"
+REANALYZE_STORED_PAGE = "crawler.ingest.analysis:reanalyze_stored_page"
 
 
-def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    result = extract_page(html, url, headers)
-    if _add_text_keys(result):
+@dataclass
+class Analysis:
+    """One page, analysed: its extraction and, for an article, what storage needs
+    to deduplicate it, computed in the worker."""
+
+    extraction: Extraction
+    signature: Signature | None = None  # MinHash of the body (articles only)
+    body_hash: str | None = None  # storage.records.text_hash of the body (articles only)
+    compressed: tuple[str, bytes] | None = None  # (codec, raw HTML compressed with it)
+
+    @property
+    def url(self) -> str:
+        return self.extraction.url
+
+
+def _analysis(extraction: Extraction) -> Analysis:
+    if not (extraction.is_article and extraction.body):
+        return Analysis(extraction)
+    return Analysis(extraction, text_signature(extraction.body), text_hash(extraction.body))
+
+
+def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> Analysis:
+    analysis = _analysis(extract_page(html, url, headers))
+    if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
-        result["compressed_html"] = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
-    return result
+        analysis.compressed = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
+    return analysis
 
 
-def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None = None) -> Analysis:
     """Re-extraction of a stored page: ``blob`` is compressed with the codec named
     in ``headers[STORED_CODEC_HEADER]``. No compressed copy is returned (the page
     is already stored)."""
@@ -43,6 +61,5 @@ def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None 
         html = decompress_html(bytes(blob), codec)
     except Exception as e:
         raise ValueError(f"unreadable page: {type(e).__name__}: {e}") from None
-    result = extract_page(html, url, headers)
-    _add_text_keys(result)
-    return result
+    return _analysis(extract_page(html, url, headers))
+

@@ -1,15 +1,16 @@
-"""From a fetched page and its extraction result to a storage record.
+"""From a fetched page and its analysis to a storage record.
 
-Shared by the crawl's StorePipeline and by every other way pages come in
-(WARC import, re-extraction), so that they all deduplicate the same way."""
+Shared by every way pages come in (the crawl's StorePipeline, the cluster's
+writer, WARC import), so that they all deduplicate the same way."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.ingest.analysis import Analysis
 from crawler.utils.urls import canonical_key, is_http_url
-from storage.queries import PageRecord, utcnow
+from storage.records import PageRecord, utcnow
 
 
 def article_key_for(page_url: str, canonical_url: str | None) -> str:
@@ -27,7 +28,7 @@ def page_record(
     *,
     url: str,
     html: bytes,
-    extracted: dict[str, Any],
+    analysis: Analysis,
     site: str,
     status: int = 200,
     requested_url: str | None = None,
@@ -38,19 +39,16 @@ def page_record(
     found_on: str | None = None,
     discovery: dict[str, Any] | None = None,
 ) -> PageRecord:
-    """``extracted`` is an ``analyze_page`` result; its ``signature`` and
-    ``compressed_html`` are moved into the record (bytes, not for the JSON columns)."""
-    extracted = dict(extracted)
-    signature = extracted.pop("signature", None)
-    compressed = extracted.pop("compressed_html", None)
+    """The record ``storage`` stores for one analysed page."""
+    ex = analysis.extraction
     return PageRecord(
         url_key=canonical_key(url),
         fetched_url=url,
         site=site,
         status=status,
         html=html,
-        extracted=extracted,
-        article_key=article_key_for(url, extracted.get("canonical_url")),
+        extraction=ex,
+        article_key=article_key_for(url, ex.canonical_url),
         alias_keys=[canonical_key(requested_url)] if requested_url else [],
         headers=headers or {},
         fetched_at=fetched_at or utcnow(),
@@ -58,6 +56,7 @@ def page_record(
         source=source,
         found_on=found_on,
         discovery=discovery,
-        signature=signature,
-        compressed=tuple(compressed) if compressed else None,
+        signature=analysis.signature,
+        body_hash=analysis.body_hash,
+        compressed=analysis.compressed,
     )

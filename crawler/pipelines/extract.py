@@ -13,9 +13,10 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawler.ingest.analysis import ANALYZE_PAGE, Analysis
 from crawler.items import FailureItem, NotModifiedItem, PageItem
+from crawler.utils.pool import ExtractionPool, JobFailure
 from storage.pages import sha1
-from crawler.utils.pool import ExtractionPool
 
 
 class ExtractPipeline:
@@ -26,14 +27,12 @@ class ExtractPipeline:
         self.pool: ExtractionPool | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ExtractPipeline":
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         s = crawler.settings
         return cls(crawler, s.getint("NEWSCRAWL_EXTRACT_PROCESSES") or None, s.getfloat("NEWSCRAWL_EXTRACT_TIMEOUT"))
 
     def open_spider(self) -> None:
-        self.pool = ExtractionPool(
-            processes=self.processes, timeout=self.timeout, func="crawler.ingest.analysis:analyze_page"
-        )
+        self.pool = ExtractionPool(processes=self.processes, timeout=self.timeout, func=ANALYZE_PAGE)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -48,13 +47,14 @@ class ExtractPipeline:
             # a re-check whose server ignored the conditional GET: same bytes, no work
             return NotModifiedItem(url=item.url, site=item.site, status=item.status,
                                    reason="unchanged content", headers=item.headers)
-        result = await asyncio.wrap_future(self.pool.submit(item.body, item.url, item.headers))
-        if not result.get("ok", True):
+        result: Analysis | JobFailure = await asyncio.wrap_future(
+            self.pool.submit(item.body, item.url, item.headers))
+        if isinstance(result, JobFailure):
             self.crawler.stats.inc_value("newscrawl/extract_failed")
             return FailureItem(
-                url=item.url, site=item.site, reason=f"extraction: {result.get('error')}",
+                url=item.url, site=item.site, reason=f"extraction: {result.error}",
                 status=item.status, source=item.source, found_on=item.found_on,
                 discovery=item.discovery,
             )
-        item.extracted = result
+        item.analysis = result
         return item

@@ -37,7 +37,7 @@ class RedisQueuePipeline:
     def process_item(self, item: Any) -> Any:
         stats = self.crawler.stats
         assert stats is not None
-        if isinstance(item, PageItem) and item.extracted is None:
+        if isinstance(item, PageItem) and item.analysis is None:
             return item  # not extracted (no ExtractPipeline): nothing the writer can store
         if not is_queueable(item):
             return item

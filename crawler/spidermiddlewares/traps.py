@@ -36,6 +36,7 @@ from scrapy.http import Response
 
 from crawler.items import FailureItem
 from crawler.utils.urls import canonical_key, host_of
+from storage.records import Outcome
 
 # Parameters that only ever carry a session: always removed.
 SESSION_PARAMS = frozenset({
@@ -167,7 +168,7 @@ class TrapGuardMiddleware:
             self.recorded.add(key)
         return FailureItem(
             url=request.url, site=meta.get("newscrawl_site") or host_of(request.url), reason=reason,
-            outcome="skipped", source=meta.get("newscrawl_source"), found_on=meta.get("newscrawl_found_on"),
+            outcome=Outcome.SKIPPED, source=meta.get("newscrawl_source"), found_on=meta.get("newscrawl_found_on"),
             discovery=meta.get("newscrawl_discovery"),
         )
 

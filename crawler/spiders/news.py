@@ -39,6 +39,7 @@ from crawler.discovery.pagelinks import page_links
 from crawler.utils.urls import canonical_key, clean_url, host_of, is_http_url
 from storage.recheck import parse_time
 from storage.records import utcnow
+from storage.records import Outcome
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _SPLIT = re.compile(r"\s+")  # URLs may hold commas
@@ -242,7 +243,7 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or (ctype and ctype not in _HTML_TYPES):
             yield FailureItem(
                 url=response.url, site=site.name, reason=f"not html: {ctype or type(response).__name__}",
-                outcome="skipped", status=response.status, source=source,
+                outcome=Outcome.SKIPPED, status=response.status, source=source,
                 found_on=meta.get("newscrawl_found_on"), discovery=discovery,
             )
             return
@@ -303,7 +304,7 @@ class NewsSpider(scrapy.Spider):
         reason, status, outcome = describe_failure(failure)
         refused = refused_name_reason(self.crawler, urlsplit(request.url).hostname or "")
         if refused and failure.check(DNSLookupError, CannotResolveHostError):
-            reason, outcome = refused, "blocked"
+            reason, outcome = refused, Outcome.BLOCKED
         stats = self.crawler.stats
         assert stats is not None
         if role == "robots" or (meta.get("newscrawl_fallback") and status == 404):

@@ -22,7 +22,9 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from crawler.compat import response_failed_types
+from storage.records import Outcome
 
 
 class RequestRefused(IgnoreRequest):
@@ -30,50 +32,50 @@ class RequestRefused(IgnoreRequest):
     reason and outcome to record for its URL (e.g. ``"refused: private address
     10.0.0.1"``, ``"blocked"``)."""
 
-    def __init__(self, reason: str, outcome: str = "skipped", status: int | None = None) -> None:
+    def __init__(self, reason: str, outcome: Outcome = Outcome.SKIPPED, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.outcome = outcome
         self.status = status
 
 
-def describe_failure(failure: Failure) -> tuple[str, int | None, str]:
+def describe_failure(failure: Failure) -> tuple[str, int | None, Outcome]:
     """(reason, HTTP status or None, outcome) for a request's failure."""
     if failure.check(HttpError):
         status = failure.value.response.status
-        return f"http {status}", status, "failed"
+        return f"http {status}", status, Outcome.FAILED
     if failure.check(RequestRefused):
         refused = failure.value
         return refused.reason, refused.status, refused.outcome
     if failure.check(IgnoreRequest):
         msg = str(failure.value)
         if "robots.txt" in msg:
-            return "robots.txt disallowed", None, "blocked"
+            return "robots.txt disallowed", None, Outcome.BLOCKED
         if "max redirections reached" in msg:
-            return "too many redirects", None, "failed"
+            return "too many redirects", None, Outcome.FAILED
         if "during decompression" in msg:  # HttpCompressionMiddleware stopped inflating a bomb
-            return "decompressed size exceeds limit", None, "skipped"
-        return f"ignored: {msg}", None, "skipped"
+            return "decompressed size exceeds limit", None, Outcome.SKIPPED
+        return f"ignored: {msg}", None, Outcome.SKIPPED
     if failure.check(DownloadCancelledError):
         # Scrapy cancels a download whose size (declared or received) passes DOWNLOAD_MAXSIZE.
         msg = failure.getErrorMessage()
         if "max size" in msg or "maxsize" in msg.lower() or not msg:
-            return "response too large", None, "skipped"
-        return f"cancelled: {msg[:200]}", None, "failed"
+            return "response too large", None, Outcome.SKIPPED
+        return f"cancelled: {msg[:200]}", None, Outcome.FAILED
     if failure.check(DNSLookupError, CannotResolveHostError):
-        return "dns lookup failed", None, "failed"
+        return "dns lookup failed", None, Outcome.FAILED
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
-        return "timeout", None, "failed"
+        return "timeout", None, Outcome.FAILED
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
-        return "connection refused", None, "failed"
+        return "connection refused", None, Outcome.FAILED
     if failure.check(UnsupportedURLSchemeError):
-        return "unsupported url scheme", None, "skipped"
+        return "unsupported url scheme", None, Outcome.SKIPPED
     if failure.check(ResponseDataLossError):
-        return "connection lost: incomplete response", None, "failed"
+        return "connection lost: incomplete response", None, Outcome.FAILED
     if failure.check(DownloadFailedError):
-        return f"connection lost: {failure.getErrorMessage()[:200]}", None, "failed"
+        return f"connection lost: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
     if failure.check(ConnectError):
-        return f"connect error: {failure.getErrorMessage()}", None, "failed"
-    if failure.check(ResponseNeverReceived, ResponseFailed, ConnectionLost):
-        return f"connection lost: {failure.getErrorMessage()[:200]}", None, "failed"
-    return f"{failure.type.__name__}: {failure.getErrorMessage()[:200]}", None, "failed"
+        return f"connect error: {failure.getErrorMessage()}", None, Outcome.FAILED
+    if failure.check(*response_failed_types(), ConnectionLost):
+        return f"connection lost: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
+    return f"{failure.type.__name__}: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED

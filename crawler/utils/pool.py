@@ -5,10 +5,10 @@ regex) where no signal handler can interrupt them.  ``ExtractionPool`` owns its
 worker processes, one pipe each, and a supervisor thread in the parent that
 hands out jobs, enforces a hard per-page deadline by killing the worker that
 overran it, and replaces workers that die.  Every job resolves its
-``concurrent.futures.Future`` to a dict and never raises:
+``concurrent.futures.Future`` and never raises:
 
-* success: the extraction dict plus ``"ok": True``;
-* failure: ``{"ok": False, "url": url, "error": reason}`` where reason is
+* success: what the worker function returned (e.g. a ``crawler.ingest.analysis.Analysis``);
+* failure: a ``JobFailure(url, error)`` where error is
   ``"timeout: extraction exceeded 20.0s"``, ``"worker crashed: exit code -9"``
   or ``"<ExceptionType>: <message>"``.
 
@@ -37,7 +37,7 @@ from multiprocessing.process import BaseProcess
 from queue import SimpleQueue
 from typing import Any
 
-__all__ = ["ExtractionPool"]
+__all__ = ["ExtractionPool", "JobFailure"]
 
 # Time a worker gets to exit after SIGTERM (or after a polite stop) before SIGKILL.
 KILL_GRACE = 1.0
@@ -49,10 +49,19 @@ STARTUP_TIMEOUT = 60.0
 MAX_STARTUP_FAILURES = 3
 
 Job = tuple[bytes, str] | tuple[bytes, str, dict[str, str] | None]
+Tag = Any
 
 
-def failure(url: str, error: str) -> dict[str, Any]:
-    return {"ok": False, "url": url, "error": error}
+@dataclass(frozen=True)
+class JobFailure:
+    """A job that produced no result: the page's URL and why."""
+
+    url: str
+    error: str
+
+
+def failure(url: str, error: str) -> JobFailure:
+    return JobFailure(url, error)
 
 
 def describe(exc: BaseException) -> str:
@@ -119,10 +128,7 @@ def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
         try:
             if func is None:
                 raise ImportError(f"cannot load {func_path}: {load_error}")
-            result = func(html, url, headers)
-            if not isinstance(result, dict):
-                raise TypeError(f"{func_path} returned {type(result).__name__}, expected dict")
-            reply: tuple[str, int, dict[str, Any]] = ("result", job_id, {**result, "ok": True})
+            reply: tuple[str, int, Any] = ("result", job_id, func(html, url, headers))
         except Exception as exc:
             reply = ("result", job_id, failure(url, describe(exc)))
         del html
@@ -140,7 +146,7 @@ class _Job:
     html: bytes | bytearray | memoryview | str
     url: str
     headers: dict[str, str] | None
-    future: Future[dict[str, Any]]
+    future: Future[Any]
     started: bool = False  # set_running_or_notify_cancel() already called
 
 
@@ -216,10 +222,11 @@ class ExtractionPool:
 
     def submit(
         self, html: bytes | str, url: str, headers: dict[str, str] | None = None
-    ) -> Future[dict[str, Any]]:
+    ) -> Future[Any]:
+        """The future of one job: the worker function's result, or a ``JobFailure``."""
         if not isinstance(html, (bytes, bytearray, memoryview, str)):
             raise TypeError(f"html must be bytes or str, not {type(html).__name__}")
-        future: Future[dict[str, Any]] = Future()
+        future: Future[Any] = Future()
         with self._lock:
             if self._closing:
                 raise RuntimeError("cannot submit to a closed ExtractionPool")
@@ -238,13 +245,24 @@ class ExtractionPool:
         jobs: Iterable[Job],
         ordered: bool = True,
         max_in_flight: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Extract ``(html, url[, headers])`` jobs lazily, yielding result dicts.
+    ) -> Iterator[Any]:
+        """Extract ``(html, url[, headers])`` jobs lazily, yielding results (or ``JobFailure``s).
 
         At most ``max_in_flight`` (default 2 x processes) jobs are submitted and not
         yet yielded, so a huge input streams in bounded memory.  ``ordered=False``
         yields results as they complete.
         """
+        tagged = ((None, job) for job in jobs)
+        return (result for _, result in self.imap_tagged(tagged, ordered, max_in_flight))
+
+    def imap_tagged(
+        self,
+        jobs: Iterable[tuple[Tag, Job]],
+        ordered: bool = True,
+        max_in_flight: int | None = None,
+    ) -> Iterator[tuple[Tag, Any]]:
+        """``imap`` over ``(tag, job)`` pairs, yielding ``(tag, result)``: the tag (any
+        object of the caller's, never sent to a worker) says which job a result is for."""
         limit = max_in_flight if max_in_flight is not None else 2 * self.processes
         if limit < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -284,34 +302,38 @@ class ExtractionPool:
 
     # -- imap helpers ---------------------------------------------------------
 
-    def _imap_ordered(self, jobs: Iterable[Job], limit: int) -> Iterator[dict[str, Any]]:
-        window: deque[Future[dict[str, Any]]] = deque()
+    def _imap_ordered(self, jobs: Iterable[tuple[Tag, Job]], limit: int) -> Iterator[tuple[Tag, Any]]:
+        window: deque[tuple[Tag, Future[Any]]] = deque()
+
+        def next_result() -> tuple[Tag, Any]:
+            tag, future = window.popleft()
+            return tag, future.result()
+
         try:
-            for job in jobs:
-                window.append(self.submit(*job))
+            for tag, job in jobs:
+                window.append((tag, self.submit(*job)))
                 while len(window) >= limit:
-                    yield window.popleft().result()
+                    yield next_result()
             while window:
-                yield window.popleft().result()
+                yield next_result()
         finally:
-            for future in window:
+            for _, future in window:
                 future.cancel()
 
-    def _imap_unordered(self, jobs: Iterable[Job], limit: int) -> Iterator[dict[str, Any]]:
+    def _imap_unordered(self, jobs: Iterable[tuple[Tag, Job]], limit: int) -> Iterator[tuple[Tag, Any]]:
         # Finished futures land in a queue (their done-callback runs in the supervisor
         # thread): one cheap get per result instead of a wait() over every future.
-        finished: SimpleQueue[Future[dict[str, Any]]] = SimpleQueue()
-        outstanding: set[Future[dict[str, Any]]] = set()
+        finished: SimpleQueue[Future[Any]] = SimpleQueue()
+        outstanding: dict[Future[Any], Tag] = {}
 
-        def next_result() -> dict[str, Any]:
+        def next_result() -> tuple[Tag, Any]:
             future = finished.get()
-            outstanding.discard(future)
-            return future.result()
+            return outstanding.pop(future), future.result()
 
         try:
-            for job in jobs:
+            for tag, job in jobs:
                 future = self.submit(*job)
-                outstanding.add(future)
+                outstanding[future] = tag
                 future.add_done_callback(finished.put)
                 while len(outstanding) >= limit:
                     yield next_result()

@@ -1,14 +1,16 @@
-"""``--since`` values: a date, a timestamp or a duration back from now. Pure."""
+"""``--since`` values, the one parser: a date, a timestamp or a duration back
+from now. Pure."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from storage.recheck import parse_time
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
 
 def parse_since(value: str, now: datetime | None = None) -> datetime:
@@ -22,3 +24,12 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     if t is None:
         raise ValueError(f"not a date or duration (e.g. 2025-03-01, 2d, 12h): {value!r}")
     return t
+
+
+def since_iso(value: str, now: datetime | None = None) -> str:
+    """``parse_since`` as the ISO text the database's dates compare with: a plain
+    date stays a date (``2025-03-01`` keeps every time of that day, in any
+    timezone), anything else becomes a UTC timestamp to the second."""
+    if _DATE.match(value):
+        return date.fromisoformat(value.strip()).isoformat()
+    return parse_since(value, now).astimezone(timezone.utc).isoformat(timespec="seconds")

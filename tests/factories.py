@@ -1,0 +1,72 @@
+"""Builders of the data tests store: one place, instead of a record builder per test file.
+
+- ``extraction(...)``: an ``Extraction`` judged an article (override any field;
+  ``not_article(reason)`` for a page that is not one);
+- ``analysis(...)``: what a worker returns, with the body's signature and hash;
+- ``record(url_key, ...)``: a ``PageRecord`` ready for ``store_page`` /
+  ``IngestSession.store_page``;
+- ``news_page_html(...)``: a small article page the real extractor accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.extraction import EXTRACTOR_VERSION, Extraction
+from crawler.ingest.analysis import Analysis
+from storage.neardup import text_signature
+from storage.records import PageRecord, text_hash
+
+BODY = "North Korea transferred around 3,000 additional soldiers to Russia. " * 20
+
+
+def extraction(body: str = BODY, title: str | None = "Troops", url: str = "https://daily.example/a",
+               **fields: Any) -> Extraction:
+    values: dict[str, Any] = {
+        "is_article": True, "body": body, "title": title, "authors": ["Tim Z"],
+        "published": "2025-03-27T13:11:00+02:00", "language": "en", "tags": ["war"],
+        "reason": "article: jsonld NewsArticle",
+    }
+    values.update(fields)
+    return Extraction(url=url, extractor=EXTRACTOR_VERSION, **values)
+
+
+def not_article(reason: str = "not_article: homepage path", url: str = "https://daily.example/",
+                **fields: Any) -> Extraction:
+    return Extraction(url=url, extractor=EXTRACTOR_VERSION, is_article=False, reason=reason, **fields)
+
+
+def analysis(ex: Extraction | None = None, *, signed: bool = True, **fields: Any) -> Analysis:
+    ex = ex if ex is not None else extraction(**fields)
+    if not (ex.is_article and ex.body):
+        return Analysis(ex)
+    return Analysis(ex, text_signature(ex.body) if signed else None, text_hash(ex.body))
+
+
+def record(url_key: str, body: str = BODY, article_key: str | None = None, site: str = "daily", *,
+           ex: Extraction | None = None, signed: bool = False, **kw: Any) -> PageRecord:
+    """A fetched page of ``url_key`` whose extraction is ``ex`` (default: an article with ``body``);
+    ``signed`` adds the body's near-duplicate signature."""
+    ex = ex if ex is not None else extraction(body=body, url=url_key)
+    html = b"<html><body>" + (ex.body or "").encode() * 3 + b"</body></html>"
+    if signed and ex.body:
+        kw.setdefault("signature", text_signature(ex.body))
+    return PageRecord(url_key=url_key, fetched_url=url_key, site=site, status=200, html=kw.pop("html", html),
+                      extraction=ex, article_key=article_key or url_key, **kw)
+
+
+def news_page_html(title: str, paragraph: str, author: str = "Maria Okafor", paragraphs: int = 6,
+                   published: str = "2025-03-04T09:30:00+00:00") -> bytes:
+    """An article page with the markup news sites carry: og:type article, a byline,
+    a publication date, an ``<article>`` with an ``<h1>`` and paragraphs."""
+    body = "".join(f"<p>{paragraph} (part {i + 1} of {paragraphs})</p>" for i in range(paragraphs))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Daily</title>
+<meta property="og:type" content="article"><meta property="og:site_name" content="The Daily">
+<meta name="author" content="{author}">
+<meta property="article:published_time" content="{published}">
+<meta name="description" content="{title}, in brief.">
+<meta property="og:image" content="https://daily.example/img/{len(title)}.jpg">
+<meta name="keywords" content="local, {title.split()[0].lower()}">
+</head><body><header><a href="/">Home</a></header>
+<article><h1>{title}</h1>{body}</article></body></html>""".encode()
