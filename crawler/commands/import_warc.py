@@ -28,6 +28,7 @@ from crawler.ingest.summary import format_summary
 from crawler.utils.pool import ExtractionPool, Job, JobFailure
 from crawler.utils.urls import canonical_key, host_of
 from crawler.utils.warcs import ReadCounts, WarcResponse, fetched_at_of, is_warc, iter_responses
+from storage.records import Outcome
 from storage.session import IngestSession
 
 
@@ -102,7 +103,7 @@ def import_warc_command(files: tuple[Path, ...], db_path: Path, sites: tuple[str
         with ExtractionPool(processes=jobs, timeout=timeout, func=ANALYZE_PAGE) as pool:
             for resp, result in pool.imap_tagged(jobs_from_files(), ordered=True):
                 store_response(session, resp, result)
-                bar.set_postfix(new=session.counts.outcomes["new"], refresh=False)
+                bar.set_postfix(new=session.counts.outcomes[Outcome.NEW], refresh=False)
         status = "finished"
     except KeyboardInterrupt:
         status = "shutdown"

@@ -99,7 +99,7 @@ def decode_item(raw: bytes) -> Any:
     try:
         doc = json.loads(zlib.decompress(raw))
         cls = getattr(item_classes, doc["kind"])
-        if not dataclasses.is_dataclass(cls) or not is_queueable_class(cls):
+        if not isinstance(cls, type) or not dataclasses.is_dataclass(cls) or not is_queueable_class(cls):
             raise TypeError(f"{doc['kind']} is not an item class")
         return _build(cls, _untag(doc["fields"]))
     except (zlib.error, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as e:

@@ -47,7 +47,9 @@ Damaged = Callable[[str], None]
 def open_maybe_gzip(path: Path) -> IO[bytes]:
     with open(path, "rb") as f:
         magic = f.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile is a binary IO
+    return open(path, "rb")
 
 
 def is_warc(path: Path) -> bool:
