@@ -1,6 +1,21 @@
 """Benchmark: a real ``newscrawl crawl`` of local sites against plain trafilatura.
 
-The dev corpus pages (or synthetic article pages) are served by the project's
+Default: the whole command as a user runs it. ``bench/farm.py`` serves the dev
+corpus pages (``--copies`` varied copies each, ~1,070 distinct articles with 5)
+on ``--sites`` loopback hosts with the listing pages of a news site around them
+(sections with pagination, tags, authors, day archives, sitemap index, news
+sitemap, RSS feed); ``newscrawl crawl <homepages>`` runs at the default depth
+with politeness off (the only settings given), timed from its launch to its
+exit (start-up, worker start, pool shutdown and the summary included). In the
+same run, plain trafilatura is timed on one core over the same article bytes.
+Reported: articles stored/s, pages/s by kind, CPU seconds per article, peak
+memory of any one process and of the process tree.
+
+``--depth1`` (the older figure): the pages behind a homepage and one sitemap,
+crawled at depth 1, timed from the first request; it leaves out start-up and
+every listing page but the homepages, so it flatters the crawl.
+
+In ``--depth1`` mode the dev corpus pages (or synthetic article pages) are served by the project's
 ``SiteServer`` on ~8 loopback hosts (127.0.0.1 ...), each with a homepage linking
 its pages, a sitemap and a robots.txt that allows everything.  ``newscrawl crawl``
 runs as a subprocess into a fresh database with politeness off, while this
@@ -17,8 +32,8 @@ extraction workers) are found through /proc; the sum of their RSS and the sum of
 their PSS (smaps_rollup; shared pages split between processes, so it does not
 double-count) are taken, and the maximum over time is reported.
 
-usage: .venv/bin/python bench/crawl.py [--corpus DIR] [--repeat N] [--synthetic N]
-                                       [--hosts 8] [--keep DIR]
+usage: .venv/bin/python bench/crawl.py [--copies 5] [--sites 4] [--baseline-pages N] [--keep DIR]
+       .venv/bin/python bench/crawl.py --depth1 [--corpus DIR] [--repeat N] [--synthetic N] [--hosts 8]
 """
 
 from __future__ import annotations
@@ -315,6 +330,7 @@ class MemoryPoller(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval, self.memory = pid, interval, memory
         self.peak_rss = self.peak_pss = self.peak_main_rss = self.max_processes = 0
+        self.peak_one_rss = self.peak_one_pss = 0  # the largest single process
         self.stop = threading.Event()
         self.cpu: dict[int, float] = {}  # last seen user+system seconds per process
 
@@ -336,6 +352,8 @@ class MemoryPoller(threading.Thread):
             self.peak_rss = max(self.peak_rss, sum(r for r, _ in figures))
             self.peak_pss = max(self.peak_pss, sum(p for _, p in figures))
             self.peak_main_rss = max(self.peak_main_rss, figures[0][0] if figures else 0)
+            self.peak_one_rss = max([self.peak_one_rss, *(r for r, _ in figures)])
+            self.peak_one_pss = max([self.peak_one_pss, *(p for _, p in figures)])
             self.max_processes = max(self.max_processes, sum(1 for r, _ in figures if r))
             self.stop.wait(self.interval)
 
@@ -369,20 +387,120 @@ def db_figures(db_path: Path) -> dict[str, Any]:
 # -- main --------------------------------------------------------------------------------
 
 
+def farm_main(args: argparse.Namespace) -> int:
+    """The whole ``newscrawl crawl`` at its default depth over the farm (see the module doc)."""
+    from collections import Counter
+
+    from farm import NewsFarm, serve
+
+    from crawler.demo.server import SiteServer
+
+    corpus = load_corpus(args.corpus)
+    farm = NewsFarm(corpus, sites=args.sites, copies=args.copies)
+    articles = [(a, farm.article_bytes(a, [f"/{a.section}/"])) for site in farm.sites for a in site.articles]
+    print(f"bench/crawl.py: {len(corpus)} dev corpus pages x {args.copies} copies = {farm.article_count} "
+          f"articles on {args.sites} sites with their listing pages; load average {os.getloadavg()[0]:.2f}",
+          flush=True)
+    step = max(1, len(articles) // args.baseline_pages) if args.baseline_pages else 1
+    sample = [(f"http://127.0.0.1{a.path}", html) for a, html in articles[::step]]
+    del articles
+    print(f"timing plain trafilatura on {len(sample)} of the article pages, one core ...", flush=True)
+    traf_rate, traf_n = trafilatura_rate(sample)
+    del sample
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-farm-"))
+    db_path = (args.keep or tmp) / "bench.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for old in db_path.parent.glob(db_path.name + "*"):
+        old.unlink()
+    names = [f"farm{i}" for i in range(args.sites)]
+    roots = {name: tmp / name for name in names}
+    for root in roots.values():
+        root.mkdir()
+    kinds: Counter[str] = Counter()
+    served = [0]
+
+    def count(index: int, path: str, body: bytes) -> None:
+        kinds[farm.kind(index, path)] += 1
+        served[0] += len(body)
+
+    with SiteServer(roots) as server:
+        serve(farm, server, names, count)
+        homepages = [server.url(name, "/") for name in names]
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", *homepages, "--db", str(db_path), *POLITENESS_OFF]
+        for setting in args.settings:
+            cmd += ["-s", setting]
+        print("crawling: newscrawl crawl <homepages> --db DB", " ".join(POLITENESS_OFF),
+              " ".join(f"-s {s}" for s in args.settings), flush=True)
+        launched = time.time()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp)
+        poller = MemoryPoller(proc.pid)
+        poller.start()
+        out, err = proc.communicate()
+        ended = time.time()
+        poller.stop.set()
+        poller.join()
+        requests = list(server.requests)
+    print(out.rstrip())
+    if proc.returncode != 0:
+        print(f"crawl exited with {proc.returncode}\n{err[-3000:]}", file=sys.stderr)
+    wall = ended - launched
+    first = requests[0].time - launched if requests else float("nan")
+    figures = db_figures(db_path)
+    stored = figures["articles"]
+    cpu = sum(poller.cpu.values())
+    ncpu = os.cpu_count() or 1
+    print()
+    print("| figure | value |")
+    print("|---|---|")
+    print(f"| article pages served by the farm | {farm.article_count} |")
+    print(f"| articles stored | {stored} (urls outcomes: {figures['outcomes']}) |")
+    print(f"| HTTP requests | {len(requests)} ({served[0] / 1e6:.1f} MB served): "
+          + ", ".join(f"{k} {n}" for k, n in kinds.most_common()) + " |")
+    print(f"| whole command, launch to exit | {wall:.1f} s (first request after {first:.1f} s) |")
+    print(f"| **articles stored / s, whole command** | **{stored / wall:.1f}** |")
+    print("| pages / s by kind, whole command | "
+          + ", ".join(f"{k} {n / wall:.1f}" for k, n in kinds.most_common()) + " |")
+    print(f"| plain trafilatura, 1 core, pages / s ({traf_n} article pages) | {traf_rate:.1f} |")
+    print(f"| **ratio articles stored/s : trafilatura pages/s** | **{stored / wall / traf_rate:.2f}x** "
+          f"(on {ncpu} cores) |")
+    print(f"| CPU seconds per article stored (all processes) | {cpu / max(stored, 1) * 1000:.0f} ms "
+          f"({cpu:.1f} s of {wall * ncpu:.0f} core-seconds) |")
+    print(f"| CPU seconds: main crawl process / others | {poller.cpu.get(proc.pid, 0.0):.1f} / "
+          f"{cpu - poller.cpu.get(proc.pid, 0.0):.1f} |")
+    print(f"| peak memory of any one process | {poller.peak_one_rss / 1024:.0f} MB RSS, "
+          f"{poller.peak_one_pss / 1024:.0f} MB PSS |")
+    print(f"| peak memory, process tree | {poller.peak_rss / 1024:.0f} MB RSS sum, "
+          f"{poller.peak_pss / 1024:.0f} MB PSS sum ({poller.max_processes} processes at most) |")
+    kept = f"; database kept: {db_path}" if args.keep else ""
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}{kept}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if proc.returncode == 0 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--repeat", type=int, default=1, help="serve each corpus page N times "
+    parser.add_argument("--copies", type=int, default=5, help="farm: varied copies of each corpus page")
+    parser.add_argument("--sites", type=int, default=4, help="farm: number of sites")
+    parser.add_argument("--depth1", action="store_true",
+                        help="the older figure: depth 1, timed from the first request (leaves out start-up "
+                             "and listing pages)")
+    parser.add_argument("--repeat", type=int, default=1, help="--depth1: serve each corpus page N times "
                         "(copies under other URLs with varied text)")
     parser.add_argument("--synthetic", type=int, default=0, metavar="N",
                         help="serve N synthetic article pages instead of the corpus")
     parser.add_argument("--hosts", type=int, default=8)
-    parser.add_argument("--baseline-pages", type=int, default=300,
-                        help="pages timed with plain trafilatura (default: 300, all distinct corpus pages at most)")
+    parser.add_argument("--baseline-pages", type=int, default=None,
+                        help="pages timed with plain trafilatura (default: farm: every article page; "
+                             "--depth1: 300)")
     parser.add_argument("--keep", type=Path, help="keep the database in this directory")
     parser.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="extra setting for the crawl (repeatable)")
     args = parser.parse_args(argv)
+    if not (args.depth1 or args.synthetic):
+        return farm_main(args)
+    args.baseline_pages = args.baseline_pages or 300
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     if args.synthetic:
