@@ -4,11 +4,14 @@
    LSH lookups, then the insert of article, signature, URLs and compressed page)
    is timed on batches of new articles when the database holds 1k, 10k and 100k
    articles, and on batches of exact duplicates (the same text at another URL).
-   Measured records carry synthetic ~500-word bodies, real signatures
-   (``storage.neardup.text_signature``, computed before timing: in a crawl the
-   worker processes do it) and a ~45 KB synthetic article page.  The database is
-   filled up to each size through the same ``store_page``, with random
-   signatures (uniform band keys, like real ones) to save time.
+   Texts are real sentences (the dev corpus' article bodies, ~20 per text) and
+   partly similar, as a news corpus is: a third of the texts rewrite an earlier
+   text (keep 35-70% of its sentences, in order, and add new ones), so the
+   near-duplicate check finds LSH candidates and verifies them, and some texts
+   join a story group (similarity 0.5-0.8). Every record, in the fill and in the
+   timed batches, carries the real signature of its text
+   (``storage.neardup.text_signature``, computed before the timed store: in a
+   crawl the worker processes compute it) and a ~45 KB synthetic article page.
 2. zlib vs br (``storage.pages``) on the dev corpus HTML: compressed/raw size and
    compression speed.
 
@@ -29,7 +32,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawl import _VOCAB, DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is first on sys.path
+import json
+import re
+
+from crawl import DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is first on sys.path
 
 from storage import open_db
 from crawler.extraction import Extraction
@@ -39,18 +45,35 @@ from storage.queries import store_page
 from storage.records import PageRecord
 
 
-def body_text(rng: random.Random, words: int = 500) -> str:
-    out, n = [], 0
-    while n < words:
-        sentence = [rng.choice(_VOCAB) for _ in range(rng.randint(10, 20))]
-        out.append(" ".join(sentence).capitalize() + ".")
-        n += len(sentence)
-    return "\n".join(" ".join(out[i:i + 4]) for i in range(0, len(out), 4))
+class Texts:
+    """Article texts from real sentences, a third of them rewrites of an earlier text."""
 
+    def __init__(self, corpus: Path, rng: random.Random, rewrite_share: float = 1 / 3) -> None:
+        sentences: list[str] = []
+        for line in (corpus / "cases.jsonl").open(encoding="utf-8"):
+            body = json.loads(line).get("body") or ""
+            sentences += [t.strip() for t in re.split(r"(?<=[.!?])\s+|\n+", body) if 40 <= len(t.strip()) <= 300]
+        self.sentences = sentences
+        self.rng = rng
+        self.rewrite_share = rewrite_share
+        self.recent: list[list[str]] = []  # the texts a rewrite may start from
+        self.rewrites = 0
 
-def random_signature(rng: random.Random) -> Signature:
-    return Signature(minhash=rng.randbytes(4 * PERMUTATIONS),
-                     bands=[rng.getrandbits(63) for _ in range(BANDS)], shingles=500)
+    def next(self) -> str:
+        rng = self.rng
+        if self.recent and rng.random() < self.rewrite_share:
+            base = rng.choice(self.recent)
+            keep = rng.uniform(0.35, 0.7)  # shingle similarity about 0.2-0.55: candidates, never copies
+            kept = [base[i] for i in sorted(rng.sample(range(len(base)), int(len(base) * keep)))]
+            text = kept + [rng.choice(self.sentences) for _ in range(len(base) - len(kept))]
+            self.rewrites += 1
+        else:
+            text = [rng.choice(self.sentences) for _ in range(20)]
+        if len(self.recent) < 5000:
+            self.recent.append(text)
+        else:
+            self.recent[rng.randrange(len(self.recent))] = text
+        return "\n".join(" ".join(text[i:i + 4]) for i in range(0, len(text), 4))
 
 
 def record(i: int, body: str, signature: Signature | None, html: bytes, url: str | None = None) -> PageRecord:
@@ -68,11 +91,12 @@ def count(db: Any) -> int:
     return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
 
-def fill(db: Any, target: int, rng: random.Random, html: bytes) -> None:
+def fill(db: Any, target: int, texts: Texts, html: bytes) -> None:
     i = count(db)
     started = time.monotonic()
     while i < target:
-        store_page(db, record(i, body_text(rng), random_signature(rng), html))
+        body = texts.next()
+        store_page(db, record(i, body, text_signature(body), html))
         i += 1
         if i % 10000 == 0:
             print(f"  filled {i} articles ({time.monotonic() - started:.0f}s)", flush=True)
@@ -117,12 +141,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"bench/storage_growth.py: load average {os.getloadavg()[0]:.2f}", flush=True)
     rng = random.Random(7)
+    texts = Texts(args.corpus, rng)
     html = synthetic_article(1, "https://site0.example/news/2025/03/story-1.html")
-    # Measured records: real signatures, computed up front (workers do it in a crawl).
-    n_measured = len(sizes) * args.batches * args.batch
-    print(f"computing {n_measured} real signatures ...", flush=True)
-    bodies = [body_text(rng) for _ in range(n_measured)]
-    signatures = [text_signature(b) for b in bodies]
 
     # One database per size (filled once, the smaller ones copied on the way up),
     # then the timed batches interleaved across sizes, round by round, so that
@@ -132,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = {}
     for size in sizes:
         print(f"filling to {size} articles ...", flush=True)
-        fill(db, size, rng, html)
+        fill(db, size, texts, html)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         paths[size] = tmp / f"size{size}.db"
         if size == sizes[-1]:
@@ -144,15 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     new_times: dict[int, list[float]] = {size: [] for size in sizes}
     dup_times: dict[int, list[float]] = {size: [] for size in sizes}
     next_id = 10_000_000
-    k = 0
+    grouped: dict[int, int] = {size: 0 for size in sizes}
     for round_no in range(args.batches):
         for size in sizes:
             batch = []
-            for _ in range(args.batch):
-                batch.append(record(next_id, bodies[k], signatures[k], html))
+            for _ in range(args.batch):  # texts and signatures made before the clock starts
+                body = texts.next()
+                batch.append(record(next_id, body, text_signature(body), html))
                 next_id += 1
-                k += 1
             new_times[size] += timed_batches(dbs[size], [batch], "new")
+            grouped[size] += dbs[size].execute(
+                "SELECT count(*) FROM articles WHERE id > (SELECT max(id) FROM articles) - ?"
+                " AND story_id IS NOT NULL", [len(batch)]).fetchone()[0]
             # the same texts again at other URLs: found by body hash
             dups = [record(next_id + j, rec.extraction.body, rec.signature, html,
                            url=f"https://wire.example/copy/{next_id + j}") for j, rec in enumerate(batch)]
@@ -177,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nratio {sizes[-1]:,} : {sizes[0]:,} = {statistics.median(new_times[sizes[-1]]) / base:.2f}x "
           f"(batches of {args.batch} new + {args.batch} duplicates, {args.batches} rounds interleaved "
           f"across sizes, same process, same run)")
+    print(f"texts: {texts.rewrites:,} of {next_id - 10_000_000 + sum(sizes):,} rewrite an earlier text; timed new "
+          "articles that joined a story group (a near-duplicate candidate verified at 0.5-0.8): "
+          + ", ".join(f"{size:,}: {grouped[size]}" for size in sizes))
     print(f"largest database: {finals[sizes[-1]]:,} articles, {db_bytes / 1e6:.0f} MB on disk "
           f"({db_bytes / finals[sizes[-1]] / 1024:.1f} KB per article)")
 
