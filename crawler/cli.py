@@ -12,13 +12,70 @@ from crawler.commands.export import export_command, export_warc_command
 from crawler.commands.extract import extract_command
 from crawler.commands.history import history_command
 from crawler.commands.import_warc import import_warc_command
-from crawler.commands.options import check_urls, settings_overrides
+from crawler.commands.options import (
+    DB_META_KEY,
+    BadInput,
+    check_db,
+    check_setting,
+    check_since,
+    check_urls,
+    settings_overrides,
+    sites_option,
+)
 from crawler.commands.reextract import reextract_command
 from crawler.commands.serve import serve_command
 from crawler.commands.stats import stats_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# sqlite3 errors that come from the file or the machine, not from newscrawl's code:
+# shown as one line, like a bad --db found before the command started.
+_SQLITE_FILE_ERRORS = {
+    "SQLITE_CORRUPT": "damaged SQLite database",
+    "SQLITE_NOTADB": "not an SQLite database",
+    "SQLITE_FULL": "disk full",
+    "SQLITE_CANTOPEN": "cannot open the database",
+    "SQLITE_READONLY": "the database is read-only",
+    "SQLITE_IOERR": "I/O error",
+    "SQLITE_PERM": "permission denied",
+}
+
+
+def bad_input_message(exc: BaseException, ctx: click.Context) -> str | None:
+    """The one line for an error that bad input caused, or None for any other
+    error (a bug keeps its traceback)."""
+    import sqlite3
+
+    from crawler.sites import SitesConfigError
+    from storage.db import DatabaseFileError
+
+    runner = sys.modules.get("crawler.runner")  # not imported: none of its errors happened
+    if isinstance(exc, (DatabaseFileError, SitesConfigError)) or (
+            runner is not None and isinstance(exc, runner.SettingError)):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        name = str(getattr(exc, "sqlite_errorname", ""))
+        what = next((v for k, v in _SQLITE_FILE_ERRORS.items() if name.startswith(k)), None)
+        if what is not None:
+            return f"{ctx.meta.get(DB_META_KEY, 'the database')}: {what} ({exc})"
+    return None
+
+
+class NewscrawlGroup(click.Group):
+    """The ``newscrawl`` group: errors of bad input that a command meets after it
+    started (a database damaged past the part checked up front, a sites file
+    given to the library) become one line and exit status 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            message = bad_input_message(e, ctx)
+            if message is None:
+                raise
+            raise BadInput(message) from None
+
+
+@click.group(cls=NewscrawlGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newscrawl")
 def main() -> None:
     """newscrawl: crawl news sites into a deduplicated SQLite corpus."""
@@ -26,7 +83,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("urls", nargs=-1)
-@click.option("--sites", "sites_file", type=click.Path(exists=True, dir_okay=False), help="TOML file of sites to crawl.")
+@sites_option()
 @click.option("--db", default="newscrawl.db", show_default=True, help="SQLite database file.")
 @click.option("--depth", type=int, default=None, help="Link-following depth for URLs given here (default 2).")
 @click.option("--max-pages", type=int, default=None, help="Page budget per site for this run (0 = none).")
@@ -50,15 +107,11 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     """
     from storage.lock import acquire_or_exit
     from crawler.runner import build_settings, run_crawl, summary
-    from crawler.utils.since import parse_since
 
+    # Everything given is checked before anything is fetched or written.
     check_urls(urls)
-    if since is not None:
-        try:
-            parse_since(since)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--since") from None
-    overrides: dict[str, object] = {"LOG_LEVEL": log_level}
+    check_since(since)
+    overrides: dict[str, object] = {"LOG_LEVEL": check_setting("LOG_LEVEL", log_level)}
     for key, value in (("NEWSCRAWL_FOLLOW_DEPTH", depth), ("NEWSCRAWL_MAX_PAGES_PER_SITE", max_pages),
                        ("NEWSCRAWL_SINCE", since)):
         if value is not None:
@@ -70,6 +123,7 @@ def crawl(urls: tuple[str, ...], sites_file: str | None, db: str, depth: int | N
     if not urls and not sites_file:
         raise click.UsageError("give at least one URL or --sites FILE")
     overrides.setdefault("NEWSCRAWL_DB", db)  # -s NEWSCRAWL_DB=... wins, as any -s
+    check_db(str(overrides["NEWSCRAWL_DB"]), create=True)
     with acquire_or_exit(str(overrides["NEWSCRAWL_DB"]), wait):
         result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
     click.echo(summary(result))
@@ -84,7 +138,11 @@ def demo(db: str, settings: tuple[str, ...], serve: bool) -> None:
     """Offline demo: serve the bundled sample news sites on 127.0.0.x and crawl them."""
     from crawler.demo.run import run_demo
 
-    sys.exit(run_demo(db, settings_overrides(settings), keep_serving=serve))
+    overrides = settings_overrides(settings)
+    # --db is listed at the end; -s NEWSCRAWL_DB (if given) is where the crawl writes
+    for path in dict.fromkeys([db, str(overrides.get("NEWSCRAWL_DB", db))]):
+        check_db(path, create=True)
+    sys.exit(run_demo(db, overrides, keep_serving=serve))
 
 
 main.add_command(extract_command, name="extract")

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler import __version__
-from crawler.commands.options import existing_db_option, exit_on_broken_pipe
+from crawler.commands.options import BadInput, existing_db_option, exit_on_broken_pipe
 from storage import open_db
 from storage.export import (
     ARTICLE_COLUMNS,
@@ -47,9 +47,7 @@ def parse_since(value: str | None) -> str | None:
     try:
         datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(
-            f"expected an ISO date such as 2025-03-01, got {value!r}", param_hint="--since"
-        ) from None
+        raise BadInput(f"--since: expected an ISO date such as 2025-03-01, got {value!r}") from None
     return value
 
 

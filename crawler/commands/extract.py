@@ -71,8 +71,15 @@ class Stats:
     unreadable_files: int = 0
 
 
+def one_line(message: str, limit: int = 240) -> str:
+    """``message`` as one printable line of at most ``limit`` characters: a
+    library's error about damaged data may quote that data (binary, newlines)."""
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(message.split()))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {one_line(message)}", err=True)
 
 
 def open_maybe_gzip(path: Path) -> IO[bytes]:

@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from crawler.commands.export import parse_since
+from crawler.commands.options import db_option
 from crawler.commands.extract import html_payload, is_warc, warn
 from crawler.ingest.records import page_record
 from storage.lock import acquire_or_exit
@@ -191,8 +192,7 @@ def summary(counts: ImportCounts, run_id: int, elapsed: float) -> str:
 @click.command("import-warc")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="SQLite database file.")
+@db_option(create=True)
 @click.option("--site", "sites", multiple=True, metavar="HOST",
               help="Only records of this host (without www.; repeatable).")
 @click.option("--since", metavar="DATE", help="Only records fetched on or after DATE (ISO 8601).")
