@@ -1,4 +1,4 @@
-"""The private APIs of Scrapy, scrapy-redis and Twisted that newscrawl uses, all here.
+"""The private or undocumented parts of Scrapy, scrapy-redis and Twisted that newscrawl uses, all here.
 
 Each is reached through one function of this module, written against the
 versions in ``TESTED`` (pyproject pins the same minor versions).
@@ -10,6 +10,7 @@ libraries and fails, naming the API, when an upgrade moves or changes it;
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,30 @@ def decode_request(queue: Any, data: bytes) -> Request:
     """A request as a scrapy-redis queue stored it (``Base._decode_request``, 0.9)."""
     request: Request = queue._decode_request(data)
     return request
+
+
+# The logger Scrapy's RobotsTxtMiddleware writes its errors to (its module's name).
+ROBOTSTXT_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+
+
+def robotstxt_download_error(record: logging.LogRecord) -> tuple[Any, BaseException] | None:
+    """(the page request, the exception) of the log record Scrapy's
+    RobotsTxtMiddleware writes when a site's robots.txt could not be
+    downloaded; None for any other record.
+
+    Written against Scrapy 2.19.0, whose ``RobotsTxtMiddleware.robot_parser``
+    logs ``logger.error("Error downloading %(request)s: %(f_exception)s",
+    {"request": request, "f_exception": e}, exc_info=True, ...)``: the message,
+    the argument names and ``exc_info`` are what this reads."""
+    args = record.args
+    if record.name != ROBOTSTXT_LOGGER or not isinstance(args, dict):
+        return None
+    if not str(record.msg).startswith("Error downloading") or "request" not in args:
+        return None
+    exc = record.exc_info[1] if record.exc_info else args.get("f_exception")
+    if not isinstance(exc, BaseException):
+        return None
+    return args["request"], exc
 
 
 def problems() -> list[str]:

@@ -51,6 +51,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Refuse other schemes and private addresses before robots.txt is fetched (100).
     "crawler.downloadermiddlewares.networkpolicy.NetworkPolicyMiddleware": 40,
     "crawler.downloadermiddlewares.skipknown.SkipKnownMiddleware": 50,
+    # Scrapy's, with an unreachable robots.txt told in one log line, not a traceback.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
     # Retries spaced out with exponential backoff instead of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,

@@ -31,8 +31,14 @@ class CrawlLock:
             return "unknown process"
 
     def acquire(self, wait: bool = False) -> "CrawlLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(self.path, "a+")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(self.path, "a+")
+        except OSError as e:
+            from storage.db import DatabaseFileError
+
+            raise DatabaseFileError(self.path.with_suffix(""),
+                                    f"cannot create its lock file {self.path}: {e.strerror or e}") from None
         while True:
             try:
                 fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

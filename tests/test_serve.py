@@ -170,7 +170,7 @@ def test_not_a_newscrawl_database(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     proc = serve("--db", other, "--get", "/", check=False)
-    assert proc.returncode == 1 and "not a newscrawl database" in proc.stderr
+    assert proc.returncode == 2 and "database of another program" in proc.stderr
 
 
 # -- a live server and a browser -------------------------------------------------------------

@@ -6,11 +6,12 @@ the ``crawl`` command when ``--redis`` is given)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from crawler.commands.options import check_urls, settings_overrides
+from crawler.commands.options import BadInput, check_urls, db_option, settings_overrides, sites_option
 
 _REDIS_HELP = "Redis URL of the cluster, redis://HOST:PORT/DB."
 _PREFIX_HELP = "Prefix of the cluster's Redis keys."
@@ -21,7 +22,10 @@ def _connect(redis_url: str) -> Any:
 
     from crawler.distributed.keys import connect
 
-    server = connect(redis_url)
+    try:
+        server = connect(redis_url)
+    except ValueError as e:  # redis-py's URL parser
+        raise BadInput(f"--redis {redis_url}: not a Redis URL ({e})") from None
     try:
         server.ping()
     except redis.RedisError as e:
@@ -48,7 +52,7 @@ def enqueue_urls(redis_url: str, urls: tuple[str, ...], sites_file: str | None,
 @click.command()
 @click.argument("urls", nargs=-1)
 @click.option("--redis", "redis_url", required=True, help=_REDIS_HELP)
-@click.option("--sites", "sites_file", type=click.Path(exists=True, dir_okay=False), help="TOML file of sites to crawl.")
+@sites_option()
 @click.option("--depth", type=int, default=None, help="Link-following depth for URLs given here (default 2).")
 @click.option("--max-pages", type=int, default=None, help="Page budget per site for this run, cluster-wide (0 = none).")
 @click.option("--prefix", default="newscrawl", show_default=True, help=_PREFIX_HELP)
@@ -74,12 +78,12 @@ def enqueue_command(urls: tuple[str, ...], redis_url: str, sites_file: str | Non
 
 @click.command()
 @click.option("--redis", "redis_url", required=True, help=_REDIS_HELP)
-@click.option("--db", default="newscrawl.db", show_default=True, help="SQLite database file.")
+@db_option(create=True)
 @click.option("--batch", type=int, default=100, show_default=True, help="Items per SQLite transaction.")
 @click.option("--idle-exit", type=float, default=None,
               help="Exit once the item queue and the frontier have been empty this many seconds (default: run until stopped).")
 @click.option("--prefix", default="newscrawl", show_default=True, help=_PREFIX_HELP)
-def writer_command(redis_url: str, db: str, batch: int, idle_exit: float | None, prefix: str) -> None:
+def writer_command(redis_url: str, db_path: Path, batch: int, idle_exit: float | None, prefix: str) -> None:
     """Store the items of a Redis cluster's workers into the SQLite database.
 
     Run exactly one per cluster. Items are removed from Redis only once
@@ -91,6 +95,7 @@ def writer_command(redis_url: str, db: str, batch: int, idle_exit: float | None,
     from crawler.runner import build_settings
 
     server = _connect(redis_url)
+    db = str(db_path)
     writer = Writer(server, ClusterKeys(prefix), db, settings=build_settings(), batch=batch,
                     idle_exit=idle_exit, echo=lambda line: click.echo(line, err=True))
     result = writer.run()
@@ -119,7 +124,7 @@ def crawl_worker(redis_url: str, urls: tuple[str, ...], sites_file: str | None,
 @click.command()
 @click.argument("urls", nargs=-1)
 @click.option("--redis", "redis_url", required=True, help=_REDIS_HELP)
-@click.option("--sites", "sites_file", type=click.Path(exists=True, dir_okay=False), help="TOML file of sites to enqueue first.")
+@sites_option("TOML file of sites to enqueue first.")
 @click.option("--prefix", default="newscrawl", show_default=True, help=_PREFIX_HELP)
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE", help="Setting override (repeatable).")
 @click.option("-L", "--log-level", default="WARNING", show_default=True, help="Scrapy log level.")

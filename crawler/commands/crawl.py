@@ -7,12 +7,20 @@ import sys
 
 import click
 
-from crawler.commands.options import acquire_or_exit, check_urls, settings_overrides
+from crawler.commands.options import (
+    acquire_or_exit,
+    check_db,
+    check_setting,
+    check_since,
+    check_urls,
+    settings_overrides,
+    sites_option,
+)
 
 
 @click.command("crawl")
 @click.argument("urls", nargs=-1)
-@click.option("--sites", "sites_file", type=click.Path(exists=True, dir_okay=False), help="TOML file of sites to crawl.")
+@sites_option()
 @click.option("--db", default="newscrawl.db", show_default=True, help="SQLite database file.")
 @click.option("--depth", type=int, default=None, help="Link-following depth for URLs given here (default 2).")
 @click.option("--max-pages", type=int, default=None, help="Page budget per site for this run (0 = none).")
@@ -36,15 +44,11 @@ def crawl_command(urls: tuple[str, ...], sites_file: str | None, db: str, depth:
     """
     from crawler.commands.cluster import crawl_worker
     from crawler.runner import build_settings, run_crawl, summary
-    from crawler.utils.since import parse_since
 
+    # Everything given is checked before anything is fetched or written.
     check_urls(urls)
-    if since is not None:
-        try:
-            parse_since(since)
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--since") from None
-    overrides: dict[str, object] = {"LOG_LEVEL": log_level}
+    check_since(since)
+    overrides: dict[str, object] = {"LOG_LEVEL": check_setting("LOG_LEVEL", log_level)}
     for key, value in (("NEWSCRAWL_FOLLOW_DEPTH", depth), ("NEWSCRAWL_MAX_PAGES_PER_SITE", max_pages),
                        ("NEWSCRAWL_SINCE", since)):
         if value is not None:
@@ -56,6 +60,7 @@ def crawl_command(urls: tuple[str, ...], sites_file: str | None, db: str, depth:
     if not urls and not sites_file:
         raise click.UsageError("give at least one URL or --sites FILE")
     overrides.setdefault("NEWSCRAWL_DB", db)  # -s NEWSCRAWL_DB=... wins, as any -s
+    check_db(str(overrides["NEWSCRAWL_DB"]), create=True)
     with acquire_or_exit(str(overrides["NEWSCRAWL_DB"]), wait):
         result = run_crawl(build_settings(overrides), url=" ".join(urls), sites=sites_file)
     click.echo(summary(result))
@@ -70,4 +75,8 @@ def demo_command(db: str, settings: tuple[str, ...], serve: bool) -> None:
     """Offline demo: serve the bundled sample news sites on 127.0.0.x and crawl them."""
     from crawler.demo.run import run_demo
 
-    sys.exit(run_demo(db, settings_overrides(settings), keep_serving=serve))
+    overrides = settings_overrides(settings)
+    # --db is listed at the end; -s NEWSCRAWL_DB (if given) is where the crawl writes
+    for path in dict.fromkeys([db, str(overrides.get("NEWSCRAWL_DB", db))]):
+        check_db(path, create=True)
+    sys.exit(run_demo(db, overrides, keep_serving=serve))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
+from crawler.commands.options import BadInput, existing_db_option
 from crawler.utils.urls import canonical_key, is_http_url
 from storage import open_db
 from storage.history import article_versions
@@ -27,17 +29,14 @@ def _diff(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("url")
-@click.option("--db", default="newscrawl.db", show_default=True, help="SQLite database file.")
+@existing_db_option()
 @click.option("--diff/--no-diff", default=True, show_default=True, help="Show what changed between versions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the versions as JSON lines.")
-def history_command(url: str, db: str, diff: bool, as_json: bool) -> None:
+def history_command(url: str, db_path: Path, diff: bool, as_json: bool) -> None:
     """List the versions of the article at URL (any of its URLs), oldest first."""
     if not is_http_url(url):
-        raise click.BadParameter(f"not an http(s) URL: {url}", param_hint="URL")
-    try:
-        database = open_db(db, read_only=True)
-    except FileNotFoundError as e:
-        raise click.ClickException(str(e)) from None
+        raise BadInput(f"not an http(s) URL: {url}")
+    database = open_db(db_path, read_only=True)
     versions = article_versions(database, canonical_key(url))
     if versions is None:
         click.echo(f"newscrawl: no stored article for {url}", err=True)

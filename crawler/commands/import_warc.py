@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from crawler.commands.options import open_session, since_option, warn
+from crawler.commands.options import db_option, open_session, since_option, warn
 from crawler.extraction import EXTRACTOR_VERSION
 from crawler.ingest.analysis import ANALYZE_PAGE, Analysis
 from crawler.ingest.records import page_record
@@ -48,8 +48,7 @@ def store_response(session: IngestSession, resp: WarcResponse, result: Analysis 
 @click.command("import-warc")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path))
-@click.option("--db", "db_path", default="newscrawl.db", show_default=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="SQLite database file.")
+@db_option(create=True)
 @click.option("--site", "sites", multiple=True, metavar="HOST",
               help="Only records of this host (without www.; repeatable).")
 @since_option("Only records fetched on or after DATE.")
