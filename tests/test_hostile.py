@@ -43,6 +43,7 @@ from crawler.downloadermiddlewares.networkpolicy import (
 )
 from crawler.spidermiddlewares.traps import strip_session_ids, trap_reason, url_shape
 from crawler.utils.urls import canonical_key
+from storage.records import Outcome
 from tests.conftest import read_rows
 from tests.hostile_site import (
     ARTICLES,
@@ -454,8 +455,17 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
 
 
 def test_refusals_carry_their_reason_and_outcome() -> None:
-    failure = Failure(RequestRefused("refused: private address 10.0.0.1", outcome="blocked"))
-    assert describe_failure(failure) == ("refused: private address 10.0.0.1", None, "blocked")
+    failure = Failure(RequestRefused("refused: private address 10.0.0.1", outcome=Outcome.BLOCKED))
+    assert describe_failure(failure) == ("refused: private address 10.0.0.1", None, Outcome.BLOCKED)
+
+
+def test_a_dropped_connection_is_named_not_dumped() -> None:
+    from twisted.internet.error import ConnectionDone
+    from twisted.web._newclient import ResponseFailed
+
+    failure = Failure(ResponseFailed([Failure(ConnectionDone())]))
+    assert describe_failure(failure) == (
+        "connection lost: ConnectionDone: Connection was closed cleanly.", None, Outcome.FAILED)
 
 
 class _Stats(dict):  # type: ignore[type-arg]

@@ -77,5 +77,19 @@ def describe_failure(failure: Failure) -> tuple[str, int | None, Outcome]:
     if failure.check(ConnectError):
         return f"connect error: {failure.getErrorMessage()}", None, Outcome.FAILED
     if failure.check(*response_failed_types(), ConnectionLost):
-        return f"connection lost: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
+        # ResponseFailed's message is the repr of a list of Failures: name their errors instead
+        reasons = getattr(failure.value, "reasons", None)
+        if reasons:
+            why = ", ".join(dict.fromkeys(_short_error(r) for r in reasons))
+        else:
+            why = failure.getErrorMessage()
+        return f"connection lost: {why[:200]}", None, Outcome.FAILED
     return f"{failure.type.__name__}: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
+
+
+def _short_error(reason: object) -> str:
+    """A Twisted failure inside ResponseFailed as ``ConnectionDone: Connection was closed cleanly.``."""
+    value = getattr(reason, "value", reason)
+    text = str(value).strip()
+    name = type(value).__name__
+    return f"{name}: {text}" if text and not text.startswith(name) else name
