@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -341,19 +342,32 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
 ) -> None:
     db = tmp_path / "news.db"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    manifest = json.loads((Path(__file__).parents[1] / "crawler/demo/site/MANIFEST.json").read_text())
+    article_paths = {u["path"].split("?")[0] for a in manifest["articles"] for u in a["urls"]}
+    served: list[str] = []
+    release = threading.Event()
+    lock = threading.Lock()
     with make_sample_server() as server:
-        def slow(request: RequestRecord) -> None:
-            time.sleep(0.4)  # returning None falls through to the file
+        def hold(request: RequestRecord) -> None:
+            # The first 3 article pages are served; the others wait until the test has
+            # sent SIGTERM, so the crawl is certainly interrupted with work left to do.
+            if request.url_path in article_paths:
+                with lock:
+                    served.append(request.url_path)
+                    first = len(served) <= 3
+                if not first:
+                    release.wait(60)
+            # returning None falls through to the file
 
         for name in ("daily", "wire"):
-            server.add_route(name, "/*", slow)
+            server.add_route(name, "/*", hold)
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "crawl", server.url("daily", "/"), server.url("wire", "/"),
              "--db", str(db), *crawl_fast_settings, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120  # a guard against a hang, not a speed bound
             stored = 0
             while stored < 3 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.2)
@@ -363,10 +377,13 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
                     except sqlite3.OperationalError:
                         stored = 0
             assert proc.poll() is None, "the crawl ended before it could be interrupted"
-            assert stored >= 3
+            assert stored == 3  # the held pages cannot have been stored
             proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=60)
+            time.sleep(0.5)  # let the signal land before the held downloads finish
+            release.set()
+            out, err = proc.communicate(timeout=120)
         finally:
+            release.set()
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
@@ -381,9 +398,7 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
     assert status == "shutdown"
     assert articles >= stored
     assert json.loads(stats).get("newscrawl/outcome/new") == articles
-    all_articles = len(json.loads((Path(__file__).parents[1] / "crawler/demo/site/MANIFEST.json")
-                                  .read_text())["articles"])
-    assert articles < all_articles, "the crawl was not interrupted"
+    assert articles < len(manifest["articles"]), "the crawl was not interrupted"
 
 
 # --- the pure policies ----------------------------------------------------------------------
