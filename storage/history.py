@@ -17,7 +17,7 @@ def article_versions(db: sqlite_utils.Database, url_key: str) -> list[dict[str, 
     article_id = row[0]
     out = []
     for r in db.query(
-        "SELECT version, first_seen, replaced_at, changed, title, authors, published, body"
+        "SELECT version, first_seen, replaced_at, changed, title, authors, published, modified, body"
         " FROM article_versions WHERE article_id = ? ORDER BY version",
         [article_id],
     ):
@@ -25,7 +25,8 @@ def article_versions(db: sqlite_utils.Database, url_key: str) -> list[dict[str, 
         r.update(current=False, changed=json.loads(r["changed"]), authors=json.loads(r["authors"] or "[]"))
         out.append(r)
     cur = dict(next(db.query(
-        "SELECT id, url, version, coalesce(updated, first_seen) AS first_seen, title, authors, published, body"
+        "SELECT id, url, version, coalesce(updated, first_seen) AS first_seen, title, authors, published, modified,"
+        " body"
         " FROM articles WHERE id = ?",
         [article_id],
     )))
