@@ -26,6 +26,11 @@ class PageItem:
     depth: int = 0
     known_hash: str | None = None  # content hash stored for this URL, on a re-check
     analysis: Analysis | None = None  # set by ExtractPipeline
+    # this run's sitemap/feed dates for the URL: the latest of any kind, and of lastmod/updated
+    signal_modified: str | None = None
+    signal_lastmod: str | None = None
+    listing: str | None = None  # listing kind by URL and depth (crawler.utils.listings)
+    links_hash: str | None = None  # of its same-site links, when they were extracted
 
 
 @dataclass
@@ -51,6 +56,7 @@ class NotModifiedItem:
     status: int
     reason: str
     headers: dict[str, str] = field(default_factory=dict)
+    signal_modified: str | None = None  # this run's sitemap/feed date for the URL
 
 
 @dataclass

@@ -46,7 +46,8 @@ class ExtractPipeline:
         if item.known_hash and sha1(item.body) == item.known_hash:
             # a re-check whose server ignored the conditional GET: same bytes, no work
             return NotModifiedItem(url=item.url, site=item.site, status=item.status,
-                                   reason="unchanged content", headers=item.headers)
+                                   reason="unchanged content", headers=item.headers,
+                                   signal_modified=item.signal_modified)
         result: Analysis | JobFailure = await asyncio.wrap_future(
             self.pool.submit(item.body, item.url, item.headers))
         if isinstance(result, JobFailure):
