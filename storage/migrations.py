@@ -228,3 +228,29 @@ def m0009_scheduled_crawl_state(db: sqlite_utils.Database) -> None:
         ALTER TABLE crawl_run_sites ADD COLUMN listings_not_due INTEGER NOT NULL DEFAULT 0;
         """
     )
+
+
+@MIGRATIONS(name="0010_documents")
+def m0010_documents(db: sqlite_utils.Database) -> None:
+    # The last copy of every robots.txt, sitemap, feed and listing page the server gave
+    # validators for (ETag / Last-Modified): the next run asks with a conditional GET,
+    # and a 304 is read from here, so an unchanged document costs no download but its
+    # entries and links are still followed (a page a failed run missed is fetched).
+    db.executescript(
+        """
+        CREATE TABLE documents (
+            url TEXT PRIMARY KEY,
+            fetched_url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            site TEXT,
+            fetched_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            content_type TEXT,
+            codec TEXT NOT NULL,
+            body BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        """
+    )

@@ -19,13 +19,22 @@ from storage.articles import (
     should_replace,
 )
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
-from storage.recheck import EVERY_RUN_LISTINGS, RecheckPolicy, later, next_check, next_interval, parse_time
+from storage.recheck import (
+    EVERY_RUN_LISTINGS,
+    RecheckPolicy,
+    RevisitPolicy,
+    later,
+    next_check,
+    next_interval,
+    parse_time,
+)
 from storage.records import Outcome, PageRecord, StoreResult, utcnow
 
 __all__ = [
     "start_run", "finish_run", "mark_interrupted_runs", "record_failure", "record_discovery", "record_not_modified",
     "store_page", "is_known_article_url", "recheck_state", "listing_state", "page_html", "article_url_keys",
-    "failures_by_reason", "record_site_counts",
+    "failures_by_reason", "record_site_counts", "record_signal", "record_document", "document_state",
+    "document_copy", "record_listing_not_modified",
 ]
 
 # What wrote a run (crawl_runs.kind).
@@ -209,23 +218,85 @@ def _next_check(db: sqlite_utils.Database, rec: PageRecord, article_id: int | No
     return next_check(rec.recheck, published=published, first_seen=first_seen, now=datetime.now(timezone.utc))
 
 
-def _revisit_state(db: sqlite_utils.Database, rec: PageRecord) -> dict[str, Any]:
+def _revisit_state(
+    db: sqlite_utils.Database, url_key: str, listing: str | None, links: str | None,
+    revisit: RevisitPolicy | None, fetched_at: str,
+) -> dict[str, Any]:
     """A listing page's revisit state after this visit: every run for homepages and
     section fronts; else an interval that resets to the minimum when its same-site
     links changed since the last visit (or on its first) and doubles when they did not."""
-    if rec.listing is None:
+    if listing is None:
         return {}
-    state: dict[str, Any] = {"listing": rec.listing, "links_hash": rec.links_hash}
-    if rec.revisit is None or rec.listing in EVERY_RUN_LISTINGS:
+    state: dict[str, Any] = {"listing": listing, "links_hash": links}
+    if revisit is None or listing in EVERY_RUN_LISTINGS:
         return state
-    row = db.execute("SELECT links_hash, revisit_interval FROM urls WHERE url = ?", [rec.url_key]).fetchone()
+    row = db.execute("SELECT links_hash, revisit_interval FROM urls WHERE url = ?", [url_key]).fetchone()
     previous = row[1] if row is not None else None
-    changed = row is None or (rec.links_hash is not None and rec.links_hash != row[0])
-    interval = next_interval(rec.revisit, previous, changed)
-    fetched = parse_time(rec.fetched_at) or datetime.now(timezone.utc)
+    changed = row is None or (links is not None and links != row[0])
+    interval = next_interval(revisit, previous, changed)
+    fetched = parse_time(fetched_at) or datetime.now(timezone.utc)
     state["revisit_interval"] = int(interval)
     state["next_visit"] = (fetched + timedelta(seconds=interval)).isoformat(timespec="seconds")
     return state
+
+
+def record_listing_not_modified(
+    db: sqlite_utils.Database, *, url_key: str, status: int, listing: str, links_hash: str | None,
+    revisit: RevisitPolicy | None = None, run_id: int | None = None, fetched_at: str | None = None,
+) -> None:
+    """A listing page that answered a conditional GET with 304 (and was read from
+    its stored copy): its fetch and revisit state move on; it stays ``not_article``."""
+    fetched_at = fetched_at or utcnow()
+    with db.atomic():
+        state = _revisit_state(db, url_key, listing, links_hash, revisit, fetched_at)
+        db.execute(
+            """
+            UPDATE urls SET last_fetched = ?, status = ?, fetch_count = fetch_count + 1, run_id = ?,
+                listing = ?, links_hash = coalesce(?, links_hash), revisit_interval = ?, next_visit = ?
+            WHERE url = ?
+            """,
+            [fetched_at, status, run_id, listing, links_hash, state.get("revisit_interval"),
+             state.get("next_visit"), url_key],
+        )
+
+
+def record_document(
+    db: sqlite_utils.Database, *, url_key: str, fetched_url: str, kind: str, site: str | None,
+    headers: dict[str, str], body: bytes, fetched_at: str | None = None, run_id: int | None = None,
+) -> bool:
+    """Keep the last copy of a robots.txt, sitemap, feed or listing page whose server
+    gave validators (ETag / Last-Modified), for the next run's conditional GET.
+    False (nothing kept) without validators."""
+    etag, last_modified = _header(headers, "etag"), _header(headers, "last-modified")
+    if not (etag or last_modified):
+        db.execute("DELETE FROM documents WHERE url = ?", [url_key])
+        return False
+    db.execute(
+        """
+        INSERT OR REPLACE INTO documents (url, fetched_url, kind, site, fetched_at, etag, last_modified,
+                                          content_type, codec, body, size, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [url_key, fetched_url, kind, site, fetched_at or utcnow(), etag, last_modified,
+         _header(headers, "content-type"), DOCUMENT_CODEC, compress_html(body, DOCUMENT_CODEC), len(body), run_id],
+    )
+    return True
+
+
+# zlib: documents are rewritten on every change, sitemaps can be large: speed over size
+DOCUMENT_CODEC = "zlib"
+
+
+def document_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:
+    """The validators of a stored document (``documents``); None when there is none."""
+    row = db.execute("SELECT etag, last_modified FROM documents WHERE url = ?", [url_key]).fetchone()
+    return {"etag": row[0], "last_modified": row[1]} if row is not None else None
+
+
+def document_copy(db: sqlite_utils.Database, url_key: str) -> tuple[bytes, str | None] | None:
+    """A stored document's body and Content-Type; None when there is none."""
+    row = db.execute("SELECT codec, body, content_type FROM documents WHERE url = ?", [url_key]).fetchone()
+    return (decompress_html(row[1], row[0]), row[2]) if row is not None else None
 
 
 def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
@@ -253,7 +324,10 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     )
     with db.atomic():
         if not ex.is_article:
-            state.update(_revisit_state(db, rec))
+            state.update(_revisit_state(db, rec.url_key, rec.listing, rec.links_hash, rec.revisit, rec.fetched_at))
+            if rec.listing is not None:
+                record_document(db, url_key=rec.url_key, fetched_url=rec.fetched_url, kind="listing", site=rec.site,
+                                headers=rec.headers, body=rec.html, fetched_at=rec.fetched_at, run_id=rec.run_id)
             _upsert_url(db, outcome=Outcome.NOT_ARTICLE, reason=ex.reason, article_id=None, state=state, **url_args)
             return StoreResult(Outcome.NOT_ARTICLE, None)
         keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))

@@ -36,7 +36,9 @@ from storage.queries import (
     finish_run,
     mark_interrupted_runs,
     record_discovery,
+    record_document,
     record_failure,
+    record_listing_not_modified,
     record_not_modified,
     record_signal,
     record_site_counts,
@@ -317,12 +319,29 @@ class IngestSession:
         self._done(site, outcome, fetched=status is not None)
 
     def record_not_modified(self, *, url_key: str, fetched_url: str, site: str, status: int, reason: str,
-                            headers: dict[str, str] | None = None, signal_modified: str | None = None) -> None:
+                            headers: dict[str, str] | None = None, signal_modified: str | None = None,
+                            listing: str | None = None, links_hash: str | None = None) -> None:
+        """A re-checked article that did not change; or, with ``listing``, a listing
+        page that answered 304 (it stays ``not_article``, its revisit state moves on)."""
         db = self._begin()
+        if listing is not None:
+            record_listing_not_modified(db, url_key=url_key, status=status, listing=listing, links_hash=links_hash,
+                                        revisit=self.revisit, run_id=self.run_id)
+            self._done(site, Outcome.NOT_ARTICLE, fetched=True)
+            return
         record_not_modified(db, url_key=url_key, fetched_url=fetched_url, status=status, reason=reason,
                             recheck=self.policies.get(site), run_id=self.run_id, headers=headers,
                             signal_modified=signal_modified)
         self._done(site, Outcome.NOT_MODIFIED, fetched=True)
+
+    def record_document(self, *, url_key: str, fetched_url: str, kind: str, site: str | None,
+                        headers: dict[str, str], body: bytes, fetched_at: str | None = None) -> None:
+        """The last copy of a robots.txt, sitemap or feed, for the next run's
+        conditional GET (not an outcome: nothing is counted)."""
+        db = self._begin()
+        record_document(db, url_key=url_key, fetched_url=fetched_url, kind=kind, site=site, headers=headers,
+                        body=body, fetched_at=fetched_at, run_id=self.run_id)
+        self._done()
 
     def record_signal(self, *, url_key: str, signal_modified: str | None, signal_lastmod: str | None) -> None:
         """The edit signal a page stored earlier in this run turned out to have (not an outcome)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo.routes import RequestRecord
+from crawler.demo.routes import Response as ServerResponse
 from crawler.demo.server import SiteServer
 from crawler.utils.urls import canonical_key
 from storage.recheck import parse_time
@@ -203,3 +204,37 @@ def test_listing_revisits_back_off_while_their_links_stay_the_same(two_runs: Two
     # homepages and section fronts have no interval: fetched every run
     every_run = read_rows(db, "SELECT listing, next_visit FROM urls WHERE listing IN ('start', 'section')")
     assert len(every_run) == 6 and all(r["next_visit"] is None for r in every_run)
+
+
+def test_unchanged_documents_cost_a_304_and_are_still_read(tmp_path, run_newscrawl) -> None:
+    """Sitemaps, the feed, robots.txt, the homepage and section fronts that did not
+    change answer a conditional GET with 304; their stored copy is read all the same,
+    so an article that failed in the run before is fetched although the only
+    document of this run that lists it is an unchanged sitemap."""
+    site = ChangingSite(count=60, young=0)
+    latest = site.latest()
+    fronts = {s.n for s in latest[:15]} | {s.n for sec in {s.section for s in latest}
+                                          for s in [x for x in latest if x.section == sec][:10]}
+    missed = next(s for s in reversed(latest) if s.n not in fronts)  # on page 2, tags, ... and sitemaps
+    with SiteServer({"times": site.write(tmp_path / "site")}) as server:
+        server.add_route("times", missed.path, lambda request: ServerResponse(404, {}, "gone for now"))
+        db = tmp_path / "news.db"
+        crawl(run_newscrawl, server, db)
+        assert read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 59
+        server.remove_routes("times")
+        server.clear_requests()
+        crawl(run_newscrawl, server, db)
+        requested = by_path(server.requests)
+        home_key = canonical_key(server.url("times", "/"))
+    for path in ("/sitemap_index.xml", "/sitemaps/articles-0.xml", "/sitemaps/articles-1.xml", "/sitemaps/news.xml",
+                 "/feed.xml", "/", "/world/", "/culture/"):
+        assert requested[path] == [304], (path, requested.get(path))
+    assert sorted(requested["/robots.txt"]) == [200, 304]  # Scrapy's own request has no validators
+    assert requested[missed.path] == [200]
+    assert read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 60
+    home = read_rows(db, "SELECT outcome, status, listing FROM urls WHERE url = ?", [home_key])
+    assert home == [{"outcome": "not_article", "status": 304, "listing": "start"}]
+    (row,) = read_rows(db, "SELECT * FROM crawl_run_sites WHERE run_id = 2")
+    assert row["listing_requests"] == 6 and row["new"] == 1  # the homepage and 5 section fronts
+    stats = json.loads(read_rows(db, "SELECT stats FROM crawl_runs WHERE id = 2")[0]["stats"])
+    assert stats["newscrawl/not_modified/sitemap"] == 4 and stats["newscrawl/not_modified/listing"] == 6

@@ -48,3 +48,9 @@ class RedisSkipKnownMiddleware(SkipKnownMiddleware):
         # listing revisit intervals are not published to Redis: a cluster fetches
         # every listing page on every run
         return None
+
+    def document_state(self, url_key: str) -> dict[str, Any] | None:
+        return None  # stored copies of documents are kept by single-machine crawls only
+
+    def document_copy(self, url_key: str) -> tuple[bytes, str | None] | None:
+        return None

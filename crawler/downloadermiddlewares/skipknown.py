@@ -8,13 +8,20 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 
 from crawler.utils.editsignals import EditSignal, signal_for
 from crawler.utils.listings import fetched_every_run, listing_kind
 from crawler.utils.urls import canonical_key
 from storage import open_db
-from storage.queries import listing_state, recheck_state
+from storage.queries import document_copy, document_state, listing_state, recheck_state
 from storage.recheck import signal_says
+
+
+# requests for documents whose last copy may be stored (crawler.spiders.news roles)
+DOCUMENT_ROLES = ("robots", "sitemap", "feed")
+_CACHED = "newscrawl_cached_doc"  # meta: the URL key of the stored copy a request was made conditional on
 
 
 class KnownURL(IgnoreRequest):
@@ -35,7 +42,12 @@ class SkipKnownMiddleware:
     (they are how new articles are found). Other listing pages (tags, authors,
     archives, deep pagination, ...) are fetched when their revisit is due
     (``urls.next_visit``, set by storage from an interval that adapts to how
-    often their links change); a URL never fetched is always fetched."""
+    often their links change); a URL never fetched is always fetched.
+
+    Documents whose last copy is stored (``documents``: robots.txt, sitemaps,
+    feeds, listing pages whose server gave an ETag or Last-Modified) are asked
+    for with a conditional GET; a 304 is answered from the copy (flagged
+    ``newscrawl_not_modified``), so its entries and links are still followed."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.crawler = crawler
@@ -50,7 +62,11 @@ class SkipKnownMiddleware:
 
     def process_request(self, request: Request) -> None:
         meta = request.meta
-        if meta.get("newscrawl_role") != "page" or "newscrawl_known_hash" in meta:
+        role = meta.get("newscrawl_role")
+        if role in DOCUMENT_ROLES:
+            self.ask_if_changed(request)
+            return None
+        if role != "page" or "newscrawl_known_hash" in meta:
             return None
         key = canonical_key(request.url)
         state = self.known_state(key)
@@ -63,8 +79,49 @@ class SkipKnownMiddleware:
             listing = self.listing_state(key)
             if listing is not None and not listing["due"]:
                 skip_listing(request, self.crawler)
+        self.ask_if_changed(request)
         return None
 
+    def ask_if_changed(self, request: Request) -> None:
+        """A conditional GET for a document (robots.txt, sitemap, feed, listing page)
+        whose last copy is stored: a 304 is then answered from that copy."""
+        meta = request.meta
+        if meta.pop(_CACHED, None) is not None:  # a redirect's copy of the original request
+            for name in ("If-None-Match", "If-Modified-Since"):
+                request.headers.pop(name, None)
+        key = canonical_key(request.url)
+        state = self.document_state(key)
+        if state is None:
+            return
+        if state.get("etag"):
+            request.headers["If-None-Match"] = state["etag"]
+        if state.get("last_modified"):
+            request.headers["If-Modified-Since"] = state["last_modified"]
+        meta[_CACHED] = key
+        meta["handle_httpstatus_list"] = [*meta.get("handle_httpstatus_list", []), 304]
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        key = request.meta.get(_CACHED)
+        if key is None or response.status != 304:
+            return response
+        copy = self.document_copy(key)
+        if copy is None:  # gone meanwhile: ask again, unconditionally
+            retry = request.replace(dont_filter=True)
+            retry.meta.pop(_CACHED, None)
+            for name in ("If-None-Match", "If-Modified-Since"):
+                retry.headers.pop(name, None)
+            return retry
+        body, content_type = copy
+        headers = Headers({"Content-Type": content_type} if content_type else {})
+        for name in ("ETag", "Last-Modified", "Date"):
+            if name in response.headers:
+                headers[name] = response.headers[name]
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=body)
+        request.meta["newscrawl_not_modified"] = True
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newscrawl/not_modified")
+        return cls(url=response.url, status=200, headers=headers, body=body, request=request,
+                   flags=[*response.flags, "not modified"], protocol=response.protocol)
     def _open(self) -> Any:
         if self.db is None:
             if not Path(self.db_path).exists():
@@ -81,6 +138,15 @@ class SkipKnownMiddleware:
         """The listing page's revisit state (``due``); None if it has none."""
         db = self._open()
         return listing_state(db, url_key) if db is not None else None
+
+    def document_state(self, url_key: str) -> dict[str, Any] | None:
+        """The stored copy's validators; None if there is no copy."""
+        db = self._open()
+        return document_state(db, url_key) if db is not None else None
+
+    def document_copy(self, url_key: str) -> tuple[bytes, str | None] | None:
+        db = self._open()
+        return document_copy(db, url_key) if db is not None else None
 
 
 def skip_listing(request: Request, crawler: Crawler) -> None:

@@ -19,7 +19,7 @@ from scrapy.settings import BaseSettings
 from twisted.internet import task
 
 from crawler.ingest.records import page_record
-from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
+from crawler.items import DiscoveryItem, DocumentItem, FailureItem, NotModifiedItem, PageItem
 from crawler.sites import Site
 from crawler.utils.urls import canonical_key
 from crawler.utils.editsignals import EditSignals
@@ -137,7 +137,8 @@ class StorePipeline:
             item.signal_modified = signal.latest
             if isinstance(item, PageItem):
                 item.signal_lastmod = signal.lastmod
-            if isinstance(item, NotModifiedItem) or (item.analysis and item.analysis.extraction.is_article):
+            if (isinstance(item, NotModifiedItem) and item.listing is None) or (
+                    isinstance(item, PageItem) and item.analysis and item.analysis.extraction.is_article):
                 self.stored_signals[keys[-1]] = signal.latest
         store_item(self.session, item)
         self._mirror_stats()
@@ -187,7 +188,12 @@ def store_item(session: IngestSession, item: Any) -> None:
     elif isinstance(item, NotModifiedItem):
         session.record_not_modified(url_key=canonical_key(item.url), fetched_url=item.url, site=item.site,
                                     status=item.status, reason=item.reason, headers=item.headers,
-                                    signal_modified=item.signal_modified)
+                                    signal_modified=item.signal_modified, listing=item.listing,
+                                    links_hash=item.links_hash)
+    elif isinstance(item, DocumentItem):
+        session.record_document(url_key=canonical_key(item.url), fetched_url=item.url, kind=item.kind,
+                                site=item.site, headers=item.headers, body=item.body)
+        item.body = b""
     elif isinstance(item, DiscoveryItem):
         session.record_discovery(url_key=canonical_key(item.url), site=item.site, source=item.source,
                                  discovery=item.discovery, found_on=item.found_on)

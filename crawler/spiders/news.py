@@ -31,7 +31,7 @@ from crawler.discovery import (
     sitemaps_from_robots,
 )
 from crawler.utils.failures import describe_failure
-from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
+from crawler.items import DiscoveryItem, DocumentItem, FailureItem, NotModifiedItem, PageItem
 from crawler.downloadermiddlewares.skipknown import KnownURL, ListingNotDue
 from crawler.resolver import refused_name_reason
 from crawler.utils.since import parse_since
@@ -198,8 +198,19 @@ class NewsSpider(scrapy.Spider):
         root = robots_url.rsplit("/robots.txt", 1)[0]
         return self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
+    def _document(self, response: Response, site: Site) -> Iterator[DocumentItem]:
+        """A discovery document as fetched, kept for the next run's conditional GET
+        (not when it came from that copy: the server said it had not changed)."""
+        if response.meta.get("newscrawl_not_modified"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(f"newscrawl/not_modified/{response.meta['newscrawl_role']}")
+        elif response.status == 200:
+            yield DocumentItem(url=response.url, site=site.name, kind=response.meta["newscrawl_role"],
+                               headers=_headers(response), body=response.body)
+
+    def parse_robots(self, response: Response) -> Iterator[Request | DocumentItem]:
         site = self._site(response)
+        yield from self._document(response, site)
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         sitemaps = sitemaps_from_robots(text, response.url)
         if not sitemaps and self.sitemap_fallback:
@@ -209,6 +220,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_discovery(self, response: Response) -> Iterator[Any]:
         site = self._site(response)
+        yield from self._document(response, site)
         parsed = parse_discovery_document(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         stats = self.crawler.stats
         assert stats is not None
@@ -299,6 +311,9 @@ class NewsSpider(scrapy.Spider):
             yield NotModifiedItem(url=response.url, site=site.name, status=304, reason="http 304 not modified",
                                   headers=_headers(response), signal_modified=signal.latest)
             return
+        if meta.get("newscrawl_not_modified"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newscrawl/not_modified/listing")
         depth = meta.get("newscrawl_depth", 0)
         from_listing = source in ("start", "link") or self.follow_from_sitemap
         follow = depth < site.follow_depth and from_listing
@@ -322,6 +337,7 @@ class NewsSpider(scrapy.Spider):
             signal_lastmod=signal.lastmod,
             listing=listing_kind(response.url, depth, source),
             links_hash=links_hash(links) if links is not None else None,
+            not_modified=bool(meta.get("newscrawl_not_modified")),
         )
         if depth == 0 and site.use_feeds:
             for url in feed_links(response.body, response.url):
