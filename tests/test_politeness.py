@@ -63,6 +63,19 @@ def _gaps(server: SiteServer) -> list[float]:
     return [b - a for a, b in zip(times, times[1:])]
 
 
+# The downloader keeps the delay between the moments it sends requests; the server
+# records each one when it has read it, a little later (more on a new connection, or
+# on a loaded machine): intervals seen there may be shorter by that difference.
+JITTER = 0.25
+
+
+def assert_floor(gaps: list[float], delay: float) -> None:
+    """Lower bounds only: each interval, and all of them together (where only the
+    first and the last request's lateness count)."""
+    assert min(gaps) >= delay - JITTER, gaps
+    assert sum(gaps) >= len(gaps) * delay - JITTER, gaps
+
+
 @pytest.mark.slow
 def test_a_crawl_delay_host_is_fetched_at_most_once_per_delay(tmp_path, run_newscrawl):
     articles = [GenArticle(i) for i in range(4)]
@@ -77,9 +90,8 @@ def test_a_crawl_delay_host_is_fetched_at_most_once_per_delay(tmp_path, run_news
         gaps = _gaps(server)
     assert read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 4
     assert requests >= 6  # robots.txt (twice), the homepage, 4 articles
-    # the server saw at most one request per 2 s (the lower bound is all that is
-    # asserted; 0.05 s for the time between the downloader's send and the server's clock)
-    assert min(gaps) >= 2 - 0.05, gaps
+    # the server saw at most one request per 2 s
+    assert_floor(gaps, 2.0)
     assert _stats(db)["newscrawl/crawl_delay/hosts"] == 1
 
 
@@ -92,7 +104,7 @@ def test_a_crawl_delay_above_the_cap_is_capped_and_reported(tmp_path, run_newscr
         out = _crawl(run_newscrawl, server, db, "-s", "NEWSCRAWL_MAX_CRAWL_DELAY=1", timeout=120)
         gaps = _gaps(server)
     assert read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 2
-    assert min(gaps) >= 1 - 0.05, gaps
+    assert_floor(gaps, 1.0)
     assert _stats(db)["newscrawl/crawl_delay/capped"] == 1
     assert out.stderr.count("Crawl-delay of 3600s: capped at 1s (NEWSCRAWL_MAX_CRAWL_DELAY)") == 1, out.stderr
 
