@@ -26,6 +26,12 @@ class PageItem:
     depth: int = 0
     known_hash: str | None = None  # content hash stored for this URL, on a re-check
     analysis: Analysis | None = None  # set by ExtractPipeline
+    # this run's sitemap/feed dates for the URL: the latest of any kind, and of lastmod/updated
+    signal_modified: str | None = None
+    signal_lastmod: str | None = None
+    listing: str | None = None  # listing kind by URL and depth (crawler.utils.listings)
+    links_hash: str | None = None  # of its same-site links, when they were extracted
+    not_modified: bool = False  # a listing page that answered 304: the body is its stored copy
 
 
 @dataclass
@@ -51,6 +57,21 @@ class NotModifiedItem:
     status: int
     reason: str
     headers: dict[str, str] = field(default_factory=dict)
+    signal_modified: str | None = None  # this run's sitemap/feed date for the URL
+    listing: str | None = None  # set for a listing page (its kind), not an article
+    links_hash: str | None = None
+
+
+@dataclass
+class DocumentItem:
+    """A robots.txt, sitemap or feed as fetched (200), kept for the next run's
+    conditional GET when the server gave validators."""
+
+    url: str
+    site: str
+    kind: str  # robots | sitemap | feed
+    headers: dict[str, str]
+    body: bytes
 
 
 @dataclass

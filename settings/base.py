@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, with an unreachable robots.txt told in one log line, not a traceback.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
+    # robots.txt Crawl-delay per host: after RobotsTxtMiddleware (100) has parsed it.
+    "crawler.downloadermiddlewares.crawldelay.CrawlDelayMiddleware": 110,
     # Retries spaced out with exponential backoff instead of Scrapy's immediate ones.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
@@ -86,6 +88,10 @@ NEWSCRAWL_WINDOW_DAYS = 0  # the same as a per-site rolling window in days (0: n
 NEWSCRAWL_RECHECK_DAYS = 2  # articles younger than this (days) are re-checked with a conditional GET ...
 NEWSCRAWL_RECHECK_EVERY_HOURS = 0  # ... at most this often (0: every run)
 NEWSCRAWL_RECHECK_OLD_DAYS = 0  # older articles every N days (0: never)
+# Listing pages other than homepages and section fronts (tags, authors, archives, deep
+# pagination): revisited after this many seconds, doubling while their links stay the same ...
+NEWSCRAWL_LISTING_REVISIT_MIN = 3600
+NEWSCRAWL_LISTING_REVISIT_MAX = 7 * 24 * 3600  # ... up to this
 NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
 NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
 NEWSCRAWL_COMMIT_ITEMS = 100  # SQLite transaction batch: at most this many items ...
@@ -99,6 +105,7 @@ NEWSCRAWL_PROGRESS_INTERVAL = 5.0  # seconds between progress lines (0: off)
 # Hostile web (crawler/downloadermiddlewares/retry.py, crawler/downloadermiddlewares/networkpolicy.py, crawler/spidermiddlewares/traps.py).
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry, doubling per retry, half jittered (0: none)
 NEWSCRAWL_RETRY_BACKOFF_MAX = 10.0  # cap on one backoff wait
+NEWSCRAWL_MAX_CRAWL_DELAY = 10.0  # robots.txt Crawl-delay is honoured up to this many seconds (0: no cap)
 NEWSCRAWL_ALLOW_PRIVATE = False  # allow links/redirects to loopback/private/link-local addresses
 NEWSCRAWL_ALLOWED_NETWORKS: list[str] = []  # extra CIDR networks to allow, e.g. ["10.20.0.0/16"]
 NEWSCRAWL_MAX_URLS_PER_PATTERN = 300  # link-followed URLs of one shape per site and run (0: none)

@@ -20,7 +20,7 @@ from storage.records import (
 
 # Fields whose change makes a new version (the others are refreshed silently).
 VERSIONED_FIELDS = ("title", "body")
-COMPARED_FIELDS = ("title", "body", "authors", "published", "description", "tags", "image", "language")
+COMPARED_FIELDS = ("title", "body", "authors", "published", "modified", "description", "tags", "image", "language")
 
 
 def article_values(rec: PageRecord) -> dict[str, Any]:
@@ -30,6 +30,8 @@ def article_values(rec: PageRecord) -> dict[str, Any]:
         "site": rec.site, "site_name": ex.site, "title": ex.title,
         "authors": json.dumps(list(ex.authors or []), ensure_ascii=False),
         "published": ex.published, "body": body, "language": ex.language,
+        # the page's dateModified, else what the sitemap/feed said when it was fetched
+        "modified": getattr(ex, "modified", None) or rec.signal_lastmod,
         "description": ex.description,
         "tags": json.dumps(list(ex.tags or []), ensure_ascii=False), "image": ex.image,
         "word_count": len(body.split()), "body_hash": rec.body_key, "extractor": ex.extractor,
@@ -120,15 +122,18 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
     if values["body_hash"] != text_hash(current["body"] or ""):
         changed.insert(0, "body")
     if not any(f in VERSIONED_FIELDS for f in changed):
+        if "modified" in changed and values["modified"]:
+            # the same text with a later modification date: keep the date, no version
+            db.execute("UPDATE articles SET modified = ? WHERE id = ?", [values["modified"], article_id])
         return None
     db.execute(
         """
         INSERT INTO article_versions (article_id, version, first_seen, replaced_at, changed, title, authors,
-                                      published, body, body_hash, run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      published, modified, body, body_hash, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [article_id, version, since, rec.fetched_at, json.dumps(changed), current["title"], current["authors"],
-         current["published"], current["body"], body_hash, rec.run_id],
+         current["published"], current["modified"], current["body"], body_hash, rec.run_id],
     )
     values = _without_hash_clash(db, article_id, values)
     values.update(version=version + 1, updated=rec.fetched_at)

@@ -15,7 +15,7 @@ from storage.pages import decompress_html
 
 # Article columns in export order (the ``articles`` table, README "Database schema").
 ARTICLE_COLUMNS: tuple[str, ...] = (
-    "id", "url", "site", "site_name", "title", "description", "authors", "published", "body",
+    "id", "url", "site", "site_name", "title", "description", "authors", "published", "modified", "body",
     "language", "tags", "image", "word_count", "body_hash", "extractor", "first_seen",
     "last_seen", "run_id", "version", "updated", "story_id",
 )

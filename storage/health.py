@@ -27,6 +27,9 @@ DROP_MIN_PREVIOUS = 3.0  # mean new articles per run before a drop to zero count
 DROP_MIN_RUNS = 2  # ... over at least this many runs (one run then a quiet one is normal)
 PREVIOUS_RUNS = 3  # productive runs compared with the zero streak
 HISTORY_RUNS = 20  # runs of a site looked at
+# What the latest run cost a site (crawl_run_sites), in the order shown.
+RUN_COST = ("article_requests", "listing_requests", "discovery_requests", "new", "updated", "not_modified",
+            "listings_not_due")
 
 
 @dataclass
@@ -46,6 +49,14 @@ class SiteHealth:
     latest_bot_walls: int = 0
     new_per_run: dict[int, int] = field(default_factory=dict)  # run id -> new articles, oldest first
     blocked_reasons: list[str] = field(default_factory=list)
+    # what the site's latest run with counts cost: {"run": id, "article_requests": n, ...} (RUN_COST)
+    last_run: dict[str, int] | None = None
+
+    @property
+    def last_run_requests(self) -> int:
+        """Requests of the latest run: articles, listings, robots.txt/sitemaps/feeds."""
+        cost = self.last_run or {}
+        return sum(int(cost.get(k, 0)) for k in ("article_requests", "listing_requests", "discovery_requests"))
 
     @property
     def failure_rate(self) -> float:
@@ -65,6 +76,8 @@ class SiteHealth:
         out.update(failure_rate=round(self.failure_rate, 4),
                    latest_failure_rate=round(self.latest_failure_rate, 4),
                    looks_blocked=self.looks_blocked)
+        if out["last_run"] is not None:
+            out["last_run"]["requests"] = self.last_run_requests
         return out
 
 
@@ -123,9 +136,22 @@ def site_health(
                 f" AND run_id IN ({','.join('?' * len(runs))}) GROUP BY run_id",
                 [site, *runs]).fetchall())
             h.new_per_run = {run: int(new.get(run, 0)) for run in runs}
+        h.last_run = last_run_cost(db, site)
         h.blocked_reasons = _blocked_reasons(h, wall_min, wall_share, drop_min_previous)
         report.append(h)
     return report
+
+
+def last_run_cost(db: sqlite_utils.Database, site: str) -> dict[str, int] | None:
+    """The site's counts in its latest ``crawl_run_sites`` row: requests by kind
+    (article pages, listing pages, robots.txt/sitemaps/feeds), new, updated, not
+    modified, listings not due. None when no run recorded counts for it."""
+    cur = db.execute("SELECT * FROM crawl_run_sites WHERE site = ? ORDER BY run_id DESC LIMIT 1", [site])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    values = dict(zip([d[0] for d in cur.description], row))
+    return {"run": int(values["run_id"]), **{k: int(values.get(k) or 0) for k in RUN_COST}}
 
 
 def site_runs(db: sqlite_utils.Database, site: str, *, limit: int = HISTORY_RUNS) -> list[int]:

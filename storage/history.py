@@ -15,9 +15,12 @@ def article_versions(db: sqlite_utils.Database, url_key: str) -> list[dict[str, 
     if row is None:
         return None
     article_id = row[0]
+    # ``modified`` came with migration 0009; a database opened read-only may predate it
+    has_modified = any(c[1] == "modified" for c in db.execute("PRAGMA table_info(articles)").fetchall())
+    modified = "modified" if has_modified else "NULL AS modified"
     out = []
     for r in db.query(
-        "SELECT version, first_seen, replaced_at, changed, title, authors, published, body"
+        f"SELECT version, first_seen, replaced_at, changed, title, authors, published, {modified}, body"
         " FROM article_versions WHERE article_id = ? ORDER BY version",
         [article_id],
     ):
@@ -25,7 +28,8 @@ def article_versions(db: sqlite_utils.Database, url_key: str) -> list[dict[str, 
         r.update(current=False, changed=json.loads(r["changed"]), authors=json.loads(r["authors"] or "[]"))
         out.append(r)
     cur = dict(next(db.query(
-        "SELECT id, url, version, coalesce(updated, first_seen) AS first_seen, title, authors, published, body"
+        "SELECT id, url, version, coalesce(updated, first_seen) AS first_seen, title, authors, published,"
+        f" {modified}, body"
         " FROM articles WHERE id = ?",
         [article_id],
     )))

@@ -199,3 +199,58 @@ def m0008_run_kind_and_extractor(db: sqlite_utils.Database) -> None:
             AND json_extract(command, '$.command') = 'import-warc';
         """
     )
+
+
+@MIGRATIONS(name="0009_scheduled_crawl_state")
+def m0009_scheduled_crawl_state(db: sqlite_utils.Database) -> None:
+    # Scheduled crawls that cost only what changed (issue 13):
+    # - urls.signal_modified: the latest modification signal the site gave for the URL
+    #   (sitemap lastmod, news-sitemap publication date, feed updated/published) when it
+    #   was last stored or re-checked; a later signal newer than it means "re-check".
+    # - urls.listing, links_hash, revisit_interval, next_visit: listing pages (tags,
+    #   authors, archives, deep pagination...) are revisited on an interval that doubles
+    #   while their same-site links stay the same and resets when they change.
+    # - articles.modified, article_versions.modified: the page's dateModified (else the
+    #   sitemap/feed's lastmod), per article and per version.
+    # - crawl_run_sites: what a run cost per site (requests by kind, listings not due).
+    db.executescript(
+        """
+        ALTER TABLE urls ADD COLUMN signal_modified TEXT;
+        ALTER TABLE urls ADD COLUMN listing TEXT;
+        ALTER TABLE urls ADD COLUMN links_hash TEXT;
+        ALTER TABLE urls ADD COLUMN revisit_interval INTEGER;
+        ALTER TABLE urls ADD COLUMN next_visit TEXT;
+        ALTER TABLE articles ADD COLUMN modified TEXT;
+        ALTER TABLE article_versions ADD COLUMN modified TEXT;
+        ALTER TABLE crawl_run_sites ADD COLUMN article_requests INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_run_sites ADD COLUMN listing_requests INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_run_sites ADD COLUMN discovery_requests INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_run_sites ADD COLUMN listings_not_due INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
+@MIGRATIONS(name="0010_documents")
+def m0010_documents(db: sqlite_utils.Database) -> None:
+    # The last copy of every robots.txt, sitemap, feed and listing page the server gave
+    # validators for (ETag / Last-Modified): the next run asks with a conditional GET,
+    # and a 304 is read from here, so an unchanged document costs no download but its
+    # entries and links are still followed (a page a failed run missed is fetched).
+    db.executescript(
+        """
+        CREATE TABLE documents (
+            url TEXT PRIMARY KEY,
+            fetched_url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            site TEXT,
+            fetched_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            content_type TEXT,
+            codec TEXT NOT NULL,
+            body BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        """
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import sqlite_utils
@@ -18,13 +19,22 @@ from storage.articles import (
     should_replace,
 )
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html, sha1
-from storage.recheck import RecheckPolicy, next_check
+from storage.recheck import (
+    EVERY_RUN_LISTINGS,
+    RecheckPolicy,
+    RevisitPolicy,
+    later,
+    next_check,
+    next_interval,
+    parse_time,
+)
 from storage.records import Outcome, PageRecord, StoreResult, utcnow
 
 __all__ = [
     "start_run", "finish_run", "mark_interrupted_runs", "record_failure", "record_discovery", "record_not_modified",
-    "store_page", "is_known_article_url", "recheck_state", "page_html", "article_url_keys",
-    "failures_by_reason", "record_site_counts",
+    "store_page", "is_known_article_url", "recheck_state", "listing_state", "page_html", "article_url_keys",
+    "failures_by_reason", "record_site_counts", "record_signal", "record_document", "document_state",
+    "document_copy", "record_listing_not_modified",
 ]
 
 # What wrote a run (crawl_runs.kind).
@@ -85,8 +95,9 @@ def _upsert_url(
         """
         INSERT INTO urls (url, fetched_url, site, first_seen, last_fetched, status, outcome, reason,
                           article_id, fetch_count, source, found_on, discovery, run_id, signals,
-                          etag, last_modified, content_hash, next_check)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          etag, last_modified, content_hash, next_check,
+                          signal_modified, listing, links_hash, revisit_interval, next_visit)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(url) DO UPDATE SET
             fetched_url = excluded.fetched_url,
             last_fetched = excluded.last_fetched,
@@ -113,7 +124,19 @@ def _upsert_url(
             content_hash = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
                                 THEN urls.content_hash ELSE coalesce(excluded.content_hash, urls.content_hash) END,
             next_check = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
-                              THEN urls.next_check ELSE excluded.next_check END
+                              THEN urls.next_check ELSE excluded.next_check END,
+            -- the edit signal the page was fetched under; kept when this fetch gave no page
+            signal_modified = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped', 'not_article')
+                                   THEN urls.signal_modified
+                                   ELSE coalesce(excluded.signal_modified, urls.signal_modified) END,
+            -- a listing's revisit state moves only when it was fetched and read
+            listing = coalesce(excluded.listing, urls.listing),
+            links_hash = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped')
+                              THEN urls.links_hash ELSE coalesce(excluded.links_hash, urls.links_hash) END,
+            revisit_interval = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped')
+                                    THEN urls.revisit_interval ELSE excluded.revisit_interval END,
+            next_visit = CASE WHEN excluded.outcome IN ('failed', 'blocked', 'skipped')
+                              THEN urls.next_visit ELSE excluded.next_visit END
         """,
         [
             url_key, fetched_url, site, fetched_at, fetched_at, status, outcome, reason,
@@ -121,6 +144,8 @@ def _upsert_url(
             json.dumps(discovery, sort_keys=True) if discovery else None, run_id,
             json.dumps(signals, sort_keys=True, default=str) if signals else None,
             state.get("etag"), state.get("last_modified"), state.get("content_hash"), state.get("next_check"),
+            state.get("signal_modified"), state.get("listing"), state.get("links_hash"),
+            state.get("revisit_interval"), state.get("next_visit"),
         ],
     )
 
@@ -193,6 +218,87 @@ def _next_check(db: sqlite_utils.Database, rec: PageRecord, article_id: int | No
     return next_check(rec.recheck, published=published, first_seen=first_seen, now=datetime.now(timezone.utc))
 
 
+def _revisit_state(
+    db: sqlite_utils.Database, url_key: str, listing: str | None, links: str | None,
+    revisit: RevisitPolicy | None, fetched_at: str,
+) -> dict[str, Any]:
+    """A listing page's revisit state after this visit: every run for homepages and
+    section fronts; else an interval that resets to the minimum when its same-site
+    links changed since the last visit (or on its first) and doubles when they did not."""
+    if listing is None:
+        return {}
+    state: dict[str, Any] = {"listing": listing, "links_hash": links}
+    if revisit is None or listing in EVERY_RUN_LISTINGS:
+        return state
+    row = db.execute("SELECT links_hash, revisit_interval FROM urls WHERE url = ?", [url_key]).fetchone()
+    previous = row[1] if row is not None else None
+    changed = row is None or (links is not None and links != row[0])
+    interval = next_interval(revisit, previous, changed)
+    fetched = parse_time(fetched_at) or datetime.now(timezone.utc)
+    state["revisit_interval"] = int(interval)
+    state["next_visit"] = (fetched + timedelta(seconds=interval)).isoformat(timespec="seconds")
+    return state
+
+
+def record_listing_not_modified(
+    db: sqlite_utils.Database, *, url_key: str, status: int, listing: str, links_hash: str | None,
+    revisit: RevisitPolicy | None = None, run_id: int | None = None, fetched_at: str | None = None,
+) -> None:
+    """A listing page that answered a conditional GET with 304 (and was read from
+    its stored copy): its fetch and revisit state move on; it stays ``not_article``."""
+    fetched_at = fetched_at or utcnow()
+    with db.atomic():
+        state = _revisit_state(db, url_key, listing, links_hash, revisit, fetched_at)
+        db.execute(
+            """
+            UPDATE urls SET last_fetched = ?, status = ?, fetch_count = fetch_count + 1, run_id = ?,
+                listing = ?, links_hash = coalesce(?, links_hash), revisit_interval = ?, next_visit = ?
+            WHERE url = ?
+            """,
+            [fetched_at, status, run_id, listing, links_hash, state.get("revisit_interval"),
+             state.get("next_visit"), url_key],
+        )
+
+
+def record_document(
+    db: sqlite_utils.Database, *, url_key: str, fetched_url: str, kind: str, site: str | None,
+    headers: dict[str, str], body: bytes, fetched_at: str | None = None, run_id: int | None = None,
+) -> bool:
+    """Keep the last copy of a robots.txt, sitemap, feed or listing page whose server
+    gave validators (ETag / Last-Modified), for the next run's conditional GET.
+    False (nothing kept) without validators."""
+    etag, last_modified = _header(headers, "etag"), _header(headers, "last-modified")
+    if not (etag or last_modified):
+        db.execute("DELETE FROM documents WHERE url = ?", [url_key])
+        return False
+    db.execute(
+        """
+        INSERT OR REPLACE INTO documents (url, fetched_url, kind, site, fetched_at, etag, last_modified,
+                                          content_type, codec, body, size, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [url_key, fetched_url, kind, site, fetched_at or utcnow(), etag, last_modified,
+         _header(headers, "content-type"), DOCUMENT_CODEC, compress_html(body, DOCUMENT_CODEC), len(body), run_id],
+    )
+    return True
+
+
+# zlib: documents are rewritten on every change, sitemaps can be large: speed over size
+DOCUMENT_CODEC = "zlib"
+
+
+def document_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:
+    """The validators of a stored document (``documents``); None when there is none."""
+    row = db.execute("SELECT etag, last_modified FROM documents WHERE url = ?", [url_key]).fetchone()
+    return {"etag": row[0], "last_modified": row[1]} if row is not None else None
+
+
+def document_copy(db: sqlite_utils.Database, url_key: str) -> tuple[bytes, str | None] | None:
+    """A stored document's body and Content-Type; None when there is none."""
+    row = db.execute("SELECT codec, body, content_type FROM documents WHERE url = ?", [url_key]).fetchone()
+    return (decompress_html(row[1], row[0]), row[2]) if row is not None else None
+
+
 def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     """Store one fetched page in one transaction (a savepoint inside a batch).
 
@@ -209,6 +315,7 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
         "etag": _header(rec.headers, "etag"),
         "last_modified": _header(rec.headers, "last-modified"),
         "content_hash": sha1(rec.html),
+        "signal_modified": rec.signal_modified,
     }
     url_args = dict(
         url_key=rec.url_key, fetched_url=rec.fetched_url, site=rec.site, status=rec.status,
@@ -217,6 +324,10 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
     )
     with db.atomic():
         if not ex.is_article:
+            state.update(_revisit_state(db, rec.url_key, rec.listing, rec.links_hash, rec.revisit, rec.fetched_at))
+            if rec.listing is not None:
+                record_document(db, url_key=rec.url_key, fetched_url=rec.fetched_url, kind="listing", site=rec.site,
+                                headers=rec.headers, body=rec.html, fetched_at=rec.fetched_at, run_id=rec.run_id)
             _upsert_url(db, outcome=Outcome.NOT_ARTICLE, reason=ex.reason, article_id=None, state=state, **url_args)
             return StoreResult(Outcome.NOT_ARTICLE, None)
         keys = list(dict.fromkeys([rec.article_key, rec.url_key, *rec.alias_keys]))
@@ -285,9 +396,11 @@ def record_not_modified(
     recheck: RecheckPolicy | None = None,
     run_id: int | None = None,
     headers: dict[str, str] | None = None,
+    signal_modified: str | None = None,
 ) -> None:
     """A re-check that found the page unchanged (HTTP 304, or the same bytes):
-    no extraction, no page stored; only the URL's fetch state moves on."""
+    no extraction, no page stored; only the URL's fetch state moves on (and the
+    edit signal it was checked under is recorded)."""
     now = utcnow()
     with db.atomic():
         row = db.execute(
@@ -302,13 +415,35 @@ def record_not_modified(
         db.execute(
             """
             UPDATE urls SET last_fetched = ?, status = ?, outcome = 'not_modified', reason = ?,
-                fetch_count = fetch_count + 1, run_id = ?, next_check = ?, etag = coalesce(?, etag)
+                fetch_count = fetch_count + 1, run_id = ?, next_check = ?, etag = coalesce(?, etag),
+                signal_modified = coalesce(?, signal_modified)
             WHERE url = ?
             """,
-            [now, status, reason, run_id, when, etag, url_key],
+            [now, status, reason, run_id, when, etag, signal_modified, url_key],
         )
         if row is not None and row[0] is not None:
             db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now, row[0]])
+
+
+def record_signal(
+    db: sqlite_utils.Database, *, url_key: str, signal_modified: str | None, signal_lastmod: str | None,
+    run_id: int | None = None,
+) -> None:
+    """The edit signal the site gave for a page stored in this run (``run_id``), learnt
+    after it was stored: kept on its ``urls`` row, and as the article's ``modified``
+    when the page gave none."""
+    with db.atomic():
+        row = db.execute(
+            "SELECT article_id FROM urls WHERE url = ? AND run_id IS ? AND article_id IS NOT NULL"
+            " AND outcome IN ('new', 'updated', 'not_modified', 'duplicate_url')",
+            [url_key, run_id],
+        ).fetchone()
+        if row is None:
+            return
+        db.execute("UPDATE urls SET signal_modified = ? WHERE url = ?", [signal_modified, url_key])
+        if signal_lastmod:
+            db.execute("UPDATE articles SET modified = coalesce(modified, ?) WHERE id = ? AND page_key = ?",
+                       [signal_lastmod, row[0], url_key])
 
 
 def recheck_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:
@@ -316,22 +451,50 @@ def recheck_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | N
     re-check, and what a conditional GET needs. None for an unknown URL."""
     row = db.execute(
         """
-        SELECT u.next_check, u.etag, u.last_modified, u.content_hash
-        FROM article_urls au LEFT JOIN urls u ON u.url = au.url
+        SELECT u.next_check, u.etag, u.last_modified, u.content_hash, u.signal_modified, a.modified, a.published
+        FROM article_urls au LEFT JOIN urls u ON u.url = au.url LEFT JOIN articles a ON a.id = au.article_id
         WHERE au.url = ?
         """,
         [url_key],
     ).fetchone()
     if row is None:
         return None
-    next_at, etag, last_modified, content_hash = row
+    next_at, etag, last_modified, content_hash, signal, modified, published = row
     return {
         "due": next_at is not None and next_at <= utcnow(),
         "etag": etag, "last_modified": last_modified, "content_hash": content_hash,
+        # how recent the stored copy is, by the site's own clock: the latest of what its
+        # sitemaps/feeds said when it was fetched, the page's dateModified (or published
+        # date) and its HTTP Last-Modified. A newer sitemap/feed date means re-check it.
+        "signal": later(later(signal, modified or published), http_date(last_modified)),
     }
 
 
-SITE_COUNTS = ("discovered", "fetched", "not_modified", "new", "updated", "duplicates", "failed", "blocked")
+def http_date(value: str | None) -> str | None:
+    """An HTTP date (``Last-Modified``) as ISO 8601; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def listing_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:
+    """For a URL fetched as a listing page with a revisit interval: when it is due
+    next (``due``) and its interval. None when it has none (never fetched, an
+    article, a failure, a page fetched every run)."""
+    row = db.execute(
+        "SELECT next_visit, revisit_interval, listing FROM urls WHERE url = ? AND next_visit IS NOT NULL",
+        [url_key],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"due": row[0] <= utcnow(), "next_visit": row[0], "interval": row[1], "listing": row[2]}
+
+
+SITE_COUNTS = ("discovered", "fetched", "not_modified", "new", "updated", "duplicates", "failed", "blocked",
+               "article_requests", "listing_requests", "discovery_requests", "listings_not_due")
 
 
 def record_site_counts(db: sqlite_utils.Database, run_id: int, counts: dict[str, dict[str, int]]) -> None:

@@ -36,3 +36,60 @@ def next_check(policy: RecheckPolicy, *, published: str | None, first_seen: str 
     else:
         when = now + timedelta(days=policy.old_every_days)
     return when.isoformat(timespec="seconds")
+
+
+# --- edit signals: what the site says changed ------------------------------------------
+
+
+def later(a: str | None, b: str | None) -> str | None:
+    """The later of two ISO 8601 times (either may be None or unparseable)."""
+    ta, tb = parse_time(a), parse_time(b)
+    if ta is None:
+        return b if tb is not None else None
+    if tb is None:
+        return a
+    return a if ta >= tb else b
+
+
+def signal_says(recorded: str | None, latest: str | None, lastmod: str | None) -> bool | None:
+    """What this run's sitemap/feed signal says of a stored article.
+
+    ``recorded``: the signal recorded at the article's last fetch (else its stored
+    modified/published date); ``latest``: the latest date the site gave for the URL
+    this run (lastmod, news publication date, feed updated/published); ``lastmod``:
+    the latest of those that are modification dates (sitemap lastmod, feed updated).
+    Both sides come from the site's own clock, never from ours.
+
+    True: newer than recorded, re-check it whatever its age. False: the site gives a
+    modification date that is not newer, skip it. None: nothing to go by (no signal,
+    no recorded value, or only a publication date that is not newer): the age policy
+    decides."""
+    seen, before = parse_time(latest), parse_time(recorded)
+    if seen is None or before is None:
+        return None
+    if seen > before:
+        return True
+    return False if parse_time(lastmod) is not None else None
+
+
+# --- listing pages: revisits that adapt -------------------------------------------------
+
+# Listing kinds fetched on every run (how new articles are found); other listings
+# (tags, authors, archives, deep pagination, ...) are revisited on an interval.
+EVERY_RUN_LISTINGS = frozenset({"start", "section"})
+
+
+@dataclass(frozen=True)
+class RevisitPolicy:
+    """A listing page's revisit interval: ``min_seconds`` after a visit that found its
+    same-site links changed (or its first), doubling after each visit that did not,
+    up to ``max_seconds``."""
+
+    min_seconds: float = 3600.0
+    max_seconds: float = 7 * 24 * 3600.0
+
+
+def next_interval(policy: RevisitPolicy, previous: float | None, changed: bool) -> float:
+    if previous is None or changed or previous <= 0:
+        return policy.min_seconds
+    return max(policy.min_seconds, min(policy.max_seconds, previous * 2))

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from storage.neardup import Signature
-from storage.recheck import RecheckPolicy
+from storage.recheck import RecheckPolicy, RevisitPolicy
 
 
 class Outcome(StrEnum):
@@ -65,6 +65,7 @@ class ExtractedPage(Protocol):
     title: str | None
     authors: list[str]
     published: str | None
+    modified: str | None
     body: str
     language: str | None
     site: str | None
@@ -99,6 +100,17 @@ class PageRecord:
     body_hash: str | None = None  # text_hash(body), when a worker computed it already
     recheck: RecheckPolicy | None = None  # sets urls.next_check for articles
     compressed: tuple[str, bytes] | None = None  # (codec, html compressed with it), done by a worker
+    # The site's edit signal for this URL when it was fetched: the latest of its sitemap
+    # lastmod, news-sitemap publication date and feed dates (urls.signal_modified), and
+    # the latest of those that are modification dates (articles.modified when the page
+    # gives no dateModified).
+    signal_modified: str | None = None
+    signal_lastmod: str | None = None
+    # A non-article page's listing kind (start, section, tag, author, archive, search,
+    # pagination, page) and the hash of its same-site links: its revisit interval.
+    listing: str | None = None
+    links_hash: str | None = None
+    revisit: RevisitPolicy | None = None
 
     @property
     def body_key(self) -> str:

@@ -24,6 +24,7 @@ FIELDS: dict[str, str] = {
     "title": "title",
     "authors": "authors",
     "published": "published",
+    "modified": "modified",
     "body": "body",
     "language": "language",
     "site_name": "site",
@@ -32,6 +33,9 @@ FIELDS: dict[str, str] = {
     "image": "image",
 }
 JSON_LIST_FIELDS = frozenset({"authors", "tags"})
+# Columns a crawl may fill from elsewhere (``modified`` from the sitemap's lastmod when
+# the page gives no date): a page that says nothing keeps the stored value.
+KEEP_WHEN_MISSING = frozenset({"modified"})
 _ARTICLE_COLUMNS = ["id", "url", "extractor", "body_hash", *FIELDS]
 
 
@@ -127,7 +131,9 @@ def diff_article(
     changes: dict[str, tuple[Any, Any]] = {}
     for column, attr in FIELDS.items():
         old = row.get(column)
-        value = getattr(extraction, attr)
+        value = getattr(extraction, attr, None)
+        if value is None and column in KEEP_WHEN_MISSING:
+            continue
         if column in JSON_LIST_FIELDS:
             # compare as lists so formatting differences are not changes
             fresh = list(value or [])

@@ -36,13 +36,17 @@ from storage.queries import (
     finish_run,
     mark_interrupted_runs,
     record_discovery,
+    record_document,
     record_failure,
+    record_listing_not_modified,
     record_not_modified,
+    record_signal,
     record_site_counts,
+    SITE_COUNTS,
     start_run,
     store_page,
 )
-from storage.recheck import RecheckPolicy
+from storage.recheck import RecheckPolicy, RevisitPolicy
 from storage.neardup import Signature
 from storage.records import ExtractedPage, Outcome, PageRecord, StoreResult
 from storage.reextract import Reextracted, ReextractResult, reextract_article
@@ -53,6 +57,9 @@ SITE_COLUMN = {
     Outcome.DUPLICATE_TEXT: "duplicates", Outcome.NOT_MODIFIED: "not_modified",
     Outcome.FAILED: "failed", Outcome.BLOCKED: "blocked",
 }
+# what a fetched page turned out to be: crawl_run_sites.article_requests / listing_requests
+ARTICLE_OUTCOMES = frozenset({Outcome.NEW, Outcome.UPDATED, Outcome.NOT_MODIFIED, Outcome.DUPLICATE_URL,
+                              Outcome.DUPLICATE_TEXT})
 
 
 @dataclass
@@ -125,7 +132,8 @@ class IngestSession:
 
     ``commit_items`` / ``commit_seconds`` bound a transaction (``commit_seconds=0``:
     only by count and when the caller calls ``commit()``, e.g. from a timer);
-    ``policies`` give each site's re-check policy (``urls.next_check``);
+    ``policies`` give each site's re-check policy (``urls.next_check``), ``revisit``
+    the listing pages' revisit intervals (``urls.next_visit``);
     ``dry_run`` takes no lock, records no run and writes nothing (re-extraction's
     preview)."""
 
@@ -141,6 +149,7 @@ class IngestSession:
         wait: bool = False,
         dry_run: bool = False,
         policies: Mapping[str, RecheckPolicy] | None = None,
+        revisit: RevisitPolicy | None = None,
     ) -> None:
         self.db_path = str(db_path)
         self.kind = kind
@@ -151,6 +160,7 @@ class IngestSession:
         self.wait = wait
         self.dry_run = dry_run
         self.policies: dict[str, RecheckPolicy] = dict(policies or {})
+        self.revisit = revisit
         self.counts = RunCounts()
         self.db: sqlite_utils.Database | None = None
         self.run_id: int | None = None
@@ -240,6 +250,10 @@ class IngestSession:
                 self.counts.sites[site][column] += 1
             if fetched:
                 self.counts.sites[site]["fetched"] += 1
+                if outcome in ARTICLE_OUTCOMES:
+                    self.counts.sites[site]["article_requests"] += 1
+                elif outcome == Outcome.NOT_ARTICLE:
+                    self.counts.sites[site]["listing_requests"] += 1
         self._uncommitted.clear()
         for result in self._uncommitted_reextracted:
             self._count_reextracted(result)
@@ -260,7 +274,14 @@ class IngestSession:
 
     def set_discovered(self, site: str, count: int) -> None:
         """URLs of ``site`` that discovery listed this run (``crawl_run_sites.discovered``)."""
-        self.counts.sites[site]["discovered"] = count
+        self.set_site_count(site, "discovered", count)
+
+    def set_site_count(self, site: str, column: str, count: int) -> None:
+        """A per-site count the caller kept itself (``crawl_run_sites``: ``discovered``,
+        ``discovery_requests``, ``listings_not_due``)."""
+        if column not in SITE_COUNTS:
+            raise ValueError(f"not a crawl_run_sites count: {column!r}")
+        self.counts.sites[site][column] = count
 
     # -- what comes in -------------------------------------------------------------
 
@@ -271,6 +292,8 @@ class IngestSession:
         rec.run_id = self.run_id
         if rec.recheck is None:
             rec.recheck = self.policies.get(rec.site)
+        if rec.revisit is None:
+            rec.revisit = self.revisit
         try:
             result = store_page(db, rec)
         except Exception as e:  # its savepoint is rolled back; the others stand
@@ -296,11 +319,36 @@ class IngestSession:
         self._done(site, outcome, fetched=status is not None)
 
     def record_not_modified(self, *, url_key: str, fetched_url: str, site: str, status: int, reason: str,
-                            headers: dict[str, str] | None = None) -> None:
+                            headers: dict[str, str] | None = None, signal_modified: str | None = None,
+                            listing: str | None = None, links_hash: str | None = None) -> None:
+        """A re-checked article that did not change; or, with ``listing``, a listing
+        page that answered 304 (it stays ``not_article``, its revisit state moves on)."""
         db = self._begin()
+        if listing is not None:
+            record_listing_not_modified(db, url_key=url_key, status=status, listing=listing, links_hash=links_hash,
+                                        revisit=self.revisit, run_id=self.run_id)
+            self._done(site, Outcome.NOT_ARTICLE, fetched=True)
+            return
         record_not_modified(db, url_key=url_key, fetched_url=fetched_url, status=status, reason=reason,
-                            recheck=self.policies.get(site), run_id=self.run_id, headers=headers)
+                            recheck=self.policies.get(site), run_id=self.run_id, headers=headers,
+                            signal_modified=signal_modified)
         self._done(site, Outcome.NOT_MODIFIED, fetched=True)
+
+    def record_document(self, *, url_key: str, fetched_url: str, kind: str, site: str | None,
+                        headers: dict[str, str], body: bytes, fetched_at: str | None = None) -> None:
+        """The last copy of a robots.txt, sitemap or feed, for the next run's
+        conditional GET (not an outcome: nothing is counted)."""
+        db = self._begin()
+        record_document(db, url_key=url_key, fetched_url=fetched_url, kind=kind, site=site, headers=headers,
+                        body=body, fetched_at=fetched_at, run_id=self.run_id)
+        self._done()
+
+    def record_signal(self, *, url_key: str, signal_modified: str | None, signal_lastmod: str | None) -> None:
+        """The edit signal a page stored earlier in this run turned out to have (not an outcome)."""
+        db = self._begin()
+        record_signal(db, url_key=url_key, signal_modified=signal_modified, signal_lastmod=signal_lastmod,
+                      run_id=self.run_id)
+        self._done()
 
     def record_discovery(self, *, url_key: str, site: str, source: str, discovery: dict[str, Any],
                          found_on: str | None = None) -> None:

@@ -17,7 +17,7 @@ from crawler.extraction import EXTRACTOR_VERSION, extract_page
 
 GOLDEN = Path(__file__).parent / "golden" / "extraction"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
-CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "body", "language",
+CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "modified", "body", "language",
                  "site", "description", "tags", "image", "is_article", "reason", "signals",
                  "extractor"}
 

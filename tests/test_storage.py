@@ -222,7 +222,8 @@ def test_a_failed_recheck_keeps_the_article_due_and_its_validators(db):
     rec.recheck = RecheckPolicy(young_days=3650)
     store_page(db, rec)
     assert recheck_state(db, "https://daily/a") == {
-        "due": True, "etag": '"v1"', "last_modified": None, "content_hash": rec_hash(rec)}
+        "due": True, "etag": '"v1"', "last_modified": None, "content_hash": rec_hash(rec),
+        "signal": "2025-03-27T13:11:00+02:00"}
     record_failure(db, url_key="https://daily/a", fetched_url="https://daily/a", site="daily",
                    reason="http 503", status=503)
     store_page(db, record("https://daily/a", ex=not_article("not_article: paywall", url="https://daily/a")))

@@ -48,7 +48,8 @@ def history_command(url: str, db_path: Path, diff: bool, as_json: bool) -> None:
     for v in versions:
         label = "current" if v["current"] else f"replaced {v['replaced_at']}"
         changed = f"  changed: {', '.join(v['changed'])}" if v.get("changed") else ""
-        click.echo(f"version {v['version']}  seen {v['first_seen']}  {label}{changed}\n  {v['title']}")
+        modified = f"  modified {v['modified']}" if v.get("modified") else ""
+        click.echo(f"version {v['version']}  seen {v['first_seen']}{modified}  {label}{changed}\n  {v['title']}")
     if diff:
         for old, new in zip(versions, versions[1:]):
             click.echo(f"\n=== version {old['version']} -> {new['version']}\n{_diff(old, new)}")

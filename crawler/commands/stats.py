@@ -12,6 +12,7 @@ from crawler.commands.options import existing_db_option
 from storage import open_db
 from storage.health import (
     DROP_MIN_PREVIOUS,
+    RUN_COST,
     WALL_MIN,
     WALL_SHARE,
     SiteHealth,
@@ -31,6 +32,13 @@ def _when(value: str | None) -> str:
     return value.replace("T", " ")[:16] if value else "never"
 
 
+def _aligned(rows: list[tuple[str, ...]], numeric: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+            for row in rows]
+
+
 def format_table(report: list[SiteHealth]) -> str:
     header = ("site", "articles", "last new article", "last success", "failed (latest run)",
               "bot walls", "no date", "no author", "new per run")
@@ -44,11 +52,17 @@ def format_table(report: list[SiteHealth]) -> str:
             str(h.bot_walls), _pct(h.no_date, h.articles), _pct(h.no_author, h.articles),
             " ".join(str(n) for n in list(h.new_per_run.values())[-SHOWN_RUNS:]) or "-",
         ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    numeric = {1, 5, 6, 7}
-    lines = ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
-             for row in rows]
+    lines = _aligned(rows, numeric={1, 5, 6, 7})
+    costs = [h for h in report if h.last_run is not None]
+    if costs:
+        lines += ["", "What the latest run cost (requests by kind; articles new, updated, not modified;"
+                      " listings skipped as not due):"]
+        cost_rows = [("site", "run", "requests", "articles", "listings", "robots/sitemaps/feeds", "new",
+                      "updated", "not modified", "listings not due")]
+        for h in costs:
+            c = h.last_run or {}
+            cost_rows.append((h.site, str(c["run"]), str(h.last_run_requests), *(str(c[k]) for k in RUN_COST)))
+        lines += _aligned(cost_rows, numeric=set(range(1, 10)))
     blocked = [h for h in report if h.looks_blocked]
     lines.append("")
     if blocked:
@@ -84,7 +98,11 @@ def stats_command(db_path: Path, sites: tuple[str, ...], as_json: bool, wall_min
     fetch that gave a page; failed or robots-blocked URLs (each URL counted by
     its latest fetch), overall and in the site's latest run; bot-wall answers;
     share of articles without a date or an author; new articles in the site's
-    last 5 runs (oldest first). Exit status 0 whether or not a site looks blocked.
+    last 5 runs (oldest first). Then what each site's latest run cost: requests
+    for article pages, listing pages and robots.txt/sitemaps/feeds; articles new,
+    updated (new versions) and not modified (re-checked, unchanged); listing pages
+    skipped because their revisit was not due. Exit status 0 whether or not a
+    site looks blocked.
     """
     db = open_db(db_path, read_only=True)
     try:

@@ -5,8 +5,10 @@ other machines do not have).
 The hash maps each stored article URL key to ``storage.queries.recheck_state``
 as the writer saw it after its commit (and for every stored article when the
 writer starts). As in a single-machine crawl: a stored article URL is not
-downloaded again unless its re-check is due, and then with a conditional GET;
-listing pages, sitemaps, feeds and robots.txt are always fetched.
+downloaded again unless the site signals an edit (a newer sitemap/feed date than
+the state's ``signal``) or its re-check is due, and then with a conditional GET;
+listing pages, sitemaps, feeds and robots.txt are always fetched (listing revisit
+intervals are a single-machine feature).
 """
 
 from __future__ import annotations
@@ -41,3 +43,14 @@ class RedisSkipKnownMiddleware(SkipKnownMiddleware):
     def known_state(self, url_key: str) -> dict[str, Any] | None:
         raw = self.server.hget(self.known_key, url_key)
         return json.loads(raw) if raw is not None else None
+
+    def listing_state(self, url_key: str) -> dict[str, Any] | None:
+        # listing revisit intervals are not published to Redis: a cluster fetches
+        # every listing page on every run
+        return None
+
+    def document_state(self, url_key: str) -> dict[str, Any] | None:
+        return None  # stored copies of documents are kept by single-machine crawls only
+
+    def document_copy(self, url_key: str) -> tuple[bytes, str | None] | None:
+        return None

@@ -6,7 +6,7 @@ same request two more times within milliseconds and the page is lost. This
 subclass waits before handing the retry back: ``base * 2**(n-1)`` seconds
 before the n-th retry, capped at ``max``, with "equal jitter" (a random half
 of the delay) so retries of many pages do not arrive together. A
-``Retry-After`` header (seconds) on a 429/503 is honoured up to the cap.
+``Retry-After`` header on a 429/503 (seconds, or an HTTP date) is honoured up to the cap.
 
 The wait is an ``await`` on the event loop, never a blocking sleep. While it
 waits the request keeps its place among ``CONCURRENT_REQUESTS`` (not among the
@@ -22,6 +22,8 @@ Settings: ``NEWSCRAWL_RETRY_BACKOFF_BASE`` (seconds; 0 turns the backoff off),
 from __future__ import annotations
 
 import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -45,15 +47,32 @@ def backoff_delay(retry: int, base: float, cap: float, rand: float | None = None
     return full / 2 + r * full / 2
 
 
-def retry_after(response: Response) -> float | None:
-    """``Retry-After`` in seconds (the HTTP-date form is ignored)."""
-    value = response.headers.get("Retry-After")
+def _http_date(value: bytes | None) -> datetime | None:
     if not value:
         return None
     try:
-        seconds = float(value.decode("latin-1").strip())
-    except ValueError:
+        when = parsedate_to_datetime(value.decode("latin-1").strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def retry_after(response: Response) -> float | None:
+    """``Retry-After`` in seconds: a number of seconds, or an HTTP date, counted
+    from the response's own ``Date`` (the server's clock; this machine's when the
+    response has none). A date already past means at once (0)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        when = _http_date(value)
+        if when is None:
+            return None
+        now = _http_date(response.headers.get("Date")) or datetime.now(timezone.utc)
+        return max(0.0, (when - now).total_seconds())
     return seconds if seconds >= 0 else None
 
 

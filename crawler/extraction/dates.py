@@ -113,6 +113,12 @@ def modified_date(pm: PageMeta) -> str | None:
         (p for k in _MODIFIED_KEYS for v in pm.meta.get(k, ()) if (p := parse_date(v))), None)
 
 
+def pick_modified(pm: PageMeta) -> str | None:
+    """When the page says it was last modified: JSON-LD ``dateModified``, else
+    ``article:modified_time``, ``og:updated_time`` and the like."""
+    return modified_date(pm)
+
+
 def searched_date(tree: HtmlElement, url: str) -> str | None:
     """htmldate's heuristic search (slower; for pages that declare nothing)."""
     try:

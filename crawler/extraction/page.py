@@ -13,7 +13,7 @@ from lxml.html import HtmlElement
 
 from crawler.extraction.authors import byline_from_text, pick_authors
 from crawler.extraction.body import clean_body, extract_body
-from crawler.extraction.dates import pick_date
+from crawler.extraction.dates import pick_date, pick_modified
 from crawler.extraction.decode import decode_html, looks_binary
 from crawler.extraction.detect import judge, measure
 from crawler.extraction.document import parse_html
@@ -108,6 +108,7 @@ def analyse(tree: HtmlElement, url: str) -> Extraction:
         title=title,
         authors=authors,
         published=published,
+        modified=pick_modified(pm),
         body=body,
         language=language_of(pm),
         site=site_of(pm, url),

@@ -17,6 +17,7 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None  # ISO 8601, with the timezone the page gives
+    modified: str | None = None  # dateModified / article:modified_time / og:updated_time, ISO 8601
     body: str = ""  # clean text, paragraphs separated by newlines
     language: str | None = None  # ISO 639-1
     site: str | None = None  # the publisher's name as the page gives it

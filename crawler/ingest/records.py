@@ -38,6 +38,10 @@ def page_record(
     source: str | None = None,
     found_on: str | None = None,
     discovery: dict[str, Any] | None = None,
+    signal_modified: str | None = None,
+    signal_lastmod: str | None = None,
+    listing: str | None = None,
+    links_hash: str | None = None,
 ) -> PageRecord:
     """The record ``storage`` stores for one analysed page."""
     ex = analysis.extraction
@@ -59,4 +63,8 @@ def page_record(
         signature=analysis.signature,
         body_hash=analysis.body_hash,
         compressed=analysis.compressed,
+        signal_modified=signal_modified,
+        signal_lastmod=signal_lastmod,
+        listing=listing,
+        links_hash=links_hash,
     )

@@ -43,10 +43,15 @@ class ExtractPipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.pool is not None and self.crawler.stats is not None
+        if item.not_modified:
+            # a listing page that answered 304: nothing new to extract
+            return NotModifiedItem(url=item.url, site=item.site, status=304, reason="http 304 not modified",
+                                   headers=item.headers, listing=item.listing or "page", links_hash=item.links_hash)
         if item.known_hash and sha1(item.body) == item.known_hash:
             # a re-check whose server ignored the conditional GET: same bytes, no work
             return NotModifiedItem(url=item.url, site=item.site, status=item.status,
-                                   reason="unchanged content", headers=item.headers)
+                                   reason="unchanged content", headers=item.headers,
+                                   signal_modified=item.signal_modified)
         result: Analysis | JobFailure = await asyncio.wrap_future(
             self.pool.submit(item.body, item.url, item.headers))
         if isinstance(result, JobFailure):

@@ -20,7 +20,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.queue import ItemQueue, encode_item, is_queueable
-from crawler.items import PageItem
+from crawler.items import DocumentItem, PageItem
 
 
 class RedisQueuePipeline:
@@ -39,6 +39,8 @@ class RedisQueuePipeline:
         assert stats is not None
         if isinstance(item, PageItem) and item.analysis is None:
             return item  # not extracted (no ExtractPipeline): nothing the writer can store
+        if isinstance(item, DocumentItem):
+            return item  # stored copies for conditional GETs are a single-machine feature
         if not is_queueable(item):
             return item
         kind = type(item).__name__

@@ -19,13 +19,16 @@ from scrapy.settings import BaseSettings
 from twisted.internet import task
 
 from crawler.ingest.records import page_record
-from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
+from crawler.items import DiscoveryItem, DocumentItem, FailureItem, NotModifiedItem, PageItem
 from crawler.sites import Site
 from crawler.utils.urls import canonical_key
-from storage.recheck import RecheckPolicy
+from crawler.utils.editsignals import EditSignals
+from storage.recheck import RecheckPolicy, RevisitPolicy, later
 from storage.session import IngestSession
 
-_DISCOVERED = ("newscrawl/site/", "/discovered")
+# per-site counts the spider and the middlewares keep in Scrapy's stats, as
+# newscrawl/site/<site>/<column>, recorded in crawl_run_sites at the end of the run
+_SITE_STATS = ("discovered", "discovery_requests", "listings_not_due")
 
 
 def recheck_policy(site: Site, settings: BaseSettings) -> RecheckPolicy:
@@ -42,6 +45,12 @@ def recheck_policy(site: Site, settings: BaseSettings) -> RecheckPolicy:
     )
 
 
+def revisit_policy(settings: BaseSettings) -> RevisitPolicy:
+    """Listing pages' revisit intervals: ``NEWSCRAWL_LISTING_REVISIT_MIN`` / ``_MAX`` seconds."""
+    low = max(0.0, settings.getfloat("NEWSCRAWL_LISTING_REVISIT_MIN"))
+    return RevisitPolicy(min_seconds=low, max_seconds=max(low, settings.getfloat("NEWSCRAWL_LISTING_REVISIT_MAX")))
+
+
 class StorePipeline:
     def __init__(self, crawler: Crawler, db_path: str, commit_items: int = 100, commit_seconds: float = 1.0) -> None:
         self.crawler = crawler
@@ -51,6 +60,9 @@ class StorePipeline:
         self.session: IngestSession | None = None
         self._mirrored = -1  # the session's commit count when its counts were last mirrored
         self.timer: task.LoopingCall | None = None
+        # URL key -> the edit signal a page of this run was stored under; one that
+        # moved later in the run (a sitemap read after the page) is recorded at the end
+        self.stored_signals: dict[str, str | None] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -73,6 +85,7 @@ class StorePipeline:
             commit_items=self.commit_items,
             commit_seconds=0,  # time-based commits come from the timer below
             policies={site.name: recheck_policy(site, self.crawler.settings) for site in sites},
+            revisit=revisit_policy(self.crawler.settings),
         ).open()
         self.stats.set_value("newscrawl/run_id", self.session.run_id)
         if self.commit_seconds > 0:
@@ -102,20 +115,56 @@ class StorePipeline:
         session, self.session = self.session, None
         if session is None or session.db is None:
             return
+        self._record_late_signals(session)
         session.commit()
         stats = self.stats.get_stats()
         for key, value in stats.items():
-            if key.startswith(_DISCOVERED[0]) and key.endswith(_DISCOVERED[1]):
-                session.set_discovered(key[len(_DISCOVERED[0]):-len(_DISCOVERED[1])], int(value))
+            if key.startswith("newscrawl/site/"):
+                site, _, column = key[len("newscrawl/site/"):].rpartition("/")
+                if site and column in _SITE_STATS:
+                    session.set_site_count(site, column, int(value))
         summary = session.close("finished" if reason == "finished" else reason, stats)
         for key, value in summary.counts.stats().items():
             self.stats.set_value(key, value)
 
     def process_item(self, item: Any) -> Any:
         assert self.session is not None
+        signals = self._edit_signals()
+        if signals is not None and isinstance(item, (PageItem, NotModifiedItem)):
+            # sitemaps read while the page was being extracted count too
+            keys = _item_keys(item)
+            signal = signals.for_keys(keys, getattr(item, "discovery", None))
+            item.signal_modified = signal.latest
+            if isinstance(item, PageItem):
+                item.signal_lastmod = signal.lastmod
+            if (isinstance(item, NotModifiedItem) and item.listing is None) or (
+                    isinstance(item, PageItem) and item.analysis and item.analysis.extraction.is_article):
+                self.stored_signals[keys[-1]] = signal.latest
         store_item(self.session, item)
         self._mirror_stats()
         return item
+
+    def _edit_signals(self) -> EditSignals | None:
+        signals = getattr(self.crawler.spider, "edit_signals", None)
+        return signals if isinstance(signals, EditSignals) else None
+
+    def _record_late_signals(self, session: IngestSession) -> None:
+        """Pages stored before this run's sitemap or feed gave their date: record
+        it now, so the next run compares with what the site said this run."""
+        signals = self._edit_signals()
+        if signals is None:
+            return
+        for key, used in self.stored_signals.items():
+            signal = signals.get(key)
+            if signal and later(signal.latest, used) != used:
+                session.record_signal(url_key=key, signal_modified=signal.latest, signal_lastmod=signal.lastmod)
+        self.stored_signals.clear()
+
+
+def _item_keys(item: PageItem | NotModifiedItem) -> list[str]:
+    """A page's URL keys: the one requested first, the one it was stored under last."""
+    requested = getattr(item, "requested_url", None) or item.url
+    return list(dict.fromkeys((canonical_key(requested), canonical_key(item.url))))
 
 
 def store_item(session: IngestSession, item: Any) -> None:
@@ -131,13 +180,20 @@ def store_item(session: IngestSession, item: Any) -> None:
             url=item.url, html=item.body, analysis=item.analysis, site=item.site,
             status=item.status, requested_url=item.requested_url, headers=item.headers,
             fetched_at=item.fetched_at, source=item.source, found_on=item.found_on,
-            discovery=item.discovery,
+            discovery=item.discovery, signal_modified=item.signal_modified, signal_lastmod=item.signal_lastmod,
+            listing=item.listing, links_hash=item.links_hash,
         ))
         # The raw HTML is stored; drop it from the item so nothing downstream holds it.
         item.body = b""
     elif isinstance(item, NotModifiedItem):
         session.record_not_modified(url_key=canonical_key(item.url), fetched_url=item.url, site=item.site,
-                                    status=item.status, reason=item.reason, headers=item.headers)
+                                    status=item.status, reason=item.reason, headers=item.headers,
+                                    signal_modified=item.signal_modified, listing=item.listing,
+                                    links_hash=item.links_hash)
+    elif isinstance(item, DocumentItem):
+        session.record_document(url_key=canonical_key(item.url), fetched_url=item.url, kind=item.kind,
+                                site=item.site, headers=item.headers, body=item.body)
+        item.body = b""
     elif isinstance(item, DiscoveryItem):
         session.record_discovery(url_key=canonical_key(item.url), site=item.site, source=item.source,
                                  discovery=item.discovery, found_on=item.found_on)

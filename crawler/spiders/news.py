@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.exceptions import CannotResolveHostError
@@ -30,12 +31,14 @@ from crawler.discovery import (
     sitemaps_from_robots,
 )
 from crawler.utils.failures import describe_failure
-from crawler.items import DiscoveryItem, FailureItem, NotModifiedItem, PageItem
-from crawler.downloadermiddlewares.skipknown import KnownURL
+from crawler.items import DiscoveryItem, DocumentItem, FailureItem, NotModifiedItem, PageItem
+from crawler.downloadermiddlewares.skipknown import KnownURL, ListingNotDue
 from crawler.resolver import refused_name_reason
 from crawler.utils.since import parse_since
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.discovery.pagelinks import page_links
+from crawler.utils.editsignals import EditSignals
+from crawler.utils.listings import links_hash, listing_kind
 from crawler.utils.urls import canonical_key, clean_url, host_of, is_http_url
 from storage.recheck import parse_time
 from storage.records import utcnow
@@ -48,6 +51,7 @@ _SPLIT = re.compile(r"\s+")  # URLs may hold commas
 # request came from elsewhere (a plain sitemap listing the same article).
 _RICH_SOURCES = ("news-sitemap", "rss", "atom", "jsonfeed")
 _PAGINATION = re.compile(r"(/page/\d+/?$)|([?&](page|p|pg)=\d+)", re.I)
+_DISCOVERY_ROLES = ("robots", "sitemap", "feed")
 
 
 def _headers(response: Response) -> dict[str, str]:
@@ -87,6 +91,11 @@ class NewsSpider(scrapy.Spider):
         # page budget: the distinct pages (canonical keys) requested per site, kept
         # only for sites with a budget, so never more than max_pages keys each
         self.budgeted: defaultdict[str, set[str]] = defaultdict(set)
+        # what this run's sitemaps and feeds say of each URL's last change
+        self.edit_signals = EditSignals()
+        # stored articles skipped before a sitemap/feed gave their signal this run: URL
+        # key -> the signal the skip was decided on; a newer one asks again
+        self.skipped_known: dict[int, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
@@ -110,6 +119,7 @@ class NewsSpider(scrapy.Spider):
         since = s.get("NEWSCRAWL_SINCE")
         spider.since = parse_since(since) if since else None
         spider.default_window_days = s.getfloat("NEWSCRAWL_WINDOW_DAYS")
+        crawler.signals.connect(spider.count_discovery_response, signal=signals.response_received)
         return spider
 
     # --- requests ----------------------------------------------------------------
@@ -169,7 +179,9 @@ class NewsSpider(scrapy.Spider):
             )
             if site.use_sitemaps:
                 for root in roots:
-                    yield self._discovery_request(f"{root}/robots.txt", site, "robots", dont_obey_robotstxt=True)
+                    # not exempt from RobotsTxtMiddleware: then every request to the host,
+                    # this one too, waits for Scrapy's own robots.txt and its Crawl-delay
+                    yield self._discovery_request(f"{root}/robots.txt", site, "robots")
                 for url in site.sitemaps:
                     yield self._discovery_request(url, site, "sitemap")
             for url in site.feeds:
@@ -186,8 +198,19 @@ class NewsSpider(scrapy.Spider):
         root = robots_url.rsplit("/robots.txt", 1)[0]
         return self._discovery_request(f"{root}/sitemap.xml", site, "sitemap", newscrawl_fallback=True)
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
+    def _document(self, response: Response, site: Site) -> Iterator[DocumentItem]:
+        """A discovery document as fetched, kept for the next run's conditional GET
+        (not when it came from that copy: the server said it had not changed)."""
+        if response.meta.get("newscrawl_not_modified"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(f"newscrawl/not_modified/{response.meta['newscrawl_role']}")
+        elif response.status == 200:
+            yield DocumentItem(url=response.url, site=site.name, kind=response.meta["newscrawl_role"],
+                               headers=_headers(response), body=response.body)
+
+    def parse_robots(self, response: Response) -> Iterator[Request | DocumentItem]:
         site = self._site(response)
+        yield from self._document(response, site)
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         sitemaps = sitemaps_from_robots(text, response.url)
         if not sitemaps and self.sitemap_fallback:
@@ -197,6 +220,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_discovery(self, response: Response) -> Iterator[Any]:
         site = self._site(response)
+        yield from self._document(response, site)
         parsed = parse_discovery_document(response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         stats = self.crawler.stats
         assert stats is not None
@@ -227,18 +251,54 @@ class NewsSpider(scrapy.Spider):
                     url=entry.url, site=entry_site.name, source=entry.source, found_on=response.url,
                     discovery=discovery,
                 )
+            key = canonical_key(entry.url)
+            moved = self.edit_signals.see(key, lastmod=entry.lastmod, published=entry.published)
             request = self.page_request(
                 entry.url, entry_site, source=entry.source, depth=1, found_on=response.url,
                 discovery=discovery or None,
             )
             if request is not None:
+                if moved and self._ask_again(key):
+                    # skipped earlier this run without this signal (e.g. linked from the
+                    # homepage before this sitemap was read): the duplicate filter would drop it
+                    stats.inc_value("newscrawl/rechecked/asked_again")
+                    request = request.replace(dont_filter=True)
                 yield request
+
+    def _ask_again(self, key: str) -> bool:
+        """Whether a stored article skipped earlier this run was skipped on an older
+        signal than the one now known (then it is asked for again, once)."""
+        if hash(key) not in self.skipped_known:
+            return False
+        decided = parse_time(self.skipped_known[hash(key)])
+        latest = parse_time(self.edit_signals.get(key).latest)
+        if decided is not None and (latest is None or latest <= decided):
+            return False
+        del self.skipped_known[hash(key)]
+        return True
+
+    def count_discovery_response(self, response: Response, request: Request) -> None:
+        """Requests for robots.txt, sitemaps and feeds answered, per site (``crawl_run_sites``)."""
+        role = request.meta.get("newscrawl_role")
+        if role in _DISCOVERY_ROLES:
+            name = request.meta.get("newscrawl_site")
+        elif role is None and request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
+            site = self._site_for(request.url)  # Scrapy's own robots.txt request
+            name = site.name if site is not None else None
+        else:
+            return
+        if name:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(f"newscrawl/site/{name}/discovery_requests")
 
     def parse_page(self, response: Response) -> Iterator[Any]:
         site = self._site(response)
         meta = response.meta
         source = meta.get("newscrawl_source", "link")
         discovery = meta.get("newscrawl_discovery")
+        requested = (meta.get("redirect_urls") or [response.request.url])[0]
+        signal = self.edit_signals.for_keys(list(dict.fromkeys(map(canonical_key, (requested, response.url)))),
+                                            discovery)
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         if not isinstance(response, TextResponse) or (ctype and ctype not in _HTML_TYPES):
             yield FailureItem(
@@ -249,11 +309,20 @@ class NewsSpider(scrapy.Spider):
             return
         if response.status == 304:
             yield NotModifiedItem(url=response.url, site=site.name, status=304, reason="http 304 not modified",
-                                  headers=_headers(response))
+                                  headers=_headers(response), signal_modified=signal.latest)
             return
+        if meta.get("newscrawl_not_modified"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newscrawl/not_modified/listing")
+        depth = meta.get("newscrawl_depth", 0)
+        from_listing = source in ("start", "link") or self.follow_from_sitemap
+        follow = depth < site.follow_depth and from_listing
+        # the page's same-site links, where they are followed: a listing page whose
+        # links did not change since its last visit is revisited less often
+        links = [u for u in page_links(response) if is_http_url(u) and site.owns(host_of(u))] if follow else None
         yield PageItem(
             url=response.url,
-            requested_url=(meta.get("redirect_urls") or [response.request.url])[0],
+            requested_url=requested,
             status=response.status,
             headers=_headers(response),
             body=response.body,
@@ -262,21 +331,24 @@ class NewsSpider(scrapy.Spider):
             source=source,
             found_on=meta.get("newscrawl_found_on"),
             discovery=discovery,
-            depth=meta.get("newscrawl_depth", 0),
+            depth=depth,
             known_hash=meta.get("newscrawl_known_hash"),
+            signal_modified=signal.latest,
+            signal_lastmod=signal.lastmod,
+            listing=listing_kind(response.url, depth, source),
+            links_hash=links_hash(links) if links is not None else None,
+            not_modified=bool(meta.get("newscrawl_not_modified")),
         )
-        depth = meta.get("newscrawl_depth", 0)
         if depth == 0 and site.use_feeds:
             for url in feed_links(response.body, response.url):
                 yield self._discovery_request(url, site, "feed")
-        from_listing = source in ("start", "link") or self.follow_from_sitemap
-        if depth < site.follow_depth and from_listing:
-            yield from self._follow_links(response, site, depth, meta.get("newscrawl_pagination", 0))
+        if links is not None:
+            yield from self._follow_links(links, response, site, depth, meta.get("newscrawl_pagination", 0))
 
-    def _follow_links(self, response: TextResponse, site: Site, depth: int, pagination: int) -> Iterator[Request]:
-        for url in page_links(response):
-            if not is_http_url(url) or not site.owns(host_of(url)):
-                continue
+    def _follow_links(
+        self, links: list[str], response: TextResponse, site: Site, depth: int, pagination: int
+    ) -> Iterator[Request]:
+        for url in links:
             path = urlsplit(url).path or "/"
             if site.allow and not any(p.search(path) for p in site.allow):
                 continue
@@ -295,9 +367,12 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem | Request]:
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(KnownURL):
-            # an article already stored is not downloaded: it costs no page budget
+        if failure.check(KnownURL, ListingNotDue):
+            # an article already stored, or a listing not due, is not downloaded: it
+            # costs no page budget
             self.release_page_budget(request.meta.get("newscrawl_site") or "", request.url)
+            if failure.check(KnownURL):
+                self.skipped_known[hash(canonical_key(request.url))] = request.meta.get("newscrawl_decided_signal")
             return
         meta = request.meta
         role = meta.get("newscrawl_role")
