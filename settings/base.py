@@ -90,8 +90,8 @@ NEWSCRAWL_RECHECK_EVERY_HOURS = 0  # ... at most this often (0: every run)
 NEWSCRAWL_RECHECK_OLD_DAYS = 0  # older articles every N days (0: never)
 # Listing pages other than homepages and section fronts (tags, authors, archives, deep
 # pagination): revisited after this many seconds, doubling while their links stay the same ...
-NEWSCRAWL_LISTING_REVISIT_MIN = 3600
-NEWSCRAWL_LISTING_REVISIT_MAX = 7 * 24 * 3600  # ... up to this
+NEWSCRAWL_LISTING_REVISIT_MIN = 3600.0
+NEWSCRAWL_LISTING_REVISIT_MAX = 7 * 24 * 3600.0  # ... up to this
 NEWSCRAWL_EXTRACT_PROCESSES = 0  # 0: one per core
 NEWSCRAWL_EXTRACT_TIMEOUT = 20.0  # seconds per page
 NEWSCRAWL_COMMIT_ITEMS = 100  # SQLite transaction batch: at most this many items ...
