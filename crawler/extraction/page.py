@@ -92,7 +92,7 @@ def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
     published, date_source = pick_date(pm, tree, url)
-    raw_body, body_source = extract_body(tree, url)
+    raw_body, body_source = extract_body(tree, url, pm)
     if not authors:
         authors = byline_from_text(raw_body)
         author_source = "text byline" if authors else author_source
