@@ -12,7 +12,7 @@ from crawler.extraction.metadata import PageMeta, is_type
 
 # separators sites put between headline and site name; hyphen and colon need spaces
 # around them so "Covid-19" or "Ukraine: what next" stay whole
-_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*\|\s*|\s+::\s+")
+_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*[|｜ㅣ]\s*|\s+::\s+")
 _DATE_SEGMENT = re.compile(
     r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})\W*$")
 _GENERIC_TLDS = {"com", "org", "net", "de", "co", "uk", "fr", "es", "it", "at", "ch", "nl", "be",
@@ -184,11 +184,57 @@ def complete(title: str, others: list[str]) -> str:
     return title
 
 
+MIN_HEADLINE_WORDS = 3
+MIN_HEADLINE_CHARS_UNSPACED = 6  # a headline in a script written without spaces
+
+
+def _is_headline_like(text: str) -> bool:
+    words = text.split()
+    if len(words) >= MIN_HEADLINE_WORDS:
+        return True
+    return len(text) >= MIN_HEADLINE_CHARS_UNSPACED and not text[:1].isascii()
+
+
+def visible_headline(pm: PageMeta, names: list[str]) -> str | None:
+    """The first <h1> that reads as a headline: not the site's name (a logo), not a
+    one- or two-word section label."""
+    for raw in pm.h1:
+        text = clean_text(raw)[:MAX_TITLE_CHARS]
+        if text and _is_headline_like(text) and not is_site_name(text, names):
+            return text
+    return None
+
+
 def pick_title(pm: PageMeta, url: str) -> str | None:
+    """The article's headline: the metadata's pick (``metadata_title``), without a site
+    label that the visible headline (the page's <h1>) shows is not part of it."""
+    names = site_names(pm, url)
+    title = metadata_title(pm, names)
+    h1 = visible_headline(pm, names)
+    if h1 and title and title != h1 and title.startswith(h1) and \
+            _is_site_label(title[len(h1):], names):
+        return h1
+    return title
+
+
+# what follows a headline in a title tag: "-정치ㅣ한국일보", " - Golem.de", " | Section | Site"
+_LABEL_TAIL = re.compile(r"^\s*[^\w\s\"'«»“”„‘’(\[]")
+MAX_LABEL_TAIL = 40
+
+
+def _is_site_label(tail: str, names: list[str]) -> bool:
+    """A short tail, set off by punctuation, that names the site (with or without a
+    section): "-정치ㅣ한국일보" after the headline the page shows in its <h1>."""
+    if not tail or len(tail) > MAX_LABEL_TAIL or _LABEL_TAIL.match(tail) is None:
+        return False
+    parts = [p for p in re.split(r"[^\w.]+", tail) if p]
+    return any(is_site_name(p, names) for p in parts)
+
+
+def metadata_title(pm: PageMeta, names: list[str]) -> str | None:
     cands = title_candidates(pm)
     if not cands:
         return None
-    names = site_names(pm, url)
     best = complete(cands[0], cands[1:])
     stripped = strip_site(best, names)
     if stripped == best:
