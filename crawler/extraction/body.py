@@ -123,6 +123,8 @@ class Announced:
     chars: int = 0
     words: int = 0
     source: str = "none"
+    text: str = ""  # the article text the page gives itself (JSON-LD articleBody)
+    container: HtmlElement | None = None  # its article markup
 
     def short(self, text: str) -> bool:
         if self.chars and len(text) < SHORT_OF_ANNOUNCED * self.chars:
@@ -135,14 +137,19 @@ class Announced:
         return bool(self.words) and len(text.split()) > OVERSHOOT * self.words
 
 
-def markup_paragraph_chars(tree: HtmlElement) -> int:
-    """Characters of prose paragraphs in the page's largest article container."""
-    best = 0
+def _paragraph_chars(container: HtmlElement) -> tuple[int, int]:
+    lengths = [n for p in container.iter("p")
+               if (n := len(" ".join(p.text_content().split()))) >= MIN_MARKUP_PARAGRAPH]
+    return len(lengths), sum(lengths)
+
+
+def article_container(tree: HtmlElement) -> tuple[HtmlElement | None, int]:
+    """The page's article markup with the most prose, and its prose characters."""
+    best: tuple[HtmlElement | None, int] = (None, 0)
     for container in _ARTICLE_MARKUP(tree)[:MAX_ARTICLE_CONTAINERS]:
-        lengths = [n for p in container.iter("p")
-                   if (n := len(" ".join(p.text_content().split()))) >= MIN_MARKUP_PARAGRAPH]
-        if len(lengths) >= MIN_MARKUP_PARAGRAPHS:
-            best = max(best, sum(lengths))
+        count, chars = _paragraph_chars(container)
+        if count >= MIN_MARKUP_PARAGRAPHS and chars > best[1]:
+            best = (container, chars)
     return best
 
 
@@ -151,19 +158,53 @@ def announced(pm: PageMeta | None, tree: HtmlElement) -> Announced:
     paragraphs of its article markup."""
     art = (pm.article if pm else None) or {}
     body = art.get("articleBody")
-    chars = len(clean_text(body)) if isinstance(body, str) else 0
-    if chars >= MIN_ANNOUNCED_CHARS:
-        return Announced(chars=chars, source="jsonld articleBody")
+    text = clean_text(body) if isinstance(body, str) else ""
+    if len(text) >= MIN_ANNOUNCED_CHARS:
+        return Announced(chars=len(text), source="jsonld articleBody", text=text)
     try:
         words = int(str(art.get("wordCount") or "0").strip())
     except ValueError:
         words = 0
     if words >= MIN_ANNOUNCED_WORDS:
         return Announced(words=words, source="jsonld wordCount")
-    chars = markup_paragraph_chars(tree)
+    container, chars = article_container(tree)
     if chars >= MIN_ANNOUNCED_CHARS:
-        return Announced(chars=chars, source="article markup")
+        return Announced(chars=chars, source="article markup", container=container)
     return Announced()
+
+
+# what article markup holds besides the article: skipped when reading its text
+_SKIP_TAGS = frozenset({"aside", "nav", "footer", "header", "figure", "figcaption", "form",
+                        "script", "style", "noscript", "button", "select", "template",
+                        "iframe", "svg", "h1"})
+_SKIP_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:ads?|advert\w*|promo\w*|related|newsletter\w*|share|sharing|social|"
+    r"comments?|recirc\w*|recommend\w*|teasers?|paywall|subscri\w*|banner|sponsor\w*|"
+    r"byline|author|caption|credits?)(?:$|[\s_-])", re.I)
+_TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"})
+
+
+def markup_text(container: HtmlElement) -> str:
+    """The article text of an article container read block by block (paragraphs,
+    subheadings, list items), leaving out asides, figures, ads, share and related
+    blocks: for pages whose article markup holds more than trafilatura found."""
+    lines: list[str] = []
+
+    def walk(el: HtmlElement) -> None:
+        for child in el.iterchildren():
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if not tag or tag in _SKIP_TAGS or \
+                    _SKIP_CLASS.search(f"{child.get('class', '')} {child.get('id', '')}"):
+                continue
+            if tag in _TEXT_BLOCKS:
+                line = " ".join(child.text_content().split())
+                if line:
+                    lines.append(line)
+            else:
+                walk(child)
+
+    walk(container)
+    return "\n".join(lines)
 
 
 def looks_like_nav_dump(text: str) -> bool:
@@ -272,8 +313,18 @@ def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tup
         if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
             text, source = precise, "trafilatura precision"
     expected = announced(pm, tree)
-    if expected.short(text):
-        full = run_trafilatura(tree, url, mode="full")
-        if len(full) >= MIN_GAIN * len(text) and not expected.overshot(full):
-            return full, f"trafilatura full ({source} short of {expected.source})"
+    if not expected.short(text):
+        return text, source
+    why = f"{source} short of {expected.source}"
+    full = run_trafilatura(tree, url, mode="full")
+    if len(full) >= MIN_GAIN * len(text) and not expected.overshot(full):
+        return full, f"trafilatura full ({why})"
+    # neither trafilatura mode reads the whole article (an article split into several
+    # containers between ads): the article markup's own text, or the page's articleBody
+    container = expected.container if expected.container is not None else \
+        article_container(tree)[0]
+    for candidate, name in ((markup_text(container) if container is not None else "",
+                             "article markup"), (expected.text, "jsonld articleBody")):
+        if len(candidate) >= MIN_GAIN * len(text) and not expected.overshot(candidate):
+            return candidate, f"{name} ({why})"
     return text, source

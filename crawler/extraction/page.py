@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -21,10 +22,13 @@ from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
-EXTRACTOR_REVISION = "3"
+EXTRACTOR_REVISION = "4"
 EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
 MAX_TAGS = 50
 LOG = logging.getLogger(__name__)
+# set (to anything but "" or "0") to make every extract_page call strict: tests and
+# benchmarks want an extraction bug to fail loudly, not to look like a non-article page
+STRICT_ENV = "NEWSCRAWL_EXTRACTION_STRICT"
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
@@ -124,9 +128,20 @@ def analyse(tree: HtmlElement, url: str) -> dict[str, Any]:
     }
 
 
-def extract_page(html: bytes | str, url: str,
-                 headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Extract text and metadata from one page; never raises on bad input."""
+def strict_default() -> bool:
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None = None,
+                 strict: bool | None = None) -> dict[str, Any]:
+    """Extract text and metadata from one page; never raises on bad input.
+
+    An exception inside the extraction itself (a bug, not bad input) is logged and the
+    page comes back as not an article, with the reason "not_article: extraction error
+    <type>" and ``signals["error"]`` naming the exception: a crawl survives any single
+    page.  With ``strict`` (default: the ``NEWSCRAWL_EXTRACTION_STRICT`` environment
+    variable) the exception propagates instead, so tests fail on it.
+    """
     if isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         if not data.strip():
@@ -143,11 +158,14 @@ def extract_page(html: bytes | str, url: str,
     tree = parse_html(text)
     if tree is None:
         return empty_result(url, "not_article: unparseable html", {"charset": charset})
-    try:
+    if strict if strict is not None else strict_default():
         result = analyse(tree, url)
-    except Exception as exc:  # a crawl must survive any single page
-        LOG.exception("extraction failed for %s", url)
-        return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
-                            {"charset": charset})
+    else:
+        try:
+            result = analyse(tree, url)
+        except Exception as exc:  # a crawl must survive any single page
+            LOG.exception("extraction failed for %s", url)
+            return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
+                                {"charset": charset, "error": f"{type(exc).__name__}: {exc}"})
     result["signals"]["charset"] = charset
     return result
