@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.domains import is_domain_name
 from crawler.extraction.metadata import PageMeta, is_type, text_of
 from crawler.extraction.titles import clean_text, fold
 
@@ -234,7 +235,6 @@ _PRESS_WORDS = frozenset(fold(w) for w in (
     "agence", "press", "presse", "verlag", "network",
     "channel", "radio", "tv", "television", "fernsehen", "staff", "desk", "editors",
     "ltd", "gmbh", "inc", "llc"))
-_DOMAIN_LIKE = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.I)
 _CAMEL_TOKEN = re.compile(r"^[A-Za-z]*[a-z][A-Z]\w*$")  # "VnExpress", "TechCrunch"
 
 
@@ -249,7 +249,7 @@ def is_organisation(name: str, site: list[str], orgs: frozenset[str] = frozenset
     if is_publisher(name, site, orgs):
         return True
     words = name.split()
-    if _DOMAIN_LIKE.match(name.strip()) or (len(words) == 1 and _CAMEL_TOKEN.match(name)):
+    if is_domain_name(name) or (len(words) == 1 and _CAMEL_TOKEN.match(name)):
         return True
     if any(fold(w) in _PRESS_WORDS for w in words):
         return True

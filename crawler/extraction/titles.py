@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.metadata import PageMeta, is_type
 
 # separators sites put between headline and site name; hyphen and colon need spaces
@@ -15,9 +16,6 @@ from crawler.extraction.metadata import PageMeta, is_type
 _SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*[|｜ㅣ]\s*|\s+::\s+")
 _DATE_SEGMENT = re.compile(
     r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})\W*$")
-_GENERIC_TLDS = {"com", "org", "net", "de", "co", "uk", "fr", "es", "it", "at", "ch", "nl", "be",
-                 "pl", "cz", "ru", "jp", "kr", "cn", "in", "za", "lu", "is", "no", "se", "dk",
-                 "tr", "br", "www", "ag", "tz", "online", "news", "info", "eu", "us", "ca"}
 MAX_TITLE_CHARS = 400
 _SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f]+")
 
@@ -51,11 +49,10 @@ def site_names(pm: PageMeta, url: str) -> list[str]:
         for p in pub if isinstance(pub, list) else [pub]:
             if isinstance(p, dict) and isinstance(p.get("name"), str):
                 names.append(p["name"])
-    host = (urlsplit(url).hostname or "").lower()
-    labels = [lab for lab in host.split(".") if lab and lab not in _GENERIC_TLDS]
+    labels = host_names(url)
     names.extend(labels)
     if labels:
-        names.append(host.removeprefix("www."))
+        names.append((urlsplit(url).hostname or "").lower().removeprefix("www."))
     return [clean_text(n).lstrip("@") for n in names if n and clean_text(n)]
 
 
@@ -63,7 +60,7 @@ def is_site_name(segment: str, names: Iterable[str]) -> bool:
     seg = fold(segment)
     if not seg:
         return False
-    if re.search(r"\.(?:[a-z]{2,3})$", segment.strip().lower()) and " " not in segment.strip():
+    if is_domain_name(segment):
         return True  # "Golem.de", "Tageblatt.lu"
     for name in names:
         n = fold(name)
