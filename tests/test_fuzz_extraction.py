@@ -4,6 +4,10 @@
 ``crawler.analysis.analyze_page`` (what the crawl's worker processes run) builds
 on it. Hypothesis generates broken, nested, mis-encoded and mislabelled
 documents; each call must return a dict with the fields the pipelines read.
+
+Bad input is not an excuse for an extractor bug: ``extract_page`` runs in strict mode
+(an exception inside the extractor propagates), and ``analyze_page``, which runs in the
+crawl's lenient mode, must come back without an ``error`` signal.
 """
 
 from __future__ import annotations
@@ -80,6 +84,8 @@ def encoded(draw: st.DrawFn) -> bytes | str:
 def _check(result: Any) -> None:
     assert isinstance(result, dict)
     assert "is_article" in result
+    assert "error" not in result["signals"], result["signals"]["error"]
+    assert not result["reason"].startswith("not_article: extraction error"), result["reason"]
     json.dumps(result, default=str)  # plain data: it crosses a process boundary and lands in SQLite
 
 
@@ -93,4 +99,4 @@ def test_analyze_page_never_raises(html: bytes | str, hdrs: dict[str, str] | Non
 @given(st.binary(max_size=4000), headers, st.sampled_from(["https://news.example/", "https://news.example/a/b?c=d",
                                                            "not a url", ""]))
 def test_extract_page_never_raises_on_arbitrary_bytes(data: bytes, hdrs: dict[str, str] | None, url: str) -> None:
-    _check(extract_page(data, url, hdrs))
+    _check(extract_page(data, url, hdrs, strict=True))

@@ -208,15 +208,16 @@ def pick_title(pm: PageMeta, url: str) -> str | None:
     names = site_names(pm, url)
     title = metadata_title(pm, names)
     h1 = visible_headline(pm, names)
-    if h1 and title and title != h1 and title.startswith(h1) and \
-            _is_site_label(title[len(h1):], names):
-        return h1
+    if h1 and title and title != h1 and title.startswith(h1):
+        raw = title_candidates(pm, with_page_text=False) + [clean_text(pm.title_tag)]
+        if any(r.startswith(h1) and _is_site_label(r[len(h1):], names) for r in raw):
+            return h1
     return title
 
 
 # what follows a headline in a title tag: "-정치ㅣ한국일보", " - Golem.de", " | Section | Site"
 _LABEL_TAIL = re.compile(r"^\s*[^\w\s\"'«»“”„‘’(\[]")
-MAX_LABEL_TAIL = 40
+MAX_LABEL_TAIL = 60
 
 
 def _is_site_label(tail: str, names: list[str]) -> bool:
