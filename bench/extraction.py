@@ -95,7 +95,7 @@ def plain_trafilatura_text(html: bytes, url: str) -> dict[str, Any]:
 
 
 def ours(html: bytes, url: str) -> dict[str, Any]:
-    return extract_page(html, url)
+    return extract_page(html, url, strict=True)
 
 
 def pred_line(cid: str, out: dict[str, Any]) -> str:

@@ -411,21 +411,17 @@ def _full_name(name: str) -> bool:
 
 def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
                     site: list[str]) -> list[str]:
-    """The page's visible byline when it names everyone ``names`` does and more people
-    (author links in one block, or the byline element's text): metadata that credits
-    one of two reporters is a byline cut short."""
+    """The page's visible byline when it names everyone ``names`` does and more people,
+    linked to their author pages in one block: metadata that credits one of two
+    reporters is a byline cut short."""
     keys = {fold(n) for n in names}
-    candidates: list[list[str]] = []
     for link in _PERSON_LINK_XPATH(tree)[:MAX_AUTHOR_LINKS * 3]:
         if fold(text_of(link)) in keys:
-            candidates.append(_byline_block_names(link))
+            found = clean_authors(_byline_block_names(link), site)
+            if len(keys) < len(found) <= MAX_CO_AUTHORS and \
+                    keys <= {fold(n) for n in found} and all(_full_name(n) for n in found):
+                return found
             break
-    candidates.append(dom_byline(tree))
-    for visible in candidates:
-        found = clean_authors(visible, site)
-        if len(keys) < len(found) <= MAX_CO_AUTHORS and keys <= {fold(n) for n in found} \
-                and all(_full_name(n) for n in found):
-            return found
     return names
 
 

@@ -249,8 +249,10 @@ def drop_related_links(tree: HtmlElement) -> int:
     returns how many.  The paragraph's tail text (outside it) stays."""
     dropped = []
     for p in tree.iter("p", "li"):
-        first = (p.text or "").strip() or next(
-            (t.strip() for t in p.itertext() if t.strip()), "")
+        # the label opens the paragraph, as its own text or in its first child
+        first = (p.text or "").strip()
+        if not first and len(p):
+            first = (p[0].text or "").strip()
         if not first or not _RELATED_START.match(first[:60]):
             continue
         text = " ".join(p.text_content().split())
