@@ -133,15 +133,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {name} wrote {lines} lines for {pages} pages")
     ours, plain = walls["newscrawl extract"], walls["plain trafilatura"]
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    print("| command | wall s per round | pages/s best | pages/s median |")
-    print("|---|---|---|---|")
+    print("| command | wall s per round | pages/s best | pages/s median | CPU s per round |")
+    print("|---|---|---|---|---|")
     for name in commands:
         w = walls[name]
         print(f"| {name} | {', '.join(f'{x:.1f}' for x in w)} | {pages / min(w):.1f} | "
-              f"{pages / statistics.median(w):.1f} |")
+              f"{pages / statistics.median(w):.1f} | {', '.join(f'{x:.1f}' for x in cpus[name])} |")
     print(f"ratio newscrawl extract / plain trafilatura (pages/s): best {min(plain) / min(ours):.2f}x, "
           f"median {statistics.median(plain) / statistics.median(ours):.2f}x, per round "
           + ", ".join(f"{p / o:.2f}x" for o, p in zip(ours, plain)))
+    co, cp = cpus["newscrawl extract"], cpus["plain trafilatura"]
+    print(f"CPU seconds plain / newscrawl extract (all its processes): median "
+          f"{statistics.median(cp) / statistics.median(co):.2f}x (wall time is what counts; CPU "
+          f"time shows the work when other jobs load the machine)")
     return 0
 
 

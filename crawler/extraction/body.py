@@ -47,8 +47,19 @@ _PROMO = re.compile(
     r"lire (?:aussi|la suite)|à lire aussi|sur le même sujet|leer más|lee también|"
     r"te puede interesar|leggi anche|czytaj (?:też|także|więcej)|"
     r"читайте (?:также|еще)|також читайте|читайте також|関連記事|"
-    r"comments?|kommentare|newsletter\b.*|video|podcast|image|foto|photo)\W*$",
+    r"comments?|kommentare|newsletter\b.*|video|podcast|image|foto|photo|"
+    r"zum weiterlesen|empfohlene beiträge|mehr themen|weitere themen|auch lesen|"
+    r"(?:vorschau auf den )?nächste[rn]? (?:artikel|beitrag)|vorherige[rn]? (?:artikel|beitrag)|"
+    r"(?:previous|next) (?:article|post|story)|"
+    r"teilen mit|share this|gefällt mir|like this|wird geladen|loading|"
+    r"(?:du musst|sie müssen|you must be) (?:eingeloggt|angemeldet|logged in)\b.*|"
+    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*)\W*$",
     re.I)
+# "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
+_UPDATED_LINE = re.compile(
+    r"^\W*(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|last (?:updated|modified)|"
+    r"dernière mise à jour|mis à jour le|última actualización|ultimo aggiornamento)\b"
+    r"[\w .,:/-]{0,40}\b(?:19|20)\d{2}\b[\w .,:/-]{0,12}$", re.I)
 # headings that introduce a list of links to other articles
 _RELATED_HEADING = re.compile(
     r"^\W*(?:read (?:more|also|next)|see (?:more|also)|also read|more (?:from|on|about)\b.*|"
@@ -69,6 +80,7 @@ _RELATED_LABEL = (
     r"veja também|lees ook|lees meer|läs (?:också|även|mer)|les også|læs også|lue myös|"
     r"czytaj (?:też|także|również|więcej)|čtěte (?:také|též)|přečtěte si (?:také|též)|"
     r"citește și|читайте (?:також|также|ещё|еще)|також читайте|читайте по теме|"
+    r"auch lesen|weiterlesen|mehr dazu|"
     r"관련\s?기사|関連記事|相关阅读|延伸阅读)")
 _INLINE_RELATED = re.compile(rf"^\W*{_RELATED_LABEL}\s*(?:[:：»›>|–—-]|\.{{3}}|…)", re.I)
 _RELATED_START = re.compile(rf"^\W*{_RELATED_LABEL}\b\W*", re.I)
@@ -241,7 +253,7 @@ def _is_boilerplate(line: str) -> bool:
         return True  # "Read also: How North Korean troops ended up ..."
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
-    return bool(_PROMO.match(s) or _CREDIT.match(s))
+    return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s))
 
 
 def drop_related_links(tree: HtmlElement) -> int:
