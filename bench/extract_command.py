@@ -4,7 +4,9 @@ WARC reading and output included), alternating, in one run.
 
 The WARC holds every dev corpus page ``--repeat`` times (default 5: 1,070 pages); copy k
 of a page gets its own URL and, for k > 0, its words varied as in ``bench/crawl.py``
-(a suffix on every word of 5+ letters), so no copy is byte-identical to another.
+(a suffix on every word of 5+ letters), so no copy is byte-identical to another
+(``--no-vary``: copies keep the original bytes; varied text is somewhat harder for
+plain trafilatura than for us, so report both).
 
 The plain script reads the same WARC with warcio and runs
 ``trafilatura.bare_extraction(payload, url=url, with_metadata=True)`` on each HTML
@@ -55,7 +57,7 @@ with open(sys.argv[1], "rb") as f:
 """
 
 
-def build_warc(path: Path, corpus: Path, repeat: int) -> int:
+def build_warc(path: Path, corpus: Path, repeat: int, varied: bool = True) -> int:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -67,7 +69,7 @@ def build_warc(path: Path, corpus: Path, repeat: int) -> int:
             for case, html in pages:
                 parts = urlsplit(case["url"])
                 url = urlunsplit(parts._replace(path=copy_path(parts.path or "/", k)))
-                payload = vary(html, k)
+                payload = vary(html, k) if varied else html
                 headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
                                                       ("Content-Length", str(len(payload)))],
                                            protocol="HTTP/1.1")
@@ -102,11 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1, help="--jobs for newscrawl extract")
+    ap.add_argument("--no-vary", action="store_true",
+                    help="copies keep the original bytes (only their URLs differ)")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="newscrawl-extract-bench-") as tmp:
         warc = Path(tmp) / "pages.warc.gz"
-        pages = build_warc(warc, args.corpus.resolve(), args.repeat)
+        pages = build_warc(warc, args.corpus.resolve(), args.repeat, varied=not args.no_vary)
         script = Path(tmp) / "plain_trafilatura.py"
         script.write_text(PLAIN_SCRIPT, encoding="utf-8")
         ours_out, plain_out = Path(tmp) / "ours.jsonl", Path(tmp) / "plain.jsonl"

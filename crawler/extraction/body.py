@@ -317,9 +317,23 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
     return "\n".join(out)
 
 
+# elements that never hold article text; trafilatura drops them too, but only after
+# copying the whole tree once per run
+_INERT = ("script", "style", "template", "svg")
+
+
+def drop_inert(tree: HtmlElement) -> None:
+    """Remove scripts, styles and the like (their tail text stays)."""
+    for el in [e for e in tree.iter(*_INERT)]:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
 def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tuple[str, str]:
-    """Raw article text and which trafilatura mode produced it.  Removes related-link
-    paragraphs from ``tree`` first (see ``drop_related_links``)."""
+    """Raw article text and which trafilatura mode produced it.  Removes from ``tree``
+    first what holds no article text (``drop_inert``) and related-link paragraphs
+    (``drop_related_links``): call it after the stages that read scripts."""
+    drop_inert(tree)
     drop_related_links(tree)
     text, source = run_trafilatura(tree, url), "trafilatura fast"
     if looks_like_nav_dump(text) or len(text) < 200:
