@@ -16,7 +16,7 @@ def listing(n: int = 40) -> str:
 
 
 def test_dated_link_list_is_not_an_article():
-    r = extract_page(listing(), "https://example.org/latest-news-2026").as_dict()
+    r = extract_page(listing(), "https://example.org/latest-news-2026", strict=True).as_dict()
     assert r["is_article"] is False
     assert r["reason"].startswith("not_article")
     assert r["signals"]["link_density"] > 0.9

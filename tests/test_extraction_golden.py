@@ -2,7 +2,11 @@
 
 Each ``NAME.html`` has a ``NAME.json`` with the page URL, optional response headers,
 the fields expected exactly (``expect``), the start of ``reason``, expected
-``signals`` values, and sentences the body must / must not contain.
+``signals`` values, and sentences the body must / must not contain.  The pages are
+written for the project (modelled on patterns news sites use, not copied from any).
+
+Extraction runs in strict mode here: an exception inside the extractor fails the test
+instead of coming back as an ordinary "not_article" page.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def load_case(name: str) -> tuple[dict[str, Any], bytes]:
 @pytest.fixture(params=CASES)
 def golden_case(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, Any]]:
     spec, html = load_case(request.param)
-    return spec, extract_page(html, spec["url"], spec.get("headers")).as_dict()
+    return spec, extract_page(html, spec["url"], spec.get("headers"), strict=True).as_dict()
 
 
 def test_there_are_article_and_listing_cases() -> None:
@@ -73,8 +77,8 @@ def test_output_follows_the_contract(golden_case: tuple[dict[str, Any], dict[str
 
 def test_str_input_gives_the_same_result_as_bytes() -> None:
     spec, html = load_case("kyiv_independent_article")
-    from_str = extract_page(html.decode("utf-8"), spec["url"]).as_dict()
-    from_bytes = extract_page(html, spec["url"]).as_dict()
+    from_str = extract_page(html.decode("utf-8"), spec["url"], strict=True).as_dict()
+    from_bytes = extract_page(html, spec["url"], strict=True).as_dict()
     assert from_str["signals"].pop("charset") == "str"
     assert from_bytes["signals"].pop("charset") == "utf-8"
     assert from_str == from_bytes
@@ -82,17 +86,18 @@ def test_str_input_gives_the_same_result_as_bytes() -> None:
 
 def test_header_names_in_any_case_and_wrong_header_charset() -> None:
     spec, html = load_case("uk_windows1251")
-    expected = extract_page(html, spec["url"]).as_dict()
+    expected = extract_page(html, spec["url"], strict=True).as_dict()
     for headers in ({"Content-Type": "text/html; charset=UTF-8"},
                     {b"Content-Type": [b"text/html; charset=utf-8"]},
                     {"CONTENT-TYPE": "text/html;charset=utf-8"}, {}):
-        out = extract_page(html, spec["url"], headers).as_dict()
+        out = extract_page(html, spec["url"], headers, strict=True).as_dict()
         assert out["title"] == expected["title"] == "У Києві відкрили новий міст через Дніпро"
 
 
 def test_utf8_page_survives_a_latin1_header() -> None:
     spec, html = load_case("ja_graph")
-    out = extract_page(html, spec["url"], {"Content-Type": "text/html; charset=ISO-8859-1"}).as_dict()
+    out = extract_page(html, spec["url"], {"Content-Type": "text/html; charset=ISO-8859-1"},
+                       strict=True).as_dict()
     assert out["title"] == spec["expect"]["title"]
 
 
@@ -101,7 +106,7 @@ def test_utf8_page_survives_a_latin1_header() -> None:
     b"\x00" * 100, b"<", b"<html><body></body></html>", "<p>short</p>", b"\xff\xfe\x00\x00",
 ])
 def test_bad_input_is_not_an_article_and_does_not_raise(html: bytes | str) -> None:
-    out = extract_page(html, "https://example.test/x").as_dict()
+    out = extract_page(html, "https://example.test/x", strict=True).as_dict()
     assert out["is_article"] is False
     assert out["reason"].startswith("not_article")
     assert set(out) == CONTRACT_KEYS
@@ -110,6 +115,49 @@ def test_bad_input_is_not_an_article_and_does_not_raise(html: bytes | str) -> No
 def test_truncated_page_does_not_raise() -> None:
     spec, html = load_case("kyiv_independent_article")
     for cut in (len(html) // 3, len(html) // 2, len(html) - 200):
-        out = extract_page(html[:cut], spec["url"]).as_dict()
+        out = extract_page(html[:cut], spec["url"], strict=True).as_dict()
         assert set(out) == CONTRACT_KEYS
         assert isinstance(out["is_article"], bool)
+
+
+def test_golden_pages_cover_each_class_of_fix() -> None:
+    """The classes of issue 12 each have a page: keep them when editing cases."""
+    for name in ("kyiv_independent_article", "en_split_article_truncation",
+                 "ko_site_label_role_word", "de_kicker_lesen_sie_auch",
+                 "en_org_author_relative_time", "en_two_person_byline"):
+        assert name in CASES
+
+
+def _raise(*args: object, **kwargs: object) -> dict[str, Any]:
+    raise RuntimeError("extractor bug")
+
+
+def test_an_extraction_bug_raises_in_strict_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.extraction.page as page
+
+    spec, html = load_case("kyiv_independent_article")
+    monkeypatch.setattr(page, "analyse", _raise)
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        extract_page(html, spec["url"], strict=True)
+    monkeypatch.setenv(page.STRICT_ENV, "1")
+    with pytest.raises(RuntimeError, match="extractor bug"):
+        extract_page(html, spec["url"])
+
+
+def test_an_extraction_bug_is_recorded_when_lenient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crawl survives a bad page, and the page says why it has no article."""
+    import crawler.extraction.page as page
+
+    spec, html = load_case("kyiv_independent_article")
+    monkeypatch.delenv(page.STRICT_ENV, raising=False)
+    monkeypatch.setattr(page, "analyse", _raise)
+    out = extract_page(html, spec["url"], strict=False).as_dict()
+    assert out["is_article"] is False
+    assert out["reason"] == "not_article: extraction error RuntimeError"
+    assert out["signals"]["error"] == "RuntimeError: extractor bug"
+    assert set(out) == CONTRACT_KEYS
+
+
+def test_a_good_page_carries_no_error() -> None:
+    spec, html = load_case("kyiv_independent_article")
+    assert "error" not in extract_page(html, spec["url"], strict=False).signals

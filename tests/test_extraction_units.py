@@ -7,14 +7,16 @@ import pytest
 from lxml.html import HtmlElement
 
 from crawler.extraction.authors import (author_links, byline_from_text, clean_authors,
-                                        is_publisher, labelled_byline, split_names,
-                                        twitter_credit)
-from crawler.extraction.body import clean_body, looks_like_nav_dump
+                                        is_organisation, is_publisher, labelled_byline,
+                                        split_names, twitter_credit)
+from crawler.extraction.body import (Announced, clean_body, drop_related_links,
+                                     looks_like_nav_dump, markup_text)
+from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
 from crawler.extraction.decode import choose_charset, decode_html, looks_binary
 from crawler.extraction.detect import judge, url_signals
-from crawler.extraction.metadata import PageMeta, parse_jsonld
-from crawler.extraction.titles import drop_kicker, shared_headline, strip_site
+from crawler.extraction.metadata import PageMeta, headline_text, parse_jsonld
+from crawler.extraction.titles import drop_kicker, pick_title, shared_headline, strip_site
 
 SITE = ["Börsen-Zeitung", "boersen-zeitung", "boersen-zeitung.de"]
 
@@ -274,3 +276,149 @@ def test_server_default_latin1_header_gives_way_to_a_specific_meta_charset():
     # an explicit, specific header charset is still honoured
     text, charset = decode_html("<p>Привет</p>".encode("koi8_r"), {"Content-Type": "text/html; charset=koi8-r"})
     assert "Привет" in text
+
+
+# -- issue 12: rules that hold on sites the extractor has never seen -----------------
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Kyle Wiggers 7 hours", ["Kyle Wiggers"]),
+    ("Jane Doe · 2 days ago", ["Jane Doe"]),
+    ("Max Muster vor 3 Stunden", ["Max Muster"]),
+    ("By Jane Doe Updated March 27, 2025", ["Jane Doe"]),
+    ("Anna Lee 18.03.2024, 10:15 Uhr", ["Anna Lee"]),
+    ("홍길동 기자", ["홍길동"]),
+    ("홍길동기자", ["홍길동"]),
+    ("记者 张三", ["张三"]),
+    ("Senior Reporter Jane Doe", ["Jane Doe"]),
+    ("Jane Doe, reporter", ["Jane Doe"]),
+    ("Special Correspondent", []),
+    # names that only look like a time or a role are left alone
+    ("Sarah Connor", ["Sarah Connor"]),
+    ("Ben Day", ["Ben Day"]),
+    ("MND Staff", ["MND Staff"]),
+])
+def test_split_names_drops_times_dates_and_role_words(raw: str, expected: list[str]) -> None:
+    assert split_names(raw) == expected
+
+
+@pytest.mark.parametrize("name, site, org", [
+    ("Lesotho Times", ["lestimes"], True),
+    ("VnExpress", ["e", "vnexpress"], True),
+    ("STERN.de", ["stern"], True),
+    ("Golem.de", [], True),
+    ("The Kyiv Independent", ["kyivindependent"], True),
+    ("AFP", ["afp-news"], False),  # agencies are authors
+    ("Deutsche Presse-Agentur", [], False),
+    ("Tim Zadorozhnyy", ["kyivindependent", "The Kyiv Independent"], False),
+    ("Lene Retzius", ["nrk"], False),
+])
+def test_is_organisation(name: str, site: list[str], org: bool) -> None:
+    assert is_organisation(name, site) is org
+
+
+def test_organisations_next_to_people_are_not_authors() -> None:
+    assert clean_authors(["Kyle Wiggers", "TechNews Daily"], ["technews"]) == ["Kyle Wiggers"]
+    assert clean_authors(["Jane Doe", "STERN.de"]) == ["Jane Doe"]
+    assert clean_authors(["Jane Doe", "dpa"]) == ["Jane Doe", "dpa"]
+    # alone, the organisation is who the page credits
+    assert clean_authors(["Lesotho Times"], ["lestimes"]) == ["Lesotho Times"]
+
+
+@pytest.mark.parametrize("url, names", [
+    ("https://www.bbc.co.uk/news/x", ["bbc"]),
+    ("https://edition.cnn.com/x", ["edition", "cnn"]),
+    ("https://www.ekathimerini.gr/x", ["ekathimerini"]),
+    ("https://www.publico.pt/x", ["publico"]),
+    ("https://yle.fi/a/1", ["yle"]),
+    ("https://www.irishtimes.ie/x", ["irishtimes"]),
+    ("https://www.abc.net.au/news/x", ["abc"]),
+    ("https://news.example/x", ["news"]),  # a suffix the list does not know
+    ("http://127.0.0.1:8000/x", []),
+])
+def test_host_names_from_the_public_suffix_list(url: str, names: list[str]) -> None:
+    assert host_names(url) == names
+
+
+@pytest.mark.parametrize("text, domain", [
+    ("Golem.de", True), ("ekathimerini.gr", True), ("abc.net.au", True),
+    ("Node.js", False), ("Covid-19", False), ("Die Zeit", False),
+])
+def test_is_domain_name(text: str, domain: bool) -> None:
+    assert is_domain_name(text) is domain
+
+
+def test_strip_site_knows_fullwidth_and_hangul_bars() -> None:
+    assert strip_site("지하철 개통ㅣ가람일보", ["가람일보"]) == "지하철 개통"
+    assert strip_site("新駅が開業｜みなと新聞", ["みなと新聞"]) == "新駅が開業"
+
+
+def test_site_label_after_the_visible_headline_goes() -> None:
+    pm = PageMeta(meta={"og:title": ["지하철 9호선 연장 개통-사회ㅣ가람일보"],
+                        "og:site_name": ["가람일보"]},
+                  h1=["지하철 9호선 연장 개통"], title_tag="지하철 9호선 연장 개통-사회ㅣ가람일보")
+    assert pick_title(pm, "https://garam.example/a") == "지하철 9호선 연장 개통"
+    # an <h1> that is another headline (a live blog's, a teaser's) does not replace it
+    pm = PageMeta(meta={"og:title": ["Storm hits the coast: what we know"]},
+                  h1=["Live: all the latest updates"])
+    assert pick_title(pm, "https://garam.example/a") == "Storm hits the coast: what we know"
+
+
+def test_headline_text_spaces_a_kicker_run_into_the_headline() -> None:
+    h1 = lxml.html.fromstring("<h1><span>Nationale Demo</span>Der 9. Juli naht</h1>")
+    assert headline_text(h1) == "Nationale Demo Der 9. Juli naht"
+    h1 = lxml.html.fromstring("<h1>Covid-<i>19</i>: the <em>Guardian</em>'s view</h1>")
+    assert headline_text(h1) == "Covid-19: the Guardian's view"
+
+
+@pytest.mark.parametrize("line", [
+    "Read also: How North Korean troops ended up in Kursk",
+    "READ MORE: Ferry timetable changes for winter",
+    "Lesen Sie auch: Die Bahn erhöht die Preise",
+    "Lire aussi : Le budget adopté",
+    "Читайте також: Зеленський зустрівся з лідерами",
+    "Related: The harbour wall, explained",
+    "See also — Storm damage in pictures",
+])
+def test_inline_related_link_lines_are_not_article_text(line: str) -> None:
+    body = clean_body("\n".join(["First paragraph of the story, long enough to be prose.", line,
+                                 "Second paragraph of the story, also proper prose."]))
+    assert body.split("\n") == ["First paragraph of the story, long enough to be prose.",
+                                "Second paragraph of the story, also proper prose."]
+
+
+def test_prose_that_starts_like_a_label_stays() -> None:
+    line = "Read more about the harbour in our guide, which explains how the wall was built."
+    assert clean_body(line) == line
+    assert clean_body("|---|---|\n| a | b |") == "| a | b |"
+
+
+def test_drop_related_links_needs_a_mostly_linked_paragraph() -> None:
+    tree = _tree("<p>One.</p><p><strong>Read also:</strong> <a href='/x'>How the war began"
+                 "</a></p><p>Read more about the <a href='/y'>war</a> in a long explanation "
+                 "of everything that happened in the months before.</p>")
+    assert drop_related_links(tree) == 1
+    assert [p.text_content()[:9] for p in tree.iter("p")] == ["One.", "Read more"]
+
+
+def _announced(**kw: object) -> Announced:
+    return Announced(**kw)  # type: ignore[arg-type]
+
+
+def test_announced_length_decides_when_the_fast_text_is_short() -> None:
+    assert _announced(chars=6000, source="jsonld articleBody").short("x" * 975)
+    assert not _announced(chars=6000, source="jsonld articleBody").short("x" * 5000)
+    assert _announced(words=800, source="jsonld wordCount").short("word " * 300)
+    assert not _announced().short("x")
+    assert _announced(chars=6000).overshot("x" * 9000)
+
+
+def test_markup_text_reads_the_article_container_without_asides() -> None:
+    tree = _tree("<article><div class='c'><p>First paragraph.</p></div>"
+                 "<aside>Advertisement</aside><div class='ad-slot'><p>Buy now</p></div>"
+                 "<div class='c'><h2>Subhead</h2><p>Second paragraph.</p>"
+                 "<figure><figcaption>Caption</figcaption></figure></div>"
+                 "<div class='related-links'><ul><li>Other story</li></ul></div></article>")
+    container = tree.find(".//article")
+    assert markup_text(container).split("\n") == ["First paragraph.", "Subhead",
+                                                  "Second paragraph."]

@@ -4,6 +4,10 @@
 ``crawler.ingest.analysis.analyze_page`` (what the crawl's worker processes run) builds
 on it. Hypothesis generates broken, nested, mis-encoded and mislabelled
 documents; each call must return a dict with the fields the pipelines read.
+
+Bad input is not an excuse for an extractor bug: ``extract_page`` runs in strict mode
+(an exception inside the extractor propagates), and ``analyze_page``, which runs in the
+crawl's lenient mode, must come back without an ``error`` signal.
 """
 
 from __future__ import annotations
@@ -82,6 +86,8 @@ def _check(result: Any) -> None:
     extraction = result.extraction if isinstance(result, Analysis) else result
     assert isinstance(extraction, Extraction)
     assert isinstance(extraction.is_article, bool)
+    assert "error" not in extraction.signals, extraction.signals["error"]
+    assert not extraction.reason.startswith("not_article: extraction error"), extraction.reason
     json.dumps(extraction.as_dict())  # plain data: it crosses a process boundary and lands in SQLite
 
 
@@ -95,4 +101,4 @@ def test_analyze_page_never_raises(html: bytes | str, hdrs: dict[str, str] | Non
 @given(st.binary(max_size=4000), headers, st.sampled_from(["https://news.example/", "https://news.example/a/b?c=d",
                                                            "not a url", ""]))
 def test_extract_page_never_raises_on_arbitrary_bytes(data: bytes, hdrs: dict[str, str] | None, url: str) -> None:
-    _check(extract_page(data, url, hdrs))
+    _check(extract_page(data, url, hdrs, strict=True))

@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.domains import is_domain_name
 from crawler.extraction.metadata import PageMeta, is_type, text_of
 from crawler.extraction.titles import clean_text, fold
 
@@ -23,7 +24,13 @@ AGENCIES = frozenset(fold(a) for a in (
     "dpa", "afp", "ap", "reuters", "kna", "epd", "sid", "apa", "sda", "efe", "ansa", "upi",
     "pa", "dpa-afx", "ddp", "ots", "tass", "anadolu", "associated press", "bloomberg",
     "keystone-sda", "belga", "anp", "ntb", "tt", "ritzau", "pap", "ctk", "mti", "xinhua",
-    "kyodo", "yonhap", "aa", "dts", "afp deutschland"))
+    "kyodo", "yonhap", "aa", "dts", "afp deutschland", "agence france-presse",
+    "deutsche presse-agentur", "austria presse agentur", "press association",
+    "evangelischer pressedienst", "katholische nachrichten-agentur", "kyodo news",
+    "anadolu agency", "anadolu ajansı", "xinhua news agency", "agenzia nova", "europa press",
+    "united press international", "agencia efe", "thomson reuters", "ap news",
+    "the associated press", "tass news agency", "ukrinform", "interfax", "ria novosti",
+    "yonhap news agency", "pti", "ani", "ians", "press trust of india"))
 _PREFIX = re.compile(
     r"^(?:(?:(?:written|reported|posted|text|story|words|photos?)\s+)?(?:by|von|par|por)\b\s*:?"
     r"|(?:autor(?:in|en|innen)?|authors?|text|texto|quelle|source|автор(?:ка|и|ы)?"
@@ -52,6 +59,64 @@ _JOB_WORDS = frozenset(fold(w) for w in (
     "follow", "folgen", "share", "teilen", "about", "twitter", "facebook", "instagram",
     "linkedin", "email", "e-mail", "kontakt", "contact", "profile", "profil", "bio",
     "see all", "alle artikel", "view all posts", "articles", "artikel", "by", "von"))
+# role words written before or after a name in bylines, in scripts with and without spaces
+# ("홍길동 기자", "记者 张三", "Jane Doe Reporter"): not part of the name
+_CJK_ROLES = ("선임기자", "객원기자", "수습기자", "기자", "특파원", "논설위원", "편집위원", "앵커",
+              "記者", "特派員", "编辑", "记者", "通讯员", "特约记者", "實習記者", "记者站")
+_CJK_ROLE_SUFFIX = re.compile("(?:" + "|".join(sorted(map(re.escape, _CJK_ROLES), key=len,
+                                                         reverse=True)) + r")\s*$")
+_CJK_ROLE_PREFIX = re.compile(r"^\s*(?:" + "|".join(sorted(map(re.escape, _CJK_ROLES), key=len,
+                                                           reverse=True)) + r")\s*[:：]?\s*")
+# a time or date written after a byline name: "Kyle Wiggers 7 hours", "Jane Doe 2 days ago",
+# "Max Muster vor 3 Stunden", "Jane Doe Updated March 27, 2025"
+_TIME_UNITS = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|months?|years?|"
+               r"sekunden?|minuten?|min\.?|stunden?|std\.?|tagen?|wochen?|monaten?|jahren?|"
+               r"heures?|jours?|semaines?|mois|ans?|horas?|días?|ore|giorni|"
+               r"timer?|dager?|dagar|tim(?:mar)?|minutter|uur|dagen)")
+_TIME_TAIL = re.compile(
+    r"(?:^|(?<=\s)|(?<=[,·•|–—-]))\s*(?:(?:vor|il y a|hace|fa|for)\s+)?(?:\d+\s*|(?:an?|one)\s+)"
+    + _TIME_UNITS + r"\b\.?(?:\s+(?:ago|siden|sedan|geleden|fa))?\s*$", re.I)
+_DATE_TAIL = re.compile(
+    r"\s*[,·•|–—-]?\s*(?:(?:updated|published|posted|aktualisiert|veröffentlicht|am|on)\s*:?\s*)?"
+    r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"[A-Za-zäéû]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+[A-Za-zäéû]+\.?\s+\d{4})"
+    r"(?:,?\s+\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|uhr))?)?\s*$", re.I)
+
+
+def _strip_role_and_time(name: str) -> str:
+    """Drop a time, date or role word glued to a name ("Kyle Wiggers 7 hours")."""
+    for _ in range(2):
+        before = name
+        name = _TIME_TAIL.sub("", name)
+        name = _DATE_TAIL.sub("", name)
+        stripped = _CJK_ROLE_PREFIX.sub("", _CJK_ROLE_SUFFIX.sub("", name)).strip()
+        if len(stripped) >= 2:
+            name = stripped
+        words = name.split()
+        if words and all(fold(w) in _ROLE_WORDS or fold(w) in _JOB_WORDS for w in words):
+            return ""
+        kept = list(words)
+        while len(kept) > 1 and fold(kept[-1]) in _ROLE_WORDS:
+            kept.pop()
+        while len(kept) > 1 and fold(kept[0]) in _ROLE_WORDS:
+            kept.pop(0)
+        # "MND Staff", "Guardian staff reporter": without the role words no person is left
+        if len(kept) >= 2 or (words and not words[0][:1].isascii()):
+            words = kept
+        name = " ".join(words).strip(" ,.:-–—|·•/")
+        if name == before:
+            break
+    return name.strip(" ,.:-–—|·•/")
+
+
+_ROLE_WORDS = frozenset(fold(w) for w in (
+    "reporter", "reporterin", "correspondent", "korrespondent", "korrespondentin",
+    "journalist", "journalistin", "redakteur", "redakteurin", "editor", "columnist",
+    "kolumnist", "kolumnistin", "photographer", "fotograf", "fotografin", "contributor",
+    "writer", "autor", "autorin", "author", "corresponsal", "periodista", "redattore",
+    "giornalista", "journaliste", "rédacteur", "rédactrice", "envoyé", "envoyée",
+    "spécial", "special", "senior", "staff", "chief", "political", "foreign", "business",
+    "sports"))
 _META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author",
                      "dc.creator", "dcterms.creator", "byl", "og:article:author",
                      "article:author_name", "cxenseparse:author")
@@ -127,12 +192,13 @@ def split_names(raw: str) -> list[str]:
     text = _PAREN.sub("", text)
     if _URLISH.match(text.strip()):
         return []
-    text = _strip_prefix(text)
+    text = _strip_role_and_time(_strip_prefix(text))
     parts = [p.strip(" .:-–—'\"") for p in _SPLIT.split(text)]
     names: list[str] = []
     for part in parts:
         part = _strip_prefix(part).strip(" .:-–—'\"")
         part = _strip_job_suffix(part)
+        part = _strip_role_and_time(part)
         if _looks_like_name(part):
             names.append(part)
     # "Anna Sleegers, Frankfurt": a final one-word capitalised item after a full name is
@@ -144,18 +210,51 @@ def split_names(raw: str) -> list[str]:
     return names
 
 
-def clean_authors(raw: list[str], site: list[str] | None = None) -> list[str]:
-    """Split, clean, de-duplicate; drop the publisher's own name next to people."""
+def clean_authors(raw: list[str], site: list[str] | None = None,
+                  orgs: frozenset[str] = frozenset()) -> list[str]:
+    """Split, clean, de-duplicate; drop organisations (the publisher's own name among
+    them) credited next to people."""
     seen: dict[str, str] = {}
     for item in raw:
         for name in split_names(item):
             seen.setdefault(fold(name), name)  # "Emma Mackenzie" == "emma-mackenzie"
     names = list(seen.values())[:MAX_AUTHORS]
-    if site and len(names) > 1:
-        people = [n for n in names if not is_publisher(n, site)]
-        if people:
+    if len(names) > 1:
+        people = [n for n in names if not is_organisation(n, site or [], orgs)]
+        if people and (_person_like(people) or len(people) < len(names) and
+                       all(fold(n) in AGENCIES for n in people)):
             names = people
     return names
+
+
+# words that name a publication or an organisation, not a person ("Lesotho Times")
+_PRESS_WORDS = frozenset(fold(w) for w in (
+    "times", "news", "newspaper", "zeitung", "nachrichten", "media", "medien", "magazine",
+    "magazin", "daily", "herald", "journal", "tribune", "gazette", "online", "redaktion",
+    "rédaction", "redacción", "redazione", "redactie", "newsroom", "agency", "agentur",
+    "agence", "press", "presse", "verlag", "network",
+    "channel", "radio", "tv", "television", "fernsehen", "staff", "desk", "editors",
+    "ltd", "gmbh", "inc", "llc"))
+_CAMEL_TOKEN = re.compile(r"^[A-Za-z]*[a-z][A-Z]\w*$")  # "VnExpress", "TechCrunch"
+
+
+def is_organisation(name: str, site: list[str], orgs: frozenset[str] = frozenset()) -> bool:
+    """An organisation rather than a person: the site's own name (or close to it), a
+    declared organisation, a domain ("STERN.de"), a name made with press words ("Lesotho
+    Times"), or one CamelCase word ("VnExpress").  News agencies count as people here:
+    they are legitimate authors next to reporters."""
+    key = fold(name)
+    if not key or key in AGENCIES:
+        return False
+    if is_publisher(name, site, orgs):
+        return True
+    words = name.split()
+    if is_domain_name(name) or (len(words) == 1 and _CAMEL_TOKEN.match(name)):
+        return True
+    if any(fold(w) in _PRESS_WORDS for w in words):
+        return True
+    return len(key) >= 5 and any(
+        len(s) >= 5 and (key in s or s in key) for s in (fold(x) for x in site))
 
 
 def is_publisher(name: str, site: list[str], orgs: frozenset[str] = frozenset()) -> bool:
@@ -278,6 +377,54 @@ def byline_from_text(body: str) -> list[str]:
     return []
 
 
+MAX_CO_AUTHORS = 6
+
+
+_PERSON_LINK_XPATH = etree.XPath(
+    './/a[contains(concat(" ", normalize-space(@rel), " "), " author ") or ' + " or ".join(
+        f'contains(@href,"/{d}/")' for d in (
+            "author", "authors", "autor", "autoren", "autorin", "auteur", "autore",
+            "journalist", "profile", "profil")) + "]")
+MAX_BYLINE_BLOCK = 250  # characters of a byline block holding several author links
+BYLINE_BLOCK_LEVELS = 5
+
+
+def _byline_block_names(link: HtmlElement) -> list[str]:
+    """Author-link texts in the smallest block around ``link`` that still reads as one
+    byline (short text), going up a few levels."""
+    block, names = link, [text_of(link)]
+    for _ in range(BYLINE_BLOCK_LEVELS):
+        parent = block.getparent()
+        if parent is None or len(text_of(parent)) > MAX_BYLINE_BLOCK:
+            break
+        block = parent
+        names = [text_of(a) for a in _PERSON_LINK_XPATH(block)] if block is not link else names
+    return names
+
+
+def _full_name(name: str) -> bool:
+    """Reads as a person's full name: two or more capitalised words (or a name in a
+    script without spaces), no digits or labels ("Posted: Aug 08")."""
+    return (len(name.split()) >= 2 or not name[:1].isascii()) and _name_cased(name) and \
+        not any(c.isdigit() or c == ":" for c in name)
+
+
+def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
+                    site: list[str]) -> list[str]:
+    """The page's visible byline when it names everyone ``names`` does and more people,
+    linked to their author pages in one block: metadata that credits one of two
+    reporters is a byline cut short."""
+    keys = {fold(n) for n in names}
+    for link in _PERSON_LINK_XPATH(tree)[:MAX_AUTHOR_LINKS * 3]:
+        if fold(text_of(link)) in keys:
+            found = clean_authors(_byline_block_names(link), site)
+            if len(keys) < len(found) <= MAX_CO_AUTHORS and \
+                    keys <= {fold(n) for n in found} and all(_full_name(n) for n in found):
+                return found
+            break
+    return names
+
+
 def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list[str], str]:
     """Author names and the source they came from.
 
@@ -295,12 +442,12 @@ def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list
     ]
     fallback: tuple[list[str], str] = ([], "none")
     for label, raw in sources:
-        names = clean_authors(raw, site)
+        names = clean_authors(raw, site, orgs)
         if not names:
             continue
-        if not all(is_publisher(n, site, orgs) for n in names):
+        if not all(is_organisation(n, site, orgs) for n in names):
             if not fallback[0] or _person_like(names):
-                return names, label
+                return with_co_authors(names, pm, tree, site), label
             continue
         if not fallback[0]:
             fallback = (names, label)

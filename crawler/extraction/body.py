@@ -1,21 +1,32 @@
 """Article text: trafilatura on our parsed tree, then general boilerplate line filters.
 
-trafilatura runs in its fast mode (no readability/justext comparison: most of its time,
-little of its accuracy on news pages).  When the fast result looks like a navigation
-dump, the full cascade runs once in precision mode instead.  Afterwards, lines that
-repeat the headline, bylines and datelines at the top, and promo/"read more" lines
-are dropped.
+trafilatura runs in its fast mode first (no readability/justext comparison: most of its
+time, little of its accuracy on news pages).  Two checks decide whether that is enough:
+
+* a fast result that looks like a navigation dump, or is very short, is redone once in
+  precision mode;
+* a fast result that is short against what the page itself announces about its article
+  (JSON-LD ``articleBody``, JSON-LD ``wordCount``, or the paragraphs inside its article
+  markup: ``<article>``, ``itemprop="articleBody"``) is redone with the full cascade,
+  which is kept when it recovers text and does not overshoot the announcement (a full
+  text much longer than the article announced took in the rest of the page).
+
+Afterwards, lines that repeat the headline, bylines and datelines at the top, and
+promo/"read more" lines are dropped.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extraction.titles import fold
+from crawler.extraction.metadata import PageMeta
+from crawler.extraction.titles import clean_text, fold
 
 # a fast-mode result made mostly of short lines is a menu, not an article
 NAV_DUMP_MIN_LINES = 20
@@ -36,8 +47,19 @@ _PROMO = re.compile(
     r"lire (?:aussi|la suite)|à lire aussi|sur le même sujet|leer más|lee también|"
     r"te puede interesar|leggi anche|czytaj (?:też|także|więcej)|"
     r"читайте (?:также|еще)|також читайте|читайте також|関連記事|"
-    r"comments?|kommentare|newsletter\b.*|video|podcast|image|foto|photo)\W*$",
+    r"comments?|kommentare|newsletter\b.*|video|podcast|image|foto|photo|"
+    r"zum weiterlesen|empfohlene beiträge|mehr themen|weitere themen|auch lesen|"
+    r"(?:vorschau auf den )?nächste[rn]? (?:artikel|beitrag)|vorherige[rn]? (?:artikel|beitrag)|"
+    r"(?:previous|next) (?:article|post|story)|"
+    r"teilen mit|share this|gefällt mir|like this|wird geladen|loading|"
+    r"(?:du musst|sie müssen|you must be) (?:eingeloggt|angemeldet|logged in)\b.*|"
+    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*)\W*$",
     re.I)
+# "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
+_UPDATED_LINE = re.compile(
+    r"^\W*(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|last (?:updated|modified)|"
+    r"dernière mise à jour|mis à jour le|última actualización|ultimo aggiornamento)\b"
+    r"[\w .,:/-]{0,40}\b(?:19|20)\d{2}\b[\w .,:/-]{0,12}$", re.I)
 # headings that introduce a list of links to other articles
 _RELATED_HEADING = re.compile(
     r"^\W*(?:read (?:more|also|next)|see (?:more|also)|also read|more (?:from|on|about)\b.*|"
@@ -48,6 +70,25 @@ _RELATED_HEADING = re.compile(
     r"ähnliche(?: artikel| themen)?|zum thema|lire aussi|à lire aussi|sur le même sujet|"
     r"lee también|te puede interesar|leggi anche|czytaj (?:też|także)|"
     r"читайте (?:также|еще)|також читайте|читайте також|関連記事)\W*$", re.I)
+# labels that put a link to another article between two paragraphs ("Read also: <a>..</a>")
+_RELATED_LABEL = (
+    r"(?:read (?:more|also|next)|also read|see also|related(?: articles?| stories| content)?|"
+    r"more on this(?: story| topic)?|recommended|"
+    r"lesen sie (?:auch|mehr|hier)|mehr (?:zum|dazu|zu diesem) thema|auch interessant|siehe auch|"
+    r"lire aussi|à lire aussi|à lire également|lire également|voir aussi|"
+    r"lee también|leer más|ver también|te puede interesar|leggi anche|leia (?:também|mais)|"
+    r"veja também|lees ook|lees meer|läs (?:också|även|mer)|les også|læs også|lue myös|"
+    r"czytaj (?:też|także|również|więcej)|čtěte (?:také|též)|přečtěte si (?:také|též)|"
+    r"citește și|читайте (?:також|также|ещё|еще)|також читайте|читайте по теме|"
+    r"auch lesen|weiterlesen|mehr dazu|"
+    r"관련\s?기사|関連記事|相关阅读|延伸阅读)")
+_INLINE_RELATED = re.compile(rf"^\W*{_RELATED_LABEL}\s*(?:[:：»›>|–—-]|\.{{3}}|…)", re.I)
+_RELATED_START = re.compile(rf"^\W*{_RELATED_LABEL}\b\W*", re.I)
+MAX_INLINE_RELATED = 250
+# a related-link paragraph: its text after the label is mostly link text
+RELATED_LINK_SHARE = 0.6
+# trafilatura writes table rules ("|---|---|") as lines of their own
+_TABLE_RULE = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
 _CREDIT = re.compile(r"^\W*(?:©|\(c\)\s|copyright\b|(?:foto|bild|photo|image|quelle|source)\s*:)",
                      re.I)
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
@@ -58,16 +99,124 @@ MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
 
 
-def run_trafilatura(tree: HtmlElement, url: str, precision: bool = False) -> str:
+def run_trafilatura(tree: HtmlElement, url: str, mode: str = "fast") -> str:
+    """trafilatura's text of ``tree``: mode "fast", "precision" or "full" (whole cascade)."""
     try:
         doc = trafilatura.bare_extraction(
-            tree, url=url, fast=not precision, favor_precision=precision,
+            tree, url=url, fast=mode == "fast", favor_precision=mode == "precision",
             include_comments=False, include_tables=True, with_metadata=False,
             deduplicate=False)
     except Exception:  # trafilatura raises assorted errors on odd trees; no body is fine
         return ""
     text = getattr(doc, "text", None) if doc is not None else None
     return text or ""
+
+
+# a fast text under this share of what the page announces has lost part of the article
+SHORT_OF_ANNOUNCED = 0.5
+# a fuller text beyond this multiple of the announcement took in more than the article
+OVERSHOOT = 1.25
+# the fuller text must add this much to be worth taking
+MIN_GAIN = 1.2
+# announcements below these sizes are teasers or summaries, not the article's length
+MIN_ANNOUNCED_CHARS = 600
+MIN_ANNOUNCED_WORDS = 100
+# paragraphs of article markup that count: shorter ones are captions, labels, bylines
+MIN_MARKUP_PARAGRAPH = 40
+MIN_MARKUP_PARAGRAPHS = 3
+_ARTICLE_MARKUP = etree.XPath('//*[@itemprop="articleBody"]|//article')
+MAX_ARTICLE_CONTAINERS = 30
+
+
+@dataclass
+class Announced:
+    """How much article text the page says it has (0: it does not say)."""
+
+    chars: int = 0
+    words: int = 0
+    source: str = "none"
+    text: str = ""  # the article text the page gives itself (JSON-LD articleBody)
+    container: HtmlElement | None = None  # its article markup
+
+    def short(self, text: str) -> bool:
+        if self.chars and len(text) < SHORT_OF_ANNOUNCED * self.chars:
+            return True
+        return bool(self.words) and len(text.split()) < SHORT_OF_ANNOUNCED * self.words
+
+    def overshot(self, text: str) -> bool:
+        if self.chars and len(text) > OVERSHOOT * self.chars:
+            return True
+        return bool(self.words) and len(text.split()) > OVERSHOOT * self.words
+
+
+def _paragraph_chars(container: HtmlElement) -> tuple[int, int]:
+    lengths = [n for p in container.iter("p")
+               if (n := len(" ".join(p.text_content().split()))) >= MIN_MARKUP_PARAGRAPH]
+    return len(lengths), sum(lengths)
+
+
+def article_container(tree: HtmlElement) -> tuple[HtmlElement | None, int]:
+    """The page's article markup with the most prose, and its prose characters."""
+    best: tuple[HtmlElement | None, int] = (None, 0)
+    for container in _ARTICLE_MARKUP(tree)[:MAX_ARTICLE_CONTAINERS]:
+        count, chars = _paragraph_chars(container)
+        if count >= MIN_MARKUP_PARAGRAPHS and chars > best[1]:
+            best = (container, chars)
+    return best
+
+
+def announced(pm: PageMeta | None, tree: HtmlElement) -> Announced:
+    """The article length the page announces: JSON-LD articleBody or wordCount, else the
+    paragraphs of its article markup."""
+    art = (pm.article if pm else None) or {}
+    body = art.get("articleBody")
+    text = clean_text(body) if isinstance(body, str) else ""
+    if len(text) >= MIN_ANNOUNCED_CHARS:
+        return Announced(chars=len(text), source="jsonld articleBody", text=text)
+    try:
+        words = int(str(art.get("wordCount") or "0").strip())
+    except ValueError:
+        words = 0
+    if words >= MIN_ANNOUNCED_WORDS:
+        return Announced(words=words, source="jsonld wordCount")
+    container, chars = article_container(tree)
+    if chars >= MIN_ANNOUNCED_CHARS:
+        return Announced(chars=chars, source="article markup", container=container)
+    return Announced()
+
+
+# what article markup holds besides the article: skipped when reading its text
+_SKIP_TAGS = frozenset({"aside", "nav", "footer", "header", "figure", "figcaption", "form",
+                        "script", "style", "noscript", "button", "select", "template",
+                        "iframe", "svg", "h1"})
+_SKIP_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:ads?|advert\w*|promo\w*|related|newsletter\w*|share|sharing|social|"
+    r"comments?|recirc\w*|recommend\w*|teasers?|paywall|subscri\w*|banner|sponsor\w*|"
+    r"byline|author|caption|credits?)(?:$|[\s_-])", re.I)
+_TEXT_BLOCKS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"})
+
+
+def markup_text(container: HtmlElement) -> str:
+    """The article text of an article container read block by block (paragraphs,
+    subheadings, list items), leaving out asides, figures, ads, share and related
+    blocks: for pages whose article markup holds more than trafilatura found."""
+    lines: list[str] = []
+
+    def walk(el: HtmlElement) -> None:
+        for child in el.iterchildren():
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if not tag or tag in _SKIP_TAGS or \
+                    _SKIP_CLASS.search(f"{child.get('class', '')} {child.get('id', '')}"):
+                continue
+            if tag in _TEXT_BLOCKS:
+                line = " ".join(child.text_content().split())
+                if line:
+                    lines.append(line)
+            else:
+                walk(child)
+
+    walk(container)
+    return "\n".join(lines)
 
 
 def looks_like_nav_dump(text: str) -> bool:
@@ -98,9 +247,39 @@ def _same_as(line: str, refs: Iterable[str]) -> bool:
 
 def _is_boilerplate(line: str) -> bool:
     s = line.strip()
+    if _TABLE_RULE.match(s):
+        return True
+    if len(s) <= MAX_INLINE_RELATED and _INLINE_RELATED.match(s):
+        return True  # "Read also: How North Korean troops ended up ..."
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
-    return bool(_PROMO.match(s) or _CREDIT.match(s))
+    return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s))
+
+
+def drop_related_links(tree: HtmlElement) -> int:
+    """Remove paragraphs that are a label and a link to another article ("Read also: <a>");
+    returns how many.  The paragraph's tail text (outside it) stays."""
+    dropped = []
+    for p in tree.iter("p", "li"):
+        # the label opens the paragraph, as its own text or in its first child
+        first = (p.text or "").strip()
+        if not first and len(p):
+            first = (p[0].text or "").strip()
+        if not first or not _RELATED_START.match(first[:60]):
+            continue
+        text = " ".join(p.text_content().split())
+        m = _RELATED_START.match(text)
+        if m is None or len(text) > MAX_INLINE_RELATED:
+            continue
+        rest = len(text) - m.end()
+        linked = sum(len(" ".join(a.text_content().split())) for a in p.iter("a"))
+        if rest > 0 and linked >= RELATED_LINK_SHARE * rest:
+            dropped.append(p)
+    for p in dropped:
+        parent = p.getparent()
+        if parent is not None:
+            p.drop_tree()
+    return len(dropped)
 
 
 def _is_teaser(line: str) -> bool:
@@ -138,11 +317,42 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
     return "\n".join(out)
 
 
-def extract_body(tree: HtmlElement, url: str) -> tuple[str, str]:
-    """Raw article text and which trafilatura mode produced it."""
-    text = run_trafilatura(tree, url)
+# elements that never hold article text; trafilatura drops them too, but only after
+# copying the whole tree once per run
+_INERT = ("script", "style", "template", "svg")
+
+
+def drop_inert(tree: HtmlElement) -> None:
+    """Remove scripts, styles and the like (their tail text stays)."""
+    for el in [e for e in tree.iter(*_INERT)]:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tuple[str, str]:
+    """Raw article text and which trafilatura mode produced it.  Removes from ``tree``
+    first what holds no article text (``drop_inert``) and related-link paragraphs
+    (``drop_related_links``): call it after the stages that read scripts."""
+    drop_inert(tree)
+    drop_related_links(tree)
+    text, source = run_trafilatura(tree, url), "trafilatura fast"
     if looks_like_nav_dump(text) or len(text) < 200:
-        precise = run_trafilatura(tree, url, precision=True)
+        precise = run_trafilatura(tree, url, mode="precision")
         if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
-            return precise, "trafilatura precision"
-    return text, "trafilatura fast"
+            text, source = precise, "trafilatura precision"
+    expected = announced(pm, tree)
+    if not expected.short(text):
+        return text, source
+    why = f"{source} short of {expected.source}"
+    full = run_trafilatura(tree, url, mode="full")
+    if len(full) >= MIN_GAIN * len(text) and not expected.overshot(full):
+        return full, f"trafilatura full ({why})"
+    # neither trafilatura mode reads the whole article (an article split into several
+    # containers between ads): the article markup's own text, or the page's articleBody
+    container = expected.container if expected.container is not None else \
+        article_container(tree)[0]
+    for candidate, name in ((markup_text(container) if container is not None else "",
+                             "article markup"), (expected.text, "jsonld articleBody")):
+        if len(candidate) >= MIN_GAIN * len(text) and not expected.overshot(candidate):
+            return candidate, f"{name} ({why})"
+    return text, source

@@ -123,7 +123,7 @@ def searched_date(tree: HtmlElement, url: str) -> str | None:
     """htmldate's heuristic search (slower; for pages that declare nothing)."""
     try:
         from htmldate import find_date
-        found = find_date(tree, url=url, original_date=True, extensive_search=True,
+        found = find_date(tree, url=url, original_date=True, extensive_search=False,
                           outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception:  # htmldate raises assorted errors on odd markup; a date is optional
         return None

@@ -69,6 +69,17 @@ def text_of(el: HtmlElement) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
+def headline_text(el: HtmlElement) -> str:
+    """Text of a headline element; a kicker in its own child element that runs into the
+    headline with no space ("Nationale Demo" + "Der 9. Juli naht") gets one."""
+    out = ""
+    for piece in el.itertext():
+        if out and piece and out[-1].isalnum() and piece[0].isupper():
+            out += " "
+        out += piece
+    return " ".join(out.split())
+
+
 def types_of(obj: dict[str, Any]) -> list[str]:
     t = obj.get("@type")
     if isinstance(t, str):
@@ -161,7 +172,7 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
                     el.getparent().tag == "head":
                 pm.title_tag = text_of(el) or None
         elif tag == "h1":
-            txt = text_of(el)
+            txt = headline_text(el)
             if txt and len(pm.h1) < 5:
                 pm.h1.append(txt)
         elif tag == "a":

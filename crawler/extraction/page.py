@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,10 +23,13 @@ from crawler.extraction.result import Extraction
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
-EXTRACTOR_REVISION = "3"
+EXTRACTOR_REVISION = "4"
 EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
 MAX_TAGS = 50
 LOG = logging.getLogger(__name__)
+# set (to anything but "" or "0") to make every extract_page call strict: tests and
+# benchmarks want an extraction bug to fail loudly, not to look like a non-article page
+STRICT_ENV = "NEWSCRAWL_EXTRACTION_STRICT"
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
@@ -90,7 +94,7 @@ def analyse(tree: HtmlElement, url: str) -> Extraction:
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
     published, date_source = pick_date(pm, tree, url)
-    raw_body, body_source = extract_body(tree, url)
+    raw_body, body_source = extract_body(tree, url, pm)
     if not authors:
         authors = byline_from_text(raw_body)
         author_source = "text byline" if authors else author_source
@@ -123,9 +127,20 @@ def analyse(tree: HtmlElement, url: str) -> Extraction:
     )
 
 
-def extract_page(html: bytes | str, url: str,
-                 headers: Mapping[str, str] | None = None) -> Extraction:
-    """Extract text and metadata from one page; never raises on bad input."""
+def strict_default() -> bool:
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None = None,
+                 strict: bool | None = None) -> Extraction:
+    """Extract text and metadata from one page; never raises on bad input.
+
+    An exception inside the extraction itself (a bug, not bad input) is logged and the
+    page comes back as not an article, with the reason "not_article: extraction error
+    <type>" and ``signals["error"]`` naming the exception: a crawl survives any single
+    page.  With ``strict`` (default: the ``NEWSCRAWL_EXTRACTION_STRICT`` environment
+    variable) the exception propagates instead, so tests fail on it.
+    """
     if isinstance(html, (bytes, bytearray, memoryview)):
         data = bytes(html)
         if not data.strip():
@@ -142,11 +157,14 @@ def extract_page(html: bytes | str, url: str,
     tree = parse_html(text)
     if tree is None:
         return empty_result(url, "not_article: unparseable html", {"charset": charset})
-    try:
+    if strict if strict is not None else strict_default():
         result = analyse(tree, url)
-    except Exception as exc:  # a crawl must survive any single page
-        LOG.exception("extraction failed for %s", url)
-        return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
-                            {"charset": charset})
+    else:
+        try:
+            result = analyse(tree, url)
+        except Exception as exc:  # a crawl must survive any single page
+            LOG.exception("extraction failed for %s", url)
+            return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
+                                {"charset": charset, "error": f"{type(exc).__name__}: {exc}"})
     result.signals["charset"] = charset
     return result

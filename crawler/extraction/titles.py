@@ -8,16 +8,14 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.metadata import PageMeta, is_type
 
 # separators sites put between headline and site name; hyphen and colon need spaces
 # around them so "Covid-19" or "Ukraine: what next" stay whole
-_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*\|\s*|\s+::\s+")
+_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*[|｜ㅣ]\s*|\s+::\s+")
 _DATE_SEGMENT = re.compile(
     r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})\W*$")
-_GENERIC_TLDS = {"com", "org", "net", "de", "co", "uk", "fr", "es", "it", "at", "ch", "nl", "be",
-                 "pl", "cz", "ru", "jp", "kr", "cn", "in", "za", "lu", "is", "no", "se", "dk",
-                 "tr", "br", "www", "ag", "tz", "online", "news", "info", "eu", "us", "ca"}
 MAX_TITLE_CHARS = 400
 _SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f]+")
 
@@ -51,11 +49,10 @@ def site_names(pm: PageMeta, url: str) -> list[str]:
         for p in pub if isinstance(pub, list) else [pub]:
             if isinstance(p, dict) and isinstance(p.get("name"), str):
                 names.append(p["name"])
-    host = (urlsplit(url).hostname or "").lower()
-    labels = [lab for lab in host.split(".") if lab and lab not in _GENERIC_TLDS]
+    labels = host_names(url)
     names.extend(labels)
     if labels:
-        names.append(host.removeprefix("www."))
+        names.append((urlsplit(url).hostname or "").lower().removeprefix("www."))
     return [clean_text(n).lstrip("@") for n in names if n and clean_text(n)]
 
 
@@ -63,7 +60,7 @@ def is_site_name(segment: str, names: Iterable[str]) -> bool:
     seg = fold(segment)
     if not seg:
         return False
-    if re.search(r"\.(?:[a-z]{2,3})$", segment.strip().lower()) and " " not in segment.strip():
+    if is_domain_name(segment):
         return True  # "Golem.de", "Tageblatt.lu"
     for name in names:
         n = fold(name)
@@ -184,11 +181,58 @@ def complete(title: str, others: list[str]) -> str:
     return title
 
 
+MIN_HEADLINE_WORDS = 3
+MIN_HEADLINE_CHARS_UNSPACED = 6  # a headline in a script written without spaces
+
+
+def _is_headline_like(text: str) -> bool:
+    words = text.split()
+    if len(words) >= MIN_HEADLINE_WORDS:
+        return True
+    return len(text) >= MIN_HEADLINE_CHARS_UNSPACED and not text[:1].isascii()
+
+
+def visible_headline(pm: PageMeta, names: list[str]) -> str | None:
+    """The first <h1> that reads as a headline: not the site's name (a logo), not a
+    one- or two-word section label."""
+    for raw in pm.h1:
+        text = clean_text(raw)[:MAX_TITLE_CHARS]
+        if text and _is_headline_like(text) and not is_site_name(text, names):
+            return text
+    return None
+
+
 def pick_title(pm: PageMeta, url: str) -> str | None:
+    """The article's headline: the metadata's pick (``metadata_title``), without a site
+    label that the visible headline (the page's <h1>) shows is not part of it."""
+    names = site_names(pm, url)
+    title = metadata_title(pm, names)
+    h1 = visible_headline(pm, names)
+    if h1 and title and title != h1 and title.startswith(h1):
+        raw = title_candidates(pm, with_page_text=False) + [clean_text(pm.title_tag)]
+        if any(r.startswith(h1) and _is_site_label(r[len(h1):], names) for r in raw):
+            return h1
+    return title
+
+
+# what follows a headline in a title tag: "-정치ㅣ한국일보", " - Golem.de", " | Section | Site"
+_LABEL_TAIL = re.compile(r"^\s*[^\w\s\"'«»“”„‘’(\[]")
+MAX_LABEL_TAIL = 60
+
+
+def _is_site_label(tail: str, names: list[str]) -> bool:
+    """A short tail, set off by punctuation, that names the site (with or without a
+    section): "-정치ㅣ한국일보" after the headline the page shows in its <h1>."""
+    if not tail or len(tail) > MAX_LABEL_TAIL or _LABEL_TAIL.match(tail) is None:
+        return False
+    parts = [p for p in re.split(r"[^\w.]+", tail) if p]
+    return any(is_site_name(p, names) for p in parts)
+
+
+def metadata_title(pm: PageMeta, names: list[str]) -> str | None:
     cands = title_candidates(pm)
     if not cands:
         return None
-    names = site_names(pm, url)
     best = complete(cands[0], cands[1:])
     stripped = strip_site(best, names)
     if stripped == best:
