@@ -8,16 +8,25 @@ import sys
 import click
 
 from crawler import __version__
-from crawler.commands.cluster import enqueue_command, writer_command
-from crawler.commands.crawl import crawl_command, demo_command
-from crawler.commands.export import export_command, export_warc_command
-from crawler.commands.extract import extract_command
-from crawler.commands.history import history_command
-from crawler.commands.import_warc import import_warc_command
 from crawler.commands.options import DB_META_KEY, BadInput
-from crawler.commands.reextract import reextract_command
-from crawler.commands.serve import serve_command
-from crawler.commands.stats import stats_command
+
+# Each command's module is imported when that command runs (or when --help lists them
+# all), so a command pays for its own imports only: `extract` loads no database code,
+# `stats` no Scrapy.
+COMMANDS = {
+    "crawl": "crawler.commands.crawl:crawl_command",
+    "demo": "crawler.commands.crawl:demo_command",
+    "extract": "crawler.commands.extract:extract_command",
+    "history": "crawler.commands.history:history_command",
+    "reextract": "crawler.commands.reextract:reextract_command",
+    "serve": "crawler.commands.serve:serve_command",
+    "export": "crawler.commands.export:export_command",
+    "export-warc": "crawler.commands.export:export_warc_command",
+    "import-warc": "crawler.commands.import_warc:import_warc_command",
+    "stats": "crawler.commands.stats:stats_command",
+    "enqueue": "crawler.commands.cluster:enqueue_command",
+    "writer": "crawler.commands.cluster:writer_command",
+}
 
 
 # sqlite3 errors that come from the file or the machine, not from newscrawl's code:
@@ -38,12 +47,11 @@ def bad_input_message(exc: BaseException, ctx: click.Context) -> str | None:
     error (a bug keeps its traceback)."""
     import sqlite3
 
-    from crawler.sites import SitesConfigError
-    from storage.db import DatabaseFileError
-
-    runner = sys.modules.get("crawler.runner")  # not imported: none of its errors happened
-    if isinstance(exc, (DatabaseFileError, SitesConfigError)) or (
-            runner is not None and isinstance(exc, runner.SettingError)):
+    # A module not imported raised none of its errors: no need to import it to ask.
+    known = [(module, name) for module, name in (
+        ("storage.db", "DatabaseFileError"), ("crawler.sites", "SitesConfigError"),
+        ("crawler.runner", "SettingError")) if module in sys.modules]
+    if any(isinstance(exc, getattr(sys.modules[module], name)) for module, name in known):
         return str(exc)
     if isinstance(exc, sqlite3.DatabaseError):
         name = str(getattr(exc, "sqlite_errorname", ""))
@@ -54,13 +62,29 @@ def bad_input_message(exc: BaseException, ctx: click.Context) -> str | None:
 
 
 class NewscrawlGroup(click.Group):
-    """The ``newscrawl`` group: errors of bad input that a command meets after it
-    started (a database damaged past the part checked up front, a sites file
-    given to the library) become one line and exit status 2, not a traceback."""
+    """The ``newscrawl`` group: its commands loaded on first use (``COMMANDS``), and
+    errors of bad input that a command meets after it started (a database damaged
+    past the part checked up front, a sites file given to the library) turned into
+    one line and exit status 2, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        path = COMMANDS.get(cmd_name)
+        if path is None:
+            return None
+        import importlib
+
+        module, _, attr = path.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except Exception as e:
             message = bad_input_message(e, ctx)
             if message is None:
@@ -74,13 +98,11 @@ def main() -> None:
     """newscrawl: crawl news sites into a deduplicated SQLite corpus."""
 
 
-for name, command in [
-    ("crawl", crawl_command), ("demo", demo_command), ("extract", extract_command),
-    ("history", history_command), ("reextract", reextract_command), ("serve", serve_command),
-    ("export", export_command), ("export-warc", export_warc_command), ("import-warc", import_warc_command),
-    ("stats", stats_command), ("enqueue", enqueue_command), ("writer", writer_command),
-]:
-    main.add_command(command, name=name)
+def commands() -> dict[str, click.Command]:
+    """Every command of ``newscrawl``, by name (importing them all)."""
+    ctx = click.Context(main)
+    return {name: command for name in main.list_commands(ctx)
+            if (command := main.get_command(ctx, name)) is not None}
 
 if __name__ == "__main__":
     main()

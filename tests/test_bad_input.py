@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import main
+from crawler.cli import commands, main
 from storage import MIGRATIONS, open_db
 from tests.hostile_site import closed_port
 from tests.test_warc import CCNewsFile, article_html, paragraphs
@@ -124,7 +124,7 @@ def db_command_args(command: str, tmp_path: Path) -> list[str]:
 
 
 def test_every_command_that_takes_db_is_covered() -> None:
-    takes_db = {name for name, cmd in main.commands.items()
+    takes_db = {name for name, cmd in commands().items()
                 if any("--db" in p.opts for p in cmd.params)}
     assert takes_db == set(DB_COMMANDS)
 

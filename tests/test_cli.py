@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import main
+from crawler.cli import commands, main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-COMMANDS = sorted(main.commands)
+COMMANDS = sorted(commands())
 # `newscrawl CMD` as README shows it: in a shell line (`.venv/bin/newscrawl CMD`) or inline code.
 README_COMMAND = re.compile(r"(?:bin/newscrawl|`newscrawl) ([a-z][\w-]*)")
 

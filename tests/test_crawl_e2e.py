@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.cli import main
+from crawler.cli import commands, main
 from crawler.demo import SAMPLE_SITES, load_manifest
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, Response, SiteServer
@@ -572,7 +572,7 @@ def test_demo_crawls_the_sample_sites_offline(
                         f"{sorted(a['url'] for a in articles)}")
     # Hints it prints ("Browse them: newscrawl ...") must name real commands.
     hinted = set(re.findall(r"\bnewscrawl ([a-z][\w-]*)", proc.stdout + proc.stderr))
-    unknown = sorted(hinted - set(main.commands) - {"crawl", "demo"})
+    unknown = sorted(hinted - set(commands()) - {"crawl", "demo"})
     if unknown:
         problems.append(f"output names commands that do not exist: {unknown}")
     assert not problems, "\n".join(problems) + "\n--- stdout\n" + proc.stdout

@@ -6,12 +6,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from storage.lock import CrawlLock, CrawlLockBusy
-from storage.session import IngestSession
+if TYPE_CHECKING:
+    from storage.lock import CrawlLock
+    from storage.session import IngestSession
 
 # Exit status of a command that found the database busy (EX_TEMPFAIL: cron simply
 # tries again next time).
@@ -142,6 +143,8 @@ def exit_on_broken_pipe() -> None:
 def acquire_or_exit(db_path: str | Path, wait: bool = False) -> CrawlLock:
     """The database's run lock, or a clear message and exit status 75 when another
     run holds it."""
+    from storage.lock import CrawlLock, CrawlLockBusy
+
     try:
         return CrawlLock(db_path).acquire(wait=wait)
     except CrawlLockBusy as e:
@@ -152,6 +155,8 @@ def acquire_or_exit(db_path: str | Path, wait: bool = False) -> CrawlLock:
 def open_session(session: IngestSession) -> IngestSession:
     """Open an ingest session, or a clear message and exit status 75 when another
     run holds the database."""
+    from storage.lock import CrawlLockBusy
+
     try:
         return session.open()
     except CrawlLockBusy as e:

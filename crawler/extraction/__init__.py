@@ -14,7 +14,22 @@ line filters) -> detect (article or not).
 
 from __future__ import annotations
 
-from crawler.extraction.page import EXTRACTOR_VERSION, extract_page
+from typing import TYPE_CHECKING, Any
+
 from crawler.extraction.result import Extraction
+from crawler.extraction.version import EXTRACTOR_VERSION
+
+if TYPE_CHECKING:
+    from crawler.extraction.page import extract_page
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "extract_page"]
+
+
+def __getattr__(name: str) -> Any:
+    # extract_page pulls in trafilatura and lxml (~0.3 s): only code that extracts pays
+    # for it, not every process that only handles results (the crawl's main process)
+    if name == "extract_page":
+        from crawler.extraction.page import extract_page
+
+        return extract_page
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

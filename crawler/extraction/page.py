@@ -20,11 +20,10 @@ from crawler.extraction.detect import judge, measure
 from crawler.extraction.document import parse_html
 from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.result import Extraction
+from crawler.extraction.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION  # noqa: F401 - re-exported
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
-EXTRACTOR_REVISION = "4"
-EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{trafilatura.__version__}"
 MAX_TAGS = 50
 LOG = logging.getLogger(__name__)
 # set (to anything but "" or "0") to make every extract_page call strict: tests and

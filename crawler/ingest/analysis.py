@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.extraction import Extraction, extract_page
+from crawler.extraction.result import Extraction
 from storage.neardup import Signature, text_signature
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html
 from storage.records import text_hash
@@ -44,6 +44,8 @@ def _analysis(extraction: Extraction) -> Analysis:
 
 
 def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> Analysis:
+    from crawler.extraction.page import extract_page  # in the worker processes only
+
     analysis = _analysis(extract_page(html, url, headers))
     if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
@@ -61,5 +63,7 @@ def reanalyze_stored_page(blob: bytes, url: str, headers: dict[str, str] | None 
         html = decompress_html(bytes(blob), codec)
     except Exception as e:
         raise ValueError(f"unreadable page: {type(e).__name__}: {e}") from None
+    from crawler.extraction.page import extract_page
+
     return _analysis(extract_page(html, url, headers))
 
