@@ -1,13 +1,12 @@
-"""Shared fixtures: the sample news web on 127.0.0.x, running ``newscrawl`` as a
-real subprocess, and reading the database it wrote."""
+"""Fixtures of the end-to-end tests: the sample news web on 127.0.0.x, running
+``newscrawl`` as a real subprocess, and reading the database it wrote."""
 
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,17 @@ import pytest
 
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import SiteServer
+from tests.support.db import read_rows
+from tests.support.newscrawl import CRAWL_FAST_SETTINGS, clean_env, describe
 
-# Settings that make a crawl of a local server fast and quiet.
-CRAWL_FAST_SETTINGS: tuple[str, ...] = (
-    "-s", "DOWNLOAD_DELAY=0",
-    "-s", "AUTOTHROTTLE_ENABLED=False",
-    "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0",
-    "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2",
-)
+E2E = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e/ is marked ``e2e``: ``pytest -m "not e2e"`` skips them."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 class NewscrawlRun(subprocess.CompletedProcess[str]):
@@ -52,14 +54,6 @@ def crawl_fast_settings() -> tuple[str, ...]:
     return CRAWL_FAST_SETTINGS
 
 
-def _format_failure(proc: subprocess.CompletedProcess[str], why: str) -> str:
-    return (
-        f"{why}\n$ {' '.join(map(str, proc.args))}\n"
-        f"--- exit status {proc.returncode}\n"
-        f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-    )
-
-
 @pytest.fixture(scope="session")
 def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
     """``run_newscrawl(*args, timeout=120, check=True)``: run ``python -m crawler.cli ARGS``.
@@ -70,7 +64,7 @@ def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
     exit fails the test, showing the command, stdout and stderr. Relative paths in
     ``args`` resolve against that fresh directory, so pass absolute ones.
     """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = clean_env()
 
     def run(*args: str | os.PathLike[str], timeout: float = 120, check: bool = True
             ) -> NewscrawlRun:
@@ -88,24 +82,10 @@ def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
         result = NewscrawlRun(proc.args, proc.returncode, proc.stdout, proc.stderr)
         result.cwd = cwd
         if check:
-            assert result.returncode == 0, _format_failure(result, "newscrawl failed")
+            assert result.returncode == 0, describe(result, "newscrawl failed")
         return result
 
     return run
-
-
-def read_rows(db_path: str | os.PathLike[str], sql: str, params: Sequence[Any] = ()
-              ) -> list[dict[str, Any]]:
-    """Run ``sql`` on the SQLite file read-only; rows as dicts."""
-    path = Path(db_path)
-    if not path.exists():
-        raise FileNotFoundError(f"no database at {path}")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, tuple(params))]
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

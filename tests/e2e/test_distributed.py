@@ -26,7 +26,7 @@ from crawler.distributed.queue import ItemQueue, decode_item, encode_item
 from crawler.items import FailureItem, PageItem
 from crawler.utils.urls import canonical_key
 from storage.records import Outcome
-from tests.factories import analysis, extraction
+from tests.support.factories import analysis, extraction
 
 ARTICLES: list[dict[str, Any]] = load_manifest()["articles"]
 REDIS_SERVER = shutil.which("redis-server")

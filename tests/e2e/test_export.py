@@ -21,7 +21,7 @@ from crawler.utils.exporters import write_csv, write_jsonl
 from crawler.demo import load_manifest
 from storage import open_db
 from storage.export import ARTICLE_COLUMNS, iter_articles
-from tests.conftest import read_rows
+from tests.support.db import read_rows
 
 MANIFEST = load_manifest()
 

@@ -43,8 +43,9 @@ from crawler.downloadermiddlewares.networkpolicy import (
 )
 from crawler.spidermiddlewares.traps import strip_session_ids, trap_reason, url_shape
 from crawler.utils.urls import canonical_key
-from tests.conftest import read_rows
-from tests.hostile_site import (
+from tests.support import REPO
+from tests.support.db import read_rows
+from tests.support.hostile_site import (
     ARTICLES,
     CHAINED,
     DEEP_URL,
@@ -380,7 +381,7 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
     assert status == "shutdown"
     assert articles >= stored
     assert json.loads(stats).get("newscrawl/outcome/new") == articles
-    all_articles = len(json.loads((Path(__file__).parents[1] / "crawler/demo/site/MANIFEST.json")
+    all_articles = len(json.loads((REPO / "crawler/demo/site/MANIFEST.json")
                                   .read_text())["articles"])
     assert articles < all_articles, "the crawl was not interrupted"
 

@@ -18,8 +18,9 @@ import pytest
 from crawler.demo.routes import Response
 from crawler.demo.server import SiteServer
 from crawler.utils.urls import canonical_key
-from tests.conftest import CRAWL_FAST_SETTINGS, read_rows
-from tests.newsgen import GenArticle, homepage, publish, sitemap, write_site
+from tests.support.db import read_rows
+from tests.support.newscrawl import CRAWL_FAST_SETTINGS
+from tests.support.newsgen import GenArticle, homepage, publish, sitemap, write_site
 
 pytestmark = pytest.mark.slow
 

@@ -25,7 +25,7 @@ from crawler.commands.serve import build_metadata, load_metadata
 from crawler.ingest.records import page_record
 from storage import open_db
 from storage.queries import store_page
-from tests.factories import analysis, extraction
+from tests.support.factories import analysis, extraction
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = "<script>document.title='pwned'</script>"

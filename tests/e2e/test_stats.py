@@ -20,7 +20,7 @@ from crawler.ingest.records import page_record
 from crawler.utils.urls import host_of
 from storage import open_db
 from storage.queries import finish_run, record_failure, start_run, store_page
-from tests.factories import analysis, extraction, not_article
+from tests.support.factories import analysis, extraction, not_article
 
 
 @pytest.fixture(scope="module")

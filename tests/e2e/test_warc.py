@@ -23,7 +23,7 @@ from warcio.warcwriter import WARCWriter
 
 from storage import open_db
 from storage.queries import page_html
-from tests.conftest import read_rows as rows
+from tests.support.db import read_rows as rows
 from crawler.extraction import EXTRACTOR_VERSION
 
 

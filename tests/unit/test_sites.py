@@ -3,6 +3,7 @@ import pytest
 
 from crawler.sites import SitesConfigError, load_sites
 from crawler.spiders.news import build_sites
+from tests.support import REPO
 
 
 def test_sites_file_is_read_with_its_rules(tmp_path):
@@ -38,9 +39,7 @@ def test_bad_sites_files_get_clear_errors(tmp_path, text, message):
 
 
 def test_bundled_sites_file_loads():
-    from pathlib import Path
-
-    sites = load_sites(Path(__file__).resolve().parent.parent / "settings" / "sites.toml")
+    sites = load_sites(REPO / "settings" / "sites.toml")
     assert sites and all(s.start_urls for s in sites)
 
 

@@ -19,12 +19,8 @@ from crawler.commands import extract as extract_module
 from crawler.commands.extract import extract_command
 from crawler.utils.warcs import is_html
 
-try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
-    from tests import workers_helpers as helpers
-except ImportError:
-    import workers_helpers as helpers  # type: ignore[no-redef]
+from tests.support import REPO, workers_helpers as helpers
 
-REPO = Path(__file__).resolve().parent.parent
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the tram network by twelve kilometres, "

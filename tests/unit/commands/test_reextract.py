@@ -22,14 +22,10 @@ from storage import open_db
 from storage.neardup import band_keys, unpack
 from storage.queries import store_page
 from storage.records import text_hash
-from tests.factories import news_page_html, record
+from tests.support.factories import news_page_html, record
 
-try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
-    from tests import workers_helpers as helpers
-except ImportError:
-    import workers_helpers as helpers  # type: ignore[no-redef]
+from tests.support import workers_helpers as helpers
 
-REPO = Path(__file__).resolve().parent.parent
 
 TOPICS = {
     "tram": ("Council expands tram network",

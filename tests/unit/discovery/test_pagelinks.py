@@ -10,8 +10,9 @@ from scrapy.linkextractors import LinkExtractor
 
 from crawler.discovery.pagelinks import page_links
 from crawler.utils.urls import clean_url
+from tests.support import REPO
 
-SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
+SITE = REPO / "crawler" / "demo" / "site"
 
 
 def response(body: bytes | str, url: str = "https://daily.example/news/index.html",

@@ -14,7 +14,7 @@ from storage.queries import (
     store_page,
 )
 from storage.records import Outcome, text_hash
-from tests.factories import BODY, extraction, not_article, record
+from tests.support.factories import BODY, extraction, not_article, record
 
 
 @pytest.fixture

@@ -19,13 +19,9 @@ from concurrent.futures import Future
 from crawler.extraction import Extraction
 from crawler.utils.pool import ExtractionPool, JobFailure, _Job
 
-try:  # module name depends on whether tests/ is a package (pytest rootdir handling)
-    from tests import workers_helpers as helpers
-except ImportError:
-    import workers_helpers as helpers  # type: ignore[no-redef]
+from tests.support import REPO, workers_helpers as helpers
 
 HELPERS = helpers.__name__
-REPO = Path(__file__).resolve().parent.parent
 
 
 def helper(name: str) -> str:
@@ -215,9 +211,9 @@ def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     script = (
         "import sys, time\n"
-        f"sys.path.insert(0, {str(Path(helpers.__file__).parent)!r})\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
         "from crawler.utils.pool import ExtractionPool\n"
-        "pool = ExtractionPool(processes=1, timeout=60, func='workers_helpers:sleep_forever')\n"
+        f"pool = ExtractionPool(processes=1, timeout=60, func={helper('sleep_forever')!r})\n"
         f"pool.submit(b'pidfile:{pidfile}', 'u')\n"
         f"while not __import__('os').path.exists({str(pidfile)!r}): time.sleep(0.02)\n"
         "print('leaving')\n"

@@ -1,0 +1,29 @@
+"""Running ``newscrawl`` as a real subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+# Settings that make a crawl of a local server fast and quiet.
+CRAWL_FAST_SETTINGS: tuple[str, ...] = (
+    "-s", "DOWNLOAD_DELAY=0",
+    "-s", "AUTOTHROTTLE_ENABLED=False",
+    "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0",
+    "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2",
+)
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without ``PYTHONPATH``: a subprocess finds the
+    package as an installed user would, not through the test runner's path."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def describe(proc: subprocess.CompletedProcess[str], why: str) -> str:
+    """``why``, the command, its exit status and output: a failure message."""
+    return (
+        f"{why}\n$ {' '.join(map(str, proc.args))}\n"
+        f"--- exit status {proc.returncode}\n"
+        f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+    )
