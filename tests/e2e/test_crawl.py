@@ -25,6 +25,7 @@ from crawler.demo.server import RequestRecord, Response, SiteServer
 from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import page_html
+from tests.support.newscrawl import summary_figure
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +41,6 @@ SM_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 def key(server: SiteServer, host: str, path: str) -> str:
     """The ``articles.url`` / ``urls.url`` key of a manifest path."""
     return canonical_key(server.url(host, path))
-
-
-def summary_count(stdout: str, label: str) -> int:
-    """A number from the crawl summary, e.g. ``summary_count(out, "articles stored")``."""
-    match = re.search(rf"^\s*{re.escape(label)}\s+(\d+)", stdout, re.M)
-    assert match, f"no {label!r} line in the summary:\n{stdout}"
-    return int(match.group(1))
 
 
 def parse_iso(value: str) -> datetime:
@@ -344,7 +338,7 @@ def test_crawl_run_is_recorded_and_summarised(full_crawl: Crawl) -> None:
     assert stats["newscrawl/outcome/new"] == articles
     out = full_crawl.proc.stdout
     assert "articles stored" in out and "failures" in out, out
-    assert summary_count(out, "articles stored") == articles
+    assert summary_figure(out, "articles stored") == articles
     in_run = full_crawl.scalar("SELECT count(*) FROM articles WHERE run_id = ?", [run["id"]])
     assert in_run == articles
 
@@ -448,7 +442,7 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
     stored = {r["url"]: r["article_id"]
               for r in db_rows(db, "SELECT url, article_id FROM article_urls")}
     count = len(db_rows(db, "SELECT id FROM articles"))
-    assert count > 0 and summary_count(first.stdout, "articles stored") == count
+    assert count > 0 and summary_figure(first.stdout, "articles stored") == count
 
     # Second run: nothing new; stored article URLs are not downloaded again.
     sample_server.clear_requests()
@@ -459,8 +453,8 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
     assert ("daily", "/") in [(r.host, r.path) for r in sample_server.requests], \
         "homepages are fetched again to discover new articles"
     assert len(db_rows(db, "SELECT id FROM articles")) == count
-    assert summary_count(second.stdout, "articles stored") == 0
-    assert summary_count(second.stdout, "skipped (stored)") >= count, second.stdout
+    assert summary_figure(second.stdout, "articles stored") == 0
+    assert summary_figure(second.stdout, "skipped (stored)") >= count, second.stdout
     runs = db_rows(db, "SELECT id, status, stats FROM crawl_runs ORDER BY id")
     assert [r["status"] for r in runs] == ["finished", "finished"]
     assert json.loads(runs[1]["stats"]).get("newscrawl/outcome/new", 0) == 0
@@ -475,7 +469,7 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
     new_key = key(sample_server, "daily", NEW_PATH)
     assert [(a["url"], a["title"]) for a in added] == [(new_key, NEW_TITLE)]
     assert added[0]["run_id"] == 3
-    assert summary_count(third.stdout, "articles stored") == 1
+    assert summary_figure(third.stdout, "articles stored") == 1
     assert [r.path for r in sample_server.requests if r.path == NEW_PATH] == [NEW_PATH]
     assert len(db_rows(db, "SELECT id FROM crawl_runs")) == 3
 
@@ -564,7 +558,7 @@ def test_demo_crawls_the_sample_sites_offline(
     proc = run_newscrawl("demo", "--db", db, "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2",
                          "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0")
     articles = db_rows(db, "SELECT url FROM articles")
-    assert summary_count(proc.stdout, "articles stored") == len(articles)
+    assert summary_figure(proc.stdout, "articles stored") == len(articles)
     assert "failures" in proc.stdout
     problems = []
     if len(articles) != len(ARTICLES):
@@ -646,7 +640,7 @@ def test_unreachable_site_is_recorded_as_a_failure(
     # Not a crash: the run finishes and summarises (its exit status is the CLI's choice).
     assert proc.returncode in (0, 1), proc.stderr
     assert "crawl finished" in proc.stdout
-    assert summary_count(proc.stdout, "failures") >= 1
+    assert summary_figure(proc.stdout, "failures") >= 1
     rows = db_rows(db, "SELECT outcome, reason FROM urls WHERE url = ?", [canonical_key(url)])
     assert len(rows) == 1 and rows[0]["outcome"] == "failed" and rows[0]["reason"], rows
     assert db_rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]

@@ -4,23 +4,17 @@ CSV and Parquet, filtered, streamed."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import subprocess
 import sys
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from crawler.commands.export import export_command
-from crawler.utils.exporters import write_csv, write_jsonl
 from crawler.demo import load_manifest
-from storage import open_db
-from storage.export import ARTICLE_COLUMNS, iter_articles
+from storage.export import ARTICLE_COLUMNS
 from tests.support.db import read_rows
 
 MANIFEST = load_manifest()
@@ -96,80 +90,7 @@ def test_parquet_export(crawled_db: Path, tmp_path: Path) -> None:
     assert str(table.schema.field("authors").type) == "list<element: string>"
 
 
-def test_parquet_without_pyarrow_says_how_to_install(crawled_db: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
-    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    out = tmp_path / "a.parquet"
-    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--format", "parquet",
-                                                 "-o", str(out)])
-    assert result.exit_code == 1
-    assert "pip install 'newscrawl[parquet]'" in result.output
-    assert not out.exists()
-
-
-def test_parquet_needs_an_output_file(crawled_db: Path) -> None:
-    pytest.importorskip("pyarrow", reason="the parquet extra (pyarrow) is not installed")
-    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--format", "parquet"])
-    assert result.exit_code == 2 and "-o FILE" in result.output
-
-
-def test_bad_since_and_missing_db(tmp_path: Path, crawled_db: Path) -> None:
-    result = CliRunner().invoke(export_command, ["--db", str(crawled_db), "--since", "last week"])
-    assert result.exit_code == 2 and "not a date or duration" in result.output
-    result = CliRunner().invoke(export_command, ["--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 2 and "does not exist" in result.output
-    assert not (tmp_path / "none.db").exists()
-
-
 # -- streaming ---------------------------------------------------------------------------
-
-BIG_ARTICLES = 1500
-BODY_CHARS = 20_000  # 30 MB of bodies in all
-
-
-@pytest.fixture(scope="module")
-def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.db"
-    db = open_db(path)
-    filler = "x" * BODY_CHARS
-    with db.atomic():
-        db.conn.executemany(
-            "INSERT INTO articles (url, site, title, body, body_hash, first_seen, last_seen)"
-            " VALUES (?, 'big', ?, ?, ?, '2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')",
-            [(f"https://big.example/{i}", f"t{i}", f"{i} {filler}", f"{i:040x}")
-             for i in range(BIG_ARTICLES)],
-        )
-    db.conn.close()
-    return path
-
-
-class CountingSink(io.StringIO):
-    """Counts characters written; keeps nothing."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.chars = 0
-
-    def write(self, s: str) -> int:
-        self.chars += len(s)
-        return len(s)
-
-
-@pytest.mark.parametrize("writer", [write_jsonl, write_csv], ids=["jsonl", "csv"])
-def test_export_streams_in_bounded_memory(big_db: Path, writer: Any) -> None:
-    db = open_db(big_db, read_only=True)
-    sink = CountingSink()
-    tracemalloc.start()
-    try:
-        n = writer(iter_articles(db), sink)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        db.conn.close()
-    assert n == BIG_ARTICLES and sink.chars > BIG_ARTICLES * BODY_CHARS
-    # Holding every row would take > 30 MB; a streamed export holds a few rows.
-    assert peak < 5_000_000, f"peak {peak} bytes"
 
 
 def test_a_database_from_before_the_versions_migration_exports_with_empty_columns(tmp_path: Path) -> None:

@@ -1,15 +1,14 @@
 """The hostile web: faults, traps and bad input never stop a crawl or lose data.
 
 One crawl (``hostile_crawl``) of a local site that contains every trap at once
-(``tests/hostile_site.py``), checked from many sides; a crawl stopped with
-SIGTERM; and unit tests of the pure policies (addresses, URL shapes, backoff,
-failure reasons). Each test names the protection it proves; removing that
-protection makes it fail.
+(``tests/support/hostile_site.py``), checked from many sides, and a crawl stopped
+with SIGTERM. The pure policies (addresses, URL shapes, backoff, failure reasons)
+have unit tests in tests/unit/. Each test names the protection it proves; removing
+that protection makes it fail.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import itertools
 import json
 import os
@@ -21,27 +20,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from scrapy import Request
-from scrapy.http import HtmlResponse
-from twisted.python.failure import Failure
 
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, SiteServer
-from crawler.utils.failures import RequestRefused, describe_failure
-from crawler.downloadermiddlewares.retry import backoff_delay
-from crawler.downloadermiddlewares.networkpolicy import (
-    NetworkPolicyMiddleware,
-    RedirectGuardMiddleware,
-    allowed_networks_for,
-    is_allowed_target,
-    parse_ip,
-    refusal_reason,
-)
-from crawler.spidermiddlewares.traps import strip_session_ids, trap_reason, url_shape
 from crawler.utils.urls import canonical_key
 from tests.support import REPO
 from tests.support.db import read_rows
@@ -384,135 +368,3 @@ def test_sigterm_stops_the_crawl_cleanly_with_everything_fetched_stored(
     all_articles = len(json.loads((REPO / "crawler/demo/site/MANIFEST.json")
                                   .read_text())["articles"])
     assert articles < all_articles, "the crawl was not interrupted"
-
-
-# --- the pure policies ----------------------------------------------------------------------
-
-
-LOOPBACK_START = allowed_networks_for(["127.0.0.1:8000"])
-PUBLIC_START = allowed_networks_for(["example.org", "93.184.216.34"])
-
-
-@pytest.mark.parametrize("host", [
-    "169.254.169.254", "10.0.0.1", "10.255.1.2", "192.168.1.10", "172.16.5.4", "100.64.0.1",
-    "0.0.0.0", "fe80::1", "fd00::5", "[fd00::5]", "::ffff:169.254.169.254", "224.0.0.1",
-])
-def test_private_link_local_and_metadata_addresses_are_refused(host: str) -> None:
-    assert not is_allowed_target(host, PUBLIC_START)
-    assert not is_allowed_target(host, LOOPBACK_START)
-
-
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "app.localhost",
-                                  "2130706433", "0x7f.1", "127.1"])
-def test_loopback_is_refused_unless_a_start_url_is_on_loopback(host: str) -> None:
-    assert not is_allowed_target(host, PUBLIC_START)
-    assert is_allowed_target(host, LOOPBACK_START)
-
-
-@pytest.mark.parametrize("host", ["8.8.8.8", "93.184.216.34", "2001:4860:4860::8888", "example.org", "news.example"])
-def test_public_addresses_and_host_names_are_allowed(host: str) -> None:
-    assert is_allowed_target(host, PUBLIC_START)
-
-
-def test_a_private_start_url_opens_only_its_own_network() -> None:
-    allowed = allowed_networks_for(["10.1.2.3"])
-    assert is_allowed_target("10.200.0.9", allowed)
-    assert not is_allowed_target("192.168.0.1", allowed)
-    assert not is_allowed_target("169.254.169.254", allowed)
-    assert not is_allowed_target("127.0.0.1", allowed)
-    assert refusal_reason("169.254.169.254", allowed) == "refused: link-local address 169.254.169.254"
-
-
-def test_ip_literals_in_every_spelling_are_recognised() -> None:
-    assert str(parse_ip("2130706433")) == "127.0.0.1"
-    assert str(parse_ip("0x7f000001")) == "127.0.0.1"
-    assert str(parse_ip("[::ffff:a00:1]")) == "10.0.0.1"
-    assert parse_ip("example.org") is None
-    assert parse_ip("cafe.example") is None
-
-
-def test_session_ids_are_stripped_and_story_ids_kept() -> None:
-    assert strip_session_ids("http://a/x.html;jsessionid=ABC123DEF?id=4") == "http://a/x.html?id=4"
-    assert strip_session_ids("http://a/x?PHPSESSID=zz&page=2") == "http://a/x?page=2"
-    assert strip_session_ids("http://a/x?sid=a1b2c3d4e5f6a7b8c9d0") == "http://a/x"
-    assert strip_session_ids("http://a/story?sid=4521") == "http://a/story?sid=4521"
-
-
-def test_url_shapes_fold_traps_and_keep_article_slugs() -> None:
-    assert url_shape("https://a/calendar/2025/03/") == url_shape("https://a/calendar/1999/12/")
-    assert url_shape("https://a/search?q=x&sort=new") == url_shape("https://a/search?sort=old&q=y")
-    assert url_shape("https://a/news/2025/03/council-votes") != url_shape("https://a/news/2025/03/mayor-resigns")
-    assert trap_reason("http://a/" + "b/" * 20, 2000, 15, 3) is not None
-    assert trap_reason("http://a/news/2025/03/council-votes", 2000, 15, 3) is None
-
-
-def test_backoff_doubles_with_jitter_and_is_capped() -> None:
-    assert backoff_delay(1, 1.0, 10.0, rand=0.0) == 0.5
-    assert backoff_delay(1, 1.0, 10.0, rand=1.0) == 1.0
-    assert backoff_delay(3, 1.0, 10.0, rand=0.0) == 2.0
-    assert backoff_delay(10, 1.0, 10.0, rand=1.0) == 10.0
-    assert backoff_delay(2, 0.0, 10.0) == 0.0
-
-
-def test_refusals_carry_their_reason_and_outcome() -> None:
-    failure = Failure(RequestRefused("refused: private address 10.0.0.1", outcome="blocked"))
-    assert describe_failure(failure) == ("refused: private address 10.0.0.1", None, "blocked")
-
-
-class _Stats(dict):  # type: ignore[type-arg]
-    def inc_value(self, key: str, count: int = 1) -> None:
-        self[key] = self.get(key, 0) + count
-
-
-def _guards(start_url: str) -> tuple[NetworkPolicyMiddleware, RedirectGuardMiddleware]:
-    """Both security middlewares on a stand-in crawler whose spider starts at ``start_url``."""
-    from scrapy.settings import Settings
-    from scrapy.signalmanager import SignalManager
-
-    from crawler.runner import build_settings
-    from crawler.spiders.news import build_sites
-
-    crawler = SimpleNamespace(settings=build_settings(), signals=SignalManager(), stats=_Stats(),
-                              spider=SimpleNamespace(sites=build_sites([start_url], None, 2, 0)))
-    assert isinstance(crawler.settings, Settings)
-    return NetworkPolicyMiddleware.from_crawler(crawler), RedirectGuardMiddleware.from_crawler(crawler)
-
-
-def _refusal(call: Any) -> str | None:
-    try:
-        call()
-    except RequestRefused as e:
-        return e.reason
-    return None
-
-
-def test_a_public_site_cannot_reach_private_addresses_by_link_redirect_or_dns() -> None:
-    policy, guard = _guards("https://news.example/")
-    page = Request("https://news.example/a")
-    assert _refusal(lambda: policy.process_request(page)) is None
-    assert _refusal(lambda: policy.process_request(Request("http://127.0.0.1:8080/"))) == \
-        "refused: loopback address 127.0.0.1"
-    assert _refusal(lambda: policy.process_request(Request("http://169.254.169.254/latest/"))) == \
-        "refused: link-local address 169.254.169.254"
-    assert _refusal(lambda: policy.process_request(Request("ftp://news.example/x"))) == "refused: ftp scheme"
-    # A redirect to the metadata service, spelt as an IPv4-mapped IPv6 literal.
-    moved = HtmlResponse("https://news.example/a", status=302, headers={"Location": "http://[::ffff:a9fe:a9fe]/x"},
-                         ip_address=ipaddress.ip_address("93.184.216.34"))
-    assert _refusal(lambda: guard.process_response(page, moved)) == \
-        "refused: redirect to link-local address 169.254.169.254"
-    # A public host name that resolved to a private address.
-    answered = HtmlResponse("https://news.example/a", body=b"<p>hi</p>", ip_address=ipaddress.ip_address("10.1.2.3"))
-    assert _refusal(lambda: guard.process_response(page, answered)) == \
-        "refused: private address 10.1.2.3 (resolved from news.example)"
-    public = HtmlResponse("https://news.example/a", body=b"<p>hi</p>", ip_address=ipaddress.ip_address("93.184.216.34"))
-    assert guard.process_response(page, public) is public
-
-
-def test_a_loopback_start_url_may_use_loopback_but_not_other_private_networks() -> None:
-    policy, guard = _guards("http://127.0.0.1:8000/")
-    assert _refusal(lambda: policy.process_request(Request("http://127.0.0.1:8000/a"))) is None
-    assert _refusal(lambda: policy.process_request(Request("http://localhost:9000/"))) is None
-    assert _refusal(lambda: policy.process_request(Request("http://10.0.0.1/"))) == "refused: private address 10.0.0.1"
-    page = Request("http://127.0.0.1:8000/a", meta={"redirect_urls": ["http://127.0.0.1:8000/b"]})
-    back = HtmlResponse(page.url, status=301, headers={"Location": "/b"}, ip_address=ipaddress.ip_address("127.0.0.1"))
-    assert _refusal(lambda: guard.process_response(page, back)) == "redirect loop"

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from crawler.commands.serve import build_metadata, load_metadata
 from crawler.ingest.records import page_record
 from storage import open_db
 from storage.queries import store_page
@@ -85,16 +84,6 @@ def test_metadata_describes_tables_and_columns(served_db: ServedDb) -> None:
         "SELECT 1 FROM sqlite_master WHERE name = 'article_versions'").fetchone())
     assert set(section["queries"]) == CANNED | ({"article_versions"} if has_versions else set())
     assert all("requires" not in q for q in section["queries"].values())
-
-
-def test_article_versions_query_only_with_its_table() -> None:
-    base = load_metadata()
-    without = build_metadata("x", {"articles", "urls"}, base)
-    with_table = build_metadata("x", {"articles", "urls", "article_versions"}, base)
-    assert "article_versions" not in without["databases"]["x"]["queries"]
-    assert "requires" not in with_table["databases"]["x"]["queries"]["article_versions"]
-    assert set(without["databases"]["x"]["tables"]) == {"articles", "urls"}
-    assert "requires" in base["databases"]["db"]["queries"]["article_versions"]  # not mutated
 
 
 def copy_db(src: Path, dst: Path) -> sqlite3.Connection:

@@ -19,6 +19,28 @@ from storage.records import PageRecord, text_hash
 
 BODY = "North Korea transferred around 3,000 additional soldiers to Russia. " * 20
 
+# A story for near-duplicate tests: copies of it with another first or last line are
+# near-identical (one article).
+STORY = (
+    "Eleven ferry operators agreed on Tuesday to publish verified emissions figures for every route. "
+    "The agreement covers passenger and freight services across the Baltic and takes effect next year. "
+    "Operators said the common standard would let travellers compare crossings for the first time. "
+    "Environmental groups welcomed the move but said the figures must be audited independently. "
+) * 4
+
+# Sentences of a wire story: the first six with two others are similar to it, not
+# near-identical (another article of the same story).
+WIRE = [
+    "The regional parliament approved the new transport budget late on Thursday after a long debate.",
+    "Ministers said the money would go to rail lines in the north and to new electric buses.",
+    "Opposition members criticised the plan for leaving rural bus routes without extra funding.",
+    "The budget includes forty million for station repairs and ten million for cycle paths.",
+    "Commuter groups welcomed the decision but warned that delays on the coastal line persist.",
+    "A vote on the fare freeze was postponed until the next session in the spring.",
+    "Union leaders said they would study the details before commenting on staffing levels.",
+    "The transport minister promised quarterly reports on how the money is being spent.",
+]
+
 
 def extraction(body: str = BODY, title: str | None = "Troops", url: str = "https://daily.example/a",
                **fields: Any) -> Extraction:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 # Settings that make a crawl of a local server fast and quiet.
@@ -27,3 +28,11 @@ def describe(proc: subprocess.CompletedProcess[str], why: str) -> str:
         f"--- exit status {proc.returncode}\n"
         f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
     )
+
+
+def summary_figure(output: str, label: str) -> int:
+    """The number on the run summary's line that starts with ``label``
+    (``summary_figure(out, "articles stored")``)."""
+    match = re.search(rf"^\s*{re.escape(label)}\s+(\d+)\b", output, re.M)
+    assert match, f"no {label!r} line in the summary:\n{output}"
+    return int(match.group(1))

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -18,91 +15,22 @@ from crawler.ingest.analysis import analyze_page
 from crawler.commands import reextract as reextract_module
 from crawler.commands.reextract import reextract_command
 from crawler.extraction import EXTRACTOR_VERSION
-from storage import open_db
 from storage.neardup import band_keys, unpack
-from storage.queries import store_page
 from storage.records import text_hash
-from tests.support.factories import news_page_html, record
-
 from tests.support import workers_helpers as helpers
-
-
-TOPICS = {
-    "tram": ("Council expands tram network",
-             "The city council voted on Tuesday to expand the tram network by twelve "
-             "kilometres, after a debate that lasted well into the night and drew hundreds "
-             "of residents to the town hall. "),
-    "ferry": ("Ferry operators agree emissions standard",
-              "Ferry operators around the Baltic agreed a common emissions standard on Monday, "
-              "committing to shore power in every port by the end of the decade and to "
-              "cleaner fuels at sea from next spring. "),
-    "harbour": ("Harbour authority approves terminal expansion",
-                "The harbour authority approved a long-delayed expansion of the container "
-                "terminal, promising four hundred jobs while residents warned of heavier "
-                "lorry traffic through the old town. "),
-    "museum": ("Museum returns ship's figurehead",
-               "The maritime museum returned a carved figurehead to the town it was taken "
-               "from a century ago, in a ceremony attended by descendants of the ship's "
-               "last crew and the mayor. "),
-}
-
-
-page_html = news_page_html
-
-
-def store(db: Any, url: str, html: bytes, site: str) -> int:
-    analysis = analyze_page(html, url)
-    assert analysis.extraction.is_article, analysis.extraction.reason
-    rec = record(url, site=site, ex=analysis.extraction, html=html, signature=analysis.signature)
-    result = store_page(db, rec)
-    assert result.outcome == "new"
-    assert result.article_id is not None
-    return result.article_id
+from tests.support.db import read_rows
+from tests.support.factories import news_page_html
+from tests.support.newscrawl import summary_figure
+from tests.support.stored_articles import TOPICS, age_articles, write_news_db
 
 
 @pytest.fixture
 def news_db(tmp_path: Path) -> Path:
-    """Four articles: three on "daily" (one at a URL that makes the test worker
-    function fail), one on "wire"."""
-    path = tmp_path / "news.db"
-    db = open_db(path)
-    for name, (title, paragraph) in TOPICS.items():
-        site = "wire" if name == "museum" else "daily"
-        url = f"https://{site}.example/news/2025/03/{name}.html"
-        if name == "harbour":
-            url = f"https://{site}.example/fail/2025/03/{name}.html"
-        store(db, url, page_html(title, paragraph), site)
-    db.conn.close()
-    return path
+    return write_news_db(tmp_path / "news.db")
 
 
 def rows(path: Path, sql: str = "SELECT * FROM articles ORDER BY id") -> list[dict[str, Any]]:
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql)]
-    finally:
-        conn.close()
-
-
-def age_articles(path: Path, where: str = "1") -> None:
-    """Make articles look like an older extractor's output."""
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute(
-            "UPDATE articles SET title = 'OLD ' || title, authors = '[]', published = NULL,"
-            " body = body || ' Advertisement.', body_hash = 'old-' || id,"
-            f" tags = '[\"stale\"]', extractor = 'newscrawl-0' WHERE {where}"
-        )
-    conn.close()
-
-
-def figure(output: str, label: str) -> int:
-    """The number on the summary line that starts with ``label``."""
-    for line in output.splitlines():
-        if line.strip().startswith(label + " "):
-            return int(line.strip()[len(label):].split()[0])
-    raise AssertionError(f"no {label!r} line in:\n{output}")
+    return read_rows(path, sql)
 
 
 def invoke(*args: str) -> Result:
@@ -122,9 +50,9 @@ def test_reextract_restores_fields_and_body_hash(news_db: Path) -> None:
             assert new[column] == old[column], column
         assert new["extractor"] == EXTRACTOR_VERSION
     assert after[0]["body_hash"] == text_hash(after[0]["body"])
-    assert figure(result.output, "articles changed") == 4
-    assert figure(result.output, "title") == 4
-    assert figure(result.output, "failures") == 0
+    assert summary_figure(result.output, "articles changed") == 4
+    assert summary_figure(result.output, "title") == 4
+    assert summary_figure(result.output, "failures") == 0
     # full-text search follows the restored body
     fts = rows(news_db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Advertisement'")
     assert fts == []
@@ -143,7 +71,7 @@ def test_near_duplicate_signature_follows_the_new_body(news_db: Path) -> None:
 
     assert invoke("--db", str(news_db)).exit_code == 0
 
-    expected = analyze_page(page_html(*TOPICS["tram"]), "https://daily.example/news/2025/03/tram.html")
+    expected = analyze_page(news_page_html(*TOPICS["tram"]), "https://daily.example/news/2025/03/tram.html")
     sig = rows(news_db, "SELECT minhash FROM article_signatures WHERE article_id = 1")[0]["minhash"]
     assert expected.signature is not None and sig == expected.signature.minhash
     bands = rows(news_db, "SELECT band, key FROM minhash_bands WHERE article_id = 1 ORDER BY band")
@@ -159,8 +87,8 @@ def test_dry_run_reports_and_writes_nothing(news_db: Path) -> None:
     assert result.exit_code == 0, result.output
     assert rows(news_db) == aged
     assert "dry run" in result.output
-    assert figure(result.output, "articles would change") == 4
-    assert figure(result.output, "published") == 4
+    assert summary_figure(result.output, "articles would change") == 4
+    assert summary_figure(result.output, "published") == 4
     assert "examples (would change):" in result.output
     assert "title: OLD Council expands tram network -> Council expands tram network" in result.output
 
@@ -174,7 +102,7 @@ def test_site_filter(news_db: Path) -> None:
     titles = {r["site"] + ":" + r["title"] for r in rows(news_db)}
     assert "wire:Museum returns ship's figurehead" in titles
     assert sum(t.startswith("daily:OLD ") for t in titles) == 3
-    assert figure(result.output, "pages") == 1
+    assert summary_figure(result.output, "pages") == 1
 
 
 def test_since_filter(news_db: Path) -> None:
@@ -187,7 +115,7 @@ def test_since_filter(news_db: Path) -> None:
     result = invoke("--db", str(news_db), "--since", "2024-06-01")
 
     assert result.exit_code == 0, result.output
-    assert figure(result.output, "pages") == 1
+    assert summary_figure(result.output, "pages") == 1
     assert [r["title"].startswith("OLD ") for r in rows(news_db)] == [True, False, True, True]
     assert invoke("--db", str(news_db), "--since", "last week").exit_code == 2
 
@@ -208,12 +136,12 @@ def test_failed_and_unreadable_pages_are_reported_and_nothing_else_is_lost(
 
     assert result.exit_code == 0, result.output
     after = rows(news_db)
-    assert figure(result.output, "failures") == 2
+    assert summary_figure(result.output, "failures") == 2
     assert "ValueError: bad page" in result.output
     assert "unreadable page: error:" in result.output  # zlib.error
     assert after[2] == aged[2] and after[3] == aged[3]
     assert not after[0]["title"].startswith("OLD ") and not after[1]["title"].startswith("OLD ")
-    assert figure(result.output, "articles changed") == 2
+    assert summary_figure(result.output, "articles changed") == 2
 
 
 def test_body_that_collides_with_another_article_is_reported(news_db: Path) -> None:
@@ -229,7 +157,7 @@ def test_body_that_collides_with_another_article_is_reported(news_db: Path) -> N
     result = invoke("--db", str(news_db))
 
     assert result.exit_code == 0, result.output
-    assert figure(result.output, "body conflicts") == 1
+    assert summary_figure(result.output, "body conflicts") == 1
     assert "article 2: new body is already article 1's" in result.output
     assert rows(news_db) == [
         {**r, "extractor": EXTRACTOR_VERSION} for r in before
@@ -249,23 +177,7 @@ def test_page_no_longer_an_article_keeps_the_stored_article(news_db: Path) -> No
 
     assert result.exit_code == 0, result.output
     assert rows(news_db)[0]["body"] == before[0]["body"]
-    assert figure(result.output, "no longer articles") == 1
-
-
-def test_reextract_in_a_subprocess_uses_two_workers(news_db: Path, tmp_path: Path) -> None:
-    age_articles(news_db, "site = 'daily'")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    code = "from crawler.commands.reextract import reextract_command; reextract_command()"
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "--db", str(news_db), "--jobs", "2"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert figure(proc.stdout, "articles changed") == 3
-    assert figure(proc.stdout, "pages") == 4
-    assert "reextract" in proc.stderr and "4/4" in proc.stderr  # the tqdm bar
-    assert all(not r["title"].startswith("OLD ") for r in rows(news_db))
-    assert json.loads(rows(news_db)[0]["authors"]) == ["Maria Okafor"]
+    assert summary_figure(result.output, "no longer articles") == 1
 
 
 def test_a_reextraction_is_recorded_as_a_run(news_db: Path) -> None:

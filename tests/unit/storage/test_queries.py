@@ -1,8 +1,10 @@
+"""storage.queries: storing pages (new, duplicate URL, duplicate or near-identical text,
+new version, not an article), failures and runs."""
+
 import sqlite3
 
 import pytest
 
-from storage import MIGRATIONS, open_db
 from storage.neardup import text_signature
 from storage.pages import decompress_html
 from storage.queries import (
@@ -14,25 +16,7 @@ from storage.queries import (
     store_page,
 )
 from storage.records import Outcome, text_hash
-from tests.support.factories import BODY, extraction, not_article, record
-
-
-@pytest.fixture
-def db(tmp_path):
-    return open_db(tmp_path / "news.db")
-
-
-def test_open_db_creates_schema_in_wal_mode(tmp_path):
-    db = open_db(tmp_path / "news.db")
-    assert {"articles", "article_urls", "pages", "urls", "crawl_runs", "articles_fts"} <= set(db.table_names())
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    applied = [r["name"] for r in db.query("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert applied[0] == "0001_initial"
-    assert applied == [m.name for m in MIGRATIONS._migrations]
-    db.conn.close()
-    # reopening applies nothing twice
-    db = open_db(tmp_path / "news.db")
-    assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(applied)
+from tests.support.factories import BODY, STORY, WIRE, extraction, not_article, record
 
 
 def test_new_then_duplicate_url_then_duplicate_text(db):
@@ -56,7 +40,6 @@ def test_whitespace_and_case_do_not_make_a_new_article(db):
     store_page(db, record("https://a/1"))
     r = store_page(db, record("https://b/1", body="  " + BODY.upper().replace(" ", "\n ")))
     assert r.outcome == "duplicate_text"
-    assert text_hash("A  b\nC") == text_hash("a b c")
 
 
 def test_not_article_records_only_the_url_with_reason(db):
@@ -112,22 +95,10 @@ def test_failures_and_runs(db):
     assert db.execute("SELECT reason, fetch_count FROM urls WHERE url = 'https://a/x'").fetchone() == ("timeout", 2)
 
 
-STORY = (
-    "Eleven ferry operators agreed on Tuesday to publish verified emissions figures for every route. "
-    "The agreement covers passenger and freight services across the Baltic and takes effect next year. "
-    "Operators said the common standard would let travellers compare crossings for the first time. "
-    "Environmental groups welcomed the move but said the figures must be audited independently. "
-) * 4
-
-
-def signed(url_key, body, site="daily"):
-    return record(url_key, body=body, site=site, signed=True)
-
-
 def test_near_identical_copy_is_one_article(db):
-    first = store_page(db, signed("https://daily/ferry", STORY))
+    first = store_page(db, record("https://daily/ferry", body=STORY, signed=True))
     copy = "Republished with permission. " + STORY + " Sign up for our weekly newsletter."
-    r = store_page(db, signed("https://wire/ferry", copy, site="wire"))
+    r = store_page(db, record("https://wire/ferry", body=copy, site="wire", signed=True))
     assert r.outcome == "duplicate_text" and r.article_id == first.article_id
     assert 0.8 <= r.similarity < 1.0
     reason = db.execute("SELECT reason FROM urls WHERE url = 'https://wire/ferry'").fetchone()[0]
@@ -136,21 +107,21 @@ def test_near_identical_copy_is_one_article(db):
 
 
 def test_different_story_with_shared_boilerplate_is_a_new_article(db):
-    store_page(db, signed("https://daily/ferry", STORY))
+    store_page(db, record("https://daily/ferry", body=STORY, signed=True))
     other = (
         "The city council voted to end gas heating in new homes from 2028 after a long debate. "
         "Builders asked for more time while tenants' groups said bills would fall. "
     ) * 4 + "Sign up for our weekly newsletter."
-    r = store_page(db, signed("https://daily/gas", other))
+    r = store_page(db, record("https://daily/gas", body=other, signed=True))
     assert r.outcome == "new"
     assert db.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 2 * 32
 
 
 def test_original_replaces_a_syndicated_copy_stored_first(db):
-    copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
+    copy = record("https://wire/ferry", body="Republished. " + STORY, site="wire", signed=True)
     copy.extraction.published = "2025-03-18T06:00:00+01:00"
     first = store_page(db, copy)
-    original = signed("https://daily/ferry", STORY)
+    original = record("https://daily/ferry", body=STORY, signed=True)
     original.extraction.published = "2025-03-17T11:00:00+01:00"
     r = store_page(db, original)
     assert r.outcome == "duplicate_text" and r.article_id == first.article_id
@@ -161,10 +132,10 @@ def test_original_replaces_a_syndicated_copy_stored_first(db):
 
 
 def test_a_later_copy_does_not_replace_the_original(db):
-    original = signed("https://daily/ferry", STORY)
+    original = record("https://daily/ferry", body=STORY, signed=True)
     original.extraction.published = "2025-03-17T11:00:00+01:00"
     store_page(db, original)
-    copy = signed("https://wire/ferry", "Republished. " + STORY, site="wire")
+    copy = record("https://wire/ferry", body="Republished. " + STORY, site="wire", signed=True)
     copy.extraction.published = "2025-03-18T06:00:00+01:00"
     store_page(db, copy)
     assert db.execute("SELECT url, site FROM articles").fetchone() == ("https://daily/ferry", "daily")
@@ -182,20 +153,8 @@ def test_canonical_page_replaces_fields_taken_from_a_copy_pointing_at_it(db):
         "https://daily/wind", "daily", "2025-03-12T07:30:00+00:00")
 
 
-WIRE = [
-    "The regional parliament approved the new transport budget late on Thursday after a long debate.",
-    "Ministers said the money would go to rail lines in the north and to new electric buses.",
-    "Opposition members criticised the plan for leaving rural bus routes without extra funding.",
-    "The budget includes forty million for station repairs and ten million for cycle paths.",
-    "Commuter groups welcomed the decision but warned that delays on the coastal line persist.",
-    "A vote on the fare freeze was postponed until the next session in the spring.",
-    "Union leaders said they would study the details before commenting on staffing levels.",
-    "The transport minister promised quarterly reports on how the money is being spent.",
-]
-
-
 def test_a_story_republished_with_edits_is_grouped_not_merged(db):
-    first = store_page(db, signed("https://wire/budget", " ".join(WIRE)))
+    first = store_page(db, record("https://wire/budget", body=" ".join(WIRE), signed=True))
     edited = WIRE[:6] + [
         "Local officials in the harbour city said the buses could arrive before the summer season.",
         "The newspaper's own analysis found that most of the money goes to two large projects.",
@@ -205,11 +164,12 @@ def test_a_story_republished_with_edits_is_grouped_not_merged(db):
     a, b = text_signature(" ".join(WIRE)), text_signature(" ".join(edited))
     sim = similarity(unpack(a.minhash), unpack(b.minhash))
     assert 0.5 <= sim < 0.8, sim  # the case under test: similar, not near-identical
-    second = store_page(db, signed("https://daily/budget", " ".join(edited)))
+    second = store_page(db, record("https://daily/budget", body=" ".join(edited), signed=True))
     assert second.outcome == "new" and second.article_id != first.article_id
     stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     assert stories[first.article_id] == stories[second.article_id] == first.article_id
-    unrelated = store_page(db, signed("https://daily/gas", "The council voted to end gas heating. " * 20))
+    unrelated = store_page(db, record("https://daily/gas", body="The council voted to end gas heating. " * 20,
+                                      signed=True))
     assert unrelated.outcome == "new"
     assert db.execute("SELECT story_id FROM articles WHERE id = ?", [unrelated.article_id]).fetchone()[0] is None
 
@@ -258,62 +218,3 @@ def test_full_text_index_follows_title_and_body_updates_only(db):
     assert hits("ferry") == [] and hits("odesa") == ["Odesa port reopens"]
     # FTS5's own check raises (SQLITE_CORRUPT) if the index and the table disagree
     db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
-
-
-def band_rows(db, article_id):
-    return db.execute("SELECT band, key FROM minhash_bands WHERE article_id = ? ORDER BY band",
-                      [article_id]).fetchall()
-
-
-def test_replacing_a_signature_rewrites_exactly_the_changed_bands(db):
-    from storage.articles import replace_signature
-    from storage.neardup import changed_bands
-
-    words = [f"w{i}" for i in range(400)]
-    first = store_page(db, signed("https://daily/a", " ".join(words)))
-    twin = store_page(db, signed("https://wire/a", " ".join(words) + " extra words at the end here",
-                                 site="wire"))
-    assert twin.outcome == "duplicate_text"  # near-identical: one article, one set of bands
-    other = store_page(db, signed("https://daily/b", STORY))
-    other_bands = band_rows(db, other.article_id)
-    old = db.execute("SELECT minhash FROM article_signatures WHERE article_id = ?",
-                     [first.article_id]).fetchone()[0]
-    # an edit that moves some bands but not all (the usual re-extraction change)
-    new = text_signature(" ".join(words[:300] + ["edited"] * 5 + words[305:]))
-    moved = changed_bands(old, new.minhash)
-    assert 0 < len(moved) < 32, moved
-    with db.conn:
-        replace_signature(db, first.article_id, new)
-    assert band_rows(db, first.article_id) == list(enumerate(new.bands))
-    assert db.execute("SELECT minhash, shingles FROM article_signatures WHERE article_id = ?",
-                      [first.article_id]).fetchone() == (new.minhash, new.shingles)
-    assert band_rows(db, other.article_id) == other_bands  # nobody else's bands touched
-    assert db.execute("SELECT count(*) FROM article_signatures").fetchone()[0] == 2
-
-
-def test_replacing_a_signature_of_another_format_drops_all_its_bands(db):
-    from storage.articles import replace_signature
-
-    first = store_page(db, signed("https://daily/a", STORY))
-    with db.conn:  # an old row this code could not have written: 16 rows, stray bands
-        db.execute("UPDATE article_signatures SET minhash = ? WHERE article_id = ?", [b"\x01" * 64, first.article_id])
-        db.execute("INSERT INTO minhash_bands VALUES (99, 12345, ?)", [first.article_id])
-    new = text_signature(" ".join(WIRE))
-    with db.conn:
-        replace_signature(db, first.article_id, new)
-    assert band_rows(db, first.article_id) == list(enumerate(new.bands))
-
-
-def test_the_body_hash_comes_from_the_worker_or_is_computed():
-    from crawler.ingest.analysis import analyze_page
-
-    assert record("https://a/1", body="A  b\nC").body_key == text_hash("a b c")
-    assert record("https://a/1", body="A b C", body_hash="from-worker").body_key == "from-worker"
-    html = ("<html><head><title>Ferry</title></head><body><article><h1>Ferry</h1>"
-            + "".join(f"<p>{s}</p>" for s in STORY.split(". ")) + "</article></body></html>")
-    result = analyze_page(html, "https://daily.example/news/2025/03/ferry.html")
-    assert result.extraction.is_article and result.body_hash == text_hash(result.extraction.body)
-    assert result.signature == text_signature(result.extraction.body)
-    listing = analyze_page("<html><body><ul><li><a href=/a>a</a></li></ul></body></html>", "https://daily.example/")
-    assert not listing.extraction.is_article
-    assert (listing.body_hash, listing.signature, listing.compressed) == (None, None, None)

@@ -1,0 +1,104 @@
+"""WARC files and HTML pages that ``newscrawl extract`` tests read: assorted records,
+charsets, transfer and content encodings, and a truncated last record."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+PARAGRAPH = (
+    "The city council voted on Tuesday to expand the tram network by twelve kilometres, "
+    "after a debate that lasted well into the night and drew hundreds of residents. "
+)
+
+
+CYRILLIC_TITLE = "Городской совет одобрил новую линию трамвая"
+
+
+CYRILLIC_PARAGRAPH = (
+    "Городской совет во вторник проголосовал за расширение трамвайной сети на двенадцать "
+    "километров после долгих дебатов, которые продолжались до поздней ночи. "
+)
+
+
+def article(title: str, paragraph: str = PARAGRAPH, meta: str = '<meta charset="utf-8">') -> str:
+    body = "".join(f"<p>{paragraph} ({i + 1}/6)</p>" for i in range(6))
+    return (
+        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{body}</article></body></html>"
+    )
+
+
+def response(
+    writer: WARCWriter,
+    url: str,
+    payload: bytes,
+    content_type: str | None = "text/html; charset=utf-8",
+    status: str = "200 OK",
+    extra_headers: list[tuple[str, str]] | None = None,
+) -> None:
+    headers = [("Content-Type", content_type)] if content_type is not None else []
+    headers += extra_headers or []
+    http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(payload), http_headers=http
+    )
+    writer.write_record(record)
+
+
+def chunked(data: bytes, size: int = 100) -> bytes:
+    out = b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + size]), data[i:i + size])
+                   for i in range(0, len(data), size))
+    return out + b"0\r\n\r\n"
+
+
+def build_warc(path: Path, compress: bool) -> list[str]:
+    """Write a WARC with assorted records and a truncated one at the end; return the
+    URLs of the HTML pages that should be extracted, in order."""
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=compress)
+    writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
+    request = StatusAndHeaders(
+        "GET /news/1 HTTP/1.1", [("Host", "news.example")], is_http_request=True
+    )
+    writer.write_record(writer.create_warc_record(
+        "https://news.example/news/1", "request", payload=io.BytesIO(b""), http_headers=request))
+    response(writer, "https://news.example/news/1", article("Tram network to grow").encode())
+    # Charset only in the HTTP header, none in the page.
+    response(writer, "https://news.example/ru/2",
+             article(CYRILLIC_TITLE, CYRILLIC_PARAGRAPH, meta="").encode("windows-1251"),
+             content_type="text/html; charset=windows-1251")
+    response(writer, "https://news.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+             content_type="image/png")
+    response(writer, "https://news.example/gone", article("Not here").encode(),
+             status="404 Not Found")
+    # Chunked transfer encoding over a gzip-compressed body.
+    response(writer, "https://news.example/news/3",
+             chunked(gzip.compress(article("Bridge reopens after repairs").encode())),
+             extra_headers=[("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")])
+    # No Content-Type: HTML found by sniffing; a binary one is skipped.
+    response(writer, "https://news.example/news/4", article("Library extends hours").encode(),
+             content_type=None)
+    response(writer, "https://news.example/blob", b"\0\1\2binary", content_type=None)
+    complete = buf.getvalue()
+
+    tail = io.BytesIO()
+    tail_writer = WARCWriter(tail, gzip=compress)
+    response(tail_writer, "https://news.example/news/cut",
+             article("Cut short", "".join(chr(0x41 + i % 26) for i in range(3000))).encode())
+    path.write_bytes(complete + tail.getvalue()[: len(tail.getvalue()) // 2])
+    return [
+        "https://news.example/news/1",
+        "https://news.example/ru/2",
+        "https://news.example/news/3",
+        "https://news.example/news/4",
+    ]
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
