@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from crawler.ingest.records import page_record
+from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import store_page
-from tests.support.factories import analysis, extraction
+from tests.support.factories import extraction, record
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -44,12 +44,11 @@ def served_db(crawled_db: Path) -> Iterator[ServedDb]:
     path = crawled_db
     db = open_db(path)
     body = f"Harmless first paragraph about the harbour.\nThen {SCRIPT} in the text.\nThe end."
-    rec = page_record(
-        url="http://hostile.example/news/escaping", html=f"<html><body>{body}</body></html>".encode(),
-        site="hostile.example",
-        analysis=analysis(extraction(title=f"Escaping test {SCRIPT}", body=body, authors=["Mallory"],
-                                     published="2025-03-29T10:00:00+00:00", reason="test")),
-    )
+    url = "http://hostile.example/news/escaping"
+    rec = record(canonical_key(url), fetched_url=url, site="hostile.example", signed=True,
+                 html=f"<html><body>{body}</body></html>".encode(),
+                 ex=extraction(url=url, title=f"Escaping test {SCRIPT}", body=body, authors=["Mallory"],
+                               published="2025-03-29T10:00:00+00:00", reason="test"))
     result = store_page(db, rec)
     assert result.outcome == "new" and result.article_id is not None
     db.conn.close()

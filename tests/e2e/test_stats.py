@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 
 from crawler.demo import sample_server as make_sample_server
-from crawler.ingest.records import page_record
-from crawler.utils.urls import host_of
+from crawler.utils.urls import canonical_key, host_of
 from storage import open_db
 from storage.queries import finish_run, record_failure, start_run, store_page
-from tests.support.factories import analysis, extraction, not_article
+from tests.support.factories import extraction, not_article, record
 
 
 @pytest.fixture(scope="module")
@@ -94,15 +93,14 @@ def copy_db(src: Path, dst: Path) -> None:
 
 
 def _article(site: str, n: int, run_id: int, *, dated: bool = True, authors: bool = True) -> Any:
+    """Article ``n`` stored by run ``run_id``: distinct words, with or without a date and authors."""
     url = f"http://{site}/news/extra-{run_id}-{n}"
     words = " ".join(f"w{run_id}x{n}x{i}" for i in range(80))
-    return page_record(
-        url=url, html=b"<html></html>", site=site, run_id=run_id,
-        fetched_at=f"2026-01-0{run_id}T10:00:{n:02d}+00:00",
-        analysis=analysis(extraction(title=f"Extra {run_id} {n}", body=words, reason="test",
-                                     published="2026-01-01T09:00:00+00:00" if dated else None,
-                                     authors=["A. Writer"] if authors else [])),
-    )
+    ex = extraction(body=words, url=url, title=f"Extra {run_id} {n}", reason="test",
+                    published="2026-01-01T09:00:00+00:00" if dated else None,
+                    authors=["A. Writer"] if authors else [])
+    return record(canonical_key(url), fetched_url=url, site=site, run_id=run_id, ex=ex, signed=True,
+                  fetched_at=f"2026-01-0{run_id}T10:00:{n:02d}+00:00")
 
 
 @pytest.fixture
@@ -123,8 +121,9 @@ def later_runs(crawled_twice: tuple[Path, dict[str, str]], tmp_path: Path) -> tu
         assert store_page(db, _article(daily, n, run3, dated=n >= 2, authors=n % 2 == 0)).outcome == "new"
     finish_run(db, run3, "finished", {})
     run4 = start_run(db, {"spider": "news", "sites": [daily]})
-    homepage = page_record(url=f"http://{daily}/", html=b"<html></html>", site=daily, run_id=run4,
-                           analysis=analysis(not_article("not_article: homepage path")))
+    home = f"http://{daily}/"
+    homepage = record(canonical_key(home), fetched_url=home, site=daily, run_id=run4,
+                      ex=not_article("not_article: homepage path", url=home))
     assert store_page(db, homepage).outcome == "not_article"
     finish_run(db, run4, "finished", {})
     db.conn.close()

@@ -25,6 +25,7 @@ from storage import open_db
 from storage.queries import page_html
 from tests.support.db import read_rows as rows
 from crawler.extraction import EXTRACTOR_VERSION
+from tests.support.factories import news_page_html
 
 
 def run(module: str, *args: str | os.PathLike[str], check: bool = True
@@ -123,17 +124,6 @@ def paragraphs(seed: int, n: int = 5) -> list[str]:
     return [" ".join(rnd.choice(WORDS) for _ in range(60)).capitalize() + "." for _ in range(n)]
 
 
-def article_html(title: str, author: str, published: str, paras: list[str]) -> bytes:
-    body = "\n".join(f"<p>{p}</p>" for p in paras)
-    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
-                     "datePublished": published, "author": [{"@type": "Person", "name": author}]})
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<meta property=\"og:type\" content=\"article\">"
-            f"<script type=\"application/ld+json\">{ld}</script></head>"
-            f"<body><article><h1>{title}</h1><p class=\"byline\">By {author}</p>{body}"
-            f"</article></body></html>").encode()
-
-
 class CCNewsFile:
     """Builds a gzipped WARC the way CC-NEWS files look: one gzip member per record."""
 
@@ -189,14 +179,17 @@ def cc_news_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     f = CCNewsFile()
     f.request(ALPHA_ONE, "2025-03-01T10:00:00Z")
     f.response(ALPHA_ONE, "2025-03-01T10:00:01Z",
-               article_html("Harbour vote passes", "Ann Alpha", "2025-03-01T09:00:00Z", paragraphs(1)))
+               news_page_html("Harbour vote passes", paragraphs(1), "Ann Alpha",
+                              published="2025-03-01T09:00:00Z", jsonld=True))
     f.metadata(ALPHA_ONE, "2025-03-01T10:00:01Z")
-    beta = article_html("Tariff talks resume", "Ben Beta", "2025-03-02T08:00:00Z", paragraphs(2))
+    beta = news_page_html("Tariff talks resume", paragraphs(2), "Ben Beta",
+                          published="2025-03-02T08:00:00Z", jsonld=True)
     f.response(BETA, "2025-03-02T11:00:00Z", gzip.compress(beta),
                extra=[("Content-Encoding", "gzip")])
     # A syndicated copy: the same text on another site.
     f.response(GAMMA_COPY, "2025-03-02T12:00:00Z",
-               article_html("Harbour vote passes", "Ann Alpha", "2025-03-01T09:00:00Z", paragraphs(1)))
+               news_page_html("Harbour vote passes", paragraphs(1), "Ann Alpha",
+                              published="2025-03-01T09:00:00Z", jsonld=True))
     f.response("https://www.alpha.example/img/logo.png", "2025-03-02T12:00:01Z",
                b"\x89PNG\r\n\x1a\n" + b"\0" * 100, content_type="image/png")
     f.response("https://beta.example/story/blocked", "2025-03-02T12:00:02Z",
@@ -205,12 +198,15 @@ def cc_news_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
                extra=[("Location", BETA)])
     f.revisit(ALPHA_ONE, "2025-03-03T10:00:00Z")
     f.response("https://beta.example/story/huge", "2025-03-03T10:00:01Z",
-               article_html("Huge", "Ben Beta", "2025-03-03T08:00:00Z", paragraphs(3)),
+               news_page_html("Huge", paragraphs(3), "Ben Beta",
+                              published="2025-03-03T08:00:00Z", jsonld=True),
                warc_extra={"WARC-Truncated": "length"})
     f.response(ALPHA_TWO, "2025-02-01T10:00:00Z",
-               article_html("Storm damages pier", "Ann Alpha", "2025-02-01T09:00:00Z", paragraphs(4)))
+               news_page_html("Storm damages pier", paragraphs(4), "Ann Alpha",
+                              published="2025-02-01T09:00:00Z", jsonld=True))
     cut = f.response("https://beta.example/story/cut", "2025-03-04T10:00:00Z",
-                     article_html("Cut", "Ben Beta", "2025-03-04T08:00:00Z", paragraphs(5)), write=False)
+                     news_page_html("Cut", paragraphs(5), "Ben Beta",
+                                    published="2025-03-04T08:00:00Z", jsonld=True), write=False)
     path = tmp_path_factory.mktemp("cc-news") / "CC-NEWS-test.warc.gz"
     path.write_bytes(f.buf.getvalue() + cut[: len(cut) // 2])  # the file ends mid-record
     return path

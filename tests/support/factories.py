@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from crawler.extraction import EXTRACTOR_VERSION, Extraction
@@ -73,22 +74,36 @@ def record(url_key: str, body: str = BODY, article_key: str | None = None, site:
     html = b"<html><body>" + (ex.body or "").encode() * 3 + b"</body></html>"
     if signed and ex.body:
         kw.setdefault("signature", text_signature(ex.body))
-    return PageRecord(url_key=url_key, fetched_url=url_key, site=site, status=200, html=kw.pop("html", html),
-                      extraction=ex, article_key=article_key or url_key, **kw)
+    return PageRecord(url_key=url_key, fetched_url=kw.pop("fetched_url", url_key), site=site, status=200,
+                      html=kw.pop("html", html), extraction=ex, article_key=article_key or url_key, **kw)
 
 
-def news_page_html(title: str, paragraph: str, author: str = "Maria Okafor", paragraphs: int = 6,
-                   published: str = "2025-03-04T09:30:00+00:00") -> bytes:
+def news_page_html(title: str, paragraph: str | list[str], author: str = "Maria Okafor",
+                   paragraphs: int = 6, published: str = "2025-03-04T09:30:00+00:00", *,
+                   charset: str | None = "utf-8", encoding: str = "utf-8", jsonld: bool = False) -> bytes:
     """An article page with the markup news sites carry: og:type article, a byline,
-    a publication date, an ``<article>`` with an ``<h1>`` and paragraphs."""
-    body = "".join(f"<p>{paragraph} (part {i + 1} of {paragraphs})</p>" for i in range(paragraphs))
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+    a publication date, an ``<article>`` with an ``<h1>`` and paragraphs.
+
+    ``paragraph`` is repeated ``paragraphs`` times (numbered), or a list is the
+    paragraphs as they are. ``charset`` is the ``<meta charset>`` (None: none, the
+    HTTP header must tell), ``encoding`` the bytes'; ``jsonld`` adds a NewsArticle
+    JSON-LD block, as most news sites have."""
+    texts = (paragraph if isinstance(paragraph, list)
+             else [f"{paragraph} (part {i + 1} of {paragraphs})" for i in range(paragraphs)])
+    body = "".join(f"<p>{text}</p>" for text in texts)
+    meta_charset = f'<meta charset="{charset}">' if charset else ""
+    ld = ""
+    if jsonld:
+        data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
+                "datePublished": published, "author": [{"@type": "Person", "name": author}]}
+        ld = f'\n<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
+    return f"""<!DOCTYPE html><html lang="en"><head>{meta_charset}
 <title>{title} | The Daily</title>
 <meta property="og:type" content="article"><meta property="og:site_name" content="The Daily">
 <meta name="author" content="{author}">
 <meta property="article:published_time" content="{published}">
 <meta name="description" content="{title}, in brief.">
 <meta property="og:image" content="https://daily.example/img/{len(title)}.jpg">
-<meta name="keywords" content="local, {title.split()[0].lower()}">
+<meta name="keywords" content="local, {title.split()[0].lower()}">{ld}
 </head><body><header><a href="/">Home</a></header>
-<article><h1>{title}</h1>{body}</article></body></html>""".encode()
+<article><h1>{title}</h1>{body}</article></body></html>""".encode(encoding)

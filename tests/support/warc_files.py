@@ -1,5 +1,5 @@
-"""WARC files and HTML pages that ``newscrawl extract`` tests read: assorted records,
-charsets, transfer and content encodings, and a truncated last record."""
+"""WARC files that ``newscrawl extract`` tests read: assorted records, charsets,
+transfer and content encodings, and a truncated last record."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from tests.support.factories import news_page_html
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the tram network by twelve kilometres, "
@@ -24,14 +26,6 @@ CYRILLIC_PARAGRAPH = (
     "Городской совет во вторник проголосовал за расширение трамвайной сети на двенадцать "
     "километров после долгих дебатов, которые продолжались до поздней ночи. "
 )
-
-
-def article(title: str, paragraph: str = PARAGRAPH, meta: str = '<meta charset="utf-8">') -> str:
-    body = "".join(f"<p>{paragraph} ({i + 1}/6)</p>" for i in range(6))
-    return (
-        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head>"
-        f"<body><article><h1>{title}</h1>{body}</article></body></html>"
-    )
 
 
 def response(
@@ -68,21 +62,21 @@ def build_warc(path: Path, compress: bool) -> list[str]:
     )
     writer.write_record(writer.create_warc_record(
         "https://news.example/news/1", "request", payload=io.BytesIO(b""), http_headers=request))
-    response(writer, "https://news.example/news/1", article("Tram network to grow").encode())
+    response(writer, "https://news.example/news/1", news_page_html("Tram network to grow", PARAGRAPH))
     # Charset only in the HTTP header, none in the page.
     response(writer, "https://news.example/ru/2",
-             article(CYRILLIC_TITLE, CYRILLIC_PARAGRAPH, meta="").encode("windows-1251"),
+             news_page_html(CYRILLIC_TITLE, CYRILLIC_PARAGRAPH, charset=None, encoding="windows-1251"),
              content_type="text/html; charset=windows-1251")
     response(writer, "https://news.example/logo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
              content_type="image/png")
-    response(writer, "https://news.example/gone", article("Not here").encode(),
+    response(writer, "https://news.example/gone", news_page_html("Not here", PARAGRAPH),
              status="404 Not Found")
     # Chunked transfer encoding over a gzip-compressed body.
     response(writer, "https://news.example/news/3",
-             chunked(gzip.compress(article("Bridge reopens after repairs").encode())),
+             chunked(gzip.compress(news_page_html("Bridge reopens after repairs", PARAGRAPH))),
              extra_headers=[("Transfer-Encoding", "chunked"), ("Content-Encoding", "gzip")])
     # No Content-Type: HTML found by sniffing; a binary one is skipped.
-    response(writer, "https://news.example/news/4", article("Library extends hours").encode(),
+    response(writer, "https://news.example/news/4", news_page_html("Library extends hours", PARAGRAPH),
              content_type=None)
     response(writer, "https://news.example/blob", b"\0\1\2binary", content_type=None)
     complete = buf.getvalue()
@@ -90,7 +84,7 @@ def build_warc(path: Path, compress: bool) -> list[str]:
     tail = io.BytesIO()
     tail_writer = WARCWriter(tail, gzip=compress)
     response(tail_writer, "https://news.example/news/cut",
-             article("Cut short", "".join(chr(0x41 + i % 26) for i in range(3000))).encode())
+             news_page_html("Cut short", "".join(chr(0x41 + i % 26) for i in range(3000))))
     path.write_bytes(complete + tail.getvalue()[: len(tail.getvalue()) // 2])
     return [
         "https://news.example/news/1",

@@ -14,7 +14,8 @@ from warcio.warcwriter import WARCWriter
 from crawler.commands import extract as extract_module
 from crawler.commands.extract import extract_command
 from tests.support import workers_helpers as helpers
-from tests.support.warc_files import CYRILLIC_TITLE, article, build_warc, lines, response
+from tests.support.factories import news_page_html
+from tests.support.warc_files import CYRILLIC_TITLE, PARAGRAPH, build_warc, lines, response
 
 
 def invoke(*args: str) -> Result:
@@ -76,7 +77,7 @@ def test_failed_pages_are_reported_without_stopping(
     urls = [f"https://news.example/{name}/{i}"
             for i, name in enumerate(["slow", "ok", "fail", "ok", "crash", "slow", "ok"])]
     for url in urls:
-        response(writer, url, article(f"Story {url}").encode())
+        response(writer, url, news_page_html(f"Story {url}", PARAGRAPH))
     warc = tmp_path / "crawl.warc.gz"
     warc.write_bytes(buf.getvalue())
 
@@ -93,9 +94,9 @@ def test_failed_pages_are_reported_without_stopping(
 
 def test_html_files_plain_and_gzipped(tmp_path: Path) -> None:
     plain = tmp_path / "page.html"
-    plain.write_text(article("Plain page"), encoding="utf-8")
+    plain.write_bytes(news_page_html("Plain page", PARAGRAPH))
     zipped = tmp_path / "page.html.gz"
-    zipped.write_bytes(gzip.compress(article("Zipped page").encode()))
+    zipped.write_bytes(gzip.compress(news_page_html("Zipped page", PARAGRAPH)))
 
     one = invoke(str(zipped), "--url", "https://news.example/zipped")
     both = invoke(str(plain), str(zipped), "--jobs", "2")
@@ -128,8 +129,8 @@ def test_corrupt_gzip_file_is_an_error(tmp_path: Path) -> None:
 
 def test_url_option_needs_exactly_one_html_file(tmp_path: Path) -> None:
     a, b = tmp_path / "a.html", tmp_path / "b.html"
-    a.write_text(article("A"))
-    b.write_text(article("B"))
+    a.write_bytes(news_page_html("A", PARAGRAPH))
+    b.write_bytes(news_page_html("B", PARAGRAPH))
     result = CliRunner().invoke(extract_command, [str(a), str(b), "--url", "https://x.example/"])
     assert result.exit_code == 2
     assert "--url" in result.stderr

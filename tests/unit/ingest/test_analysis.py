@@ -5,12 +5,11 @@ from __future__ import annotations
 from crawler.ingest.analysis import analyze_page
 from storage.neardup import text_signature
 from storage.records import text_hash
-from tests.support.factories import STORY
+from tests.support.factories import STORY, news_page_html
 
 
 def test_an_article_gets_its_body_hash_and_signature_a_listing_none() -> None:
-    html = ("<html><head><title>Ferry</title></head><body><article><h1>Ferry</h1>"
-            + "".join(f"<p>{s}</p>" for s in STORY.split(". ")) + "</article></body></html>")
+    html = news_page_html("Ferry operators publish emissions figures", STORY.split(". "))
     result = analyze_page(html, "https://daily.example/news/2025/03/ferry.html")
     assert result.extraction.is_article and result.body_hash == text_hash(result.extraction.body)
     assert result.signature == text_signature(result.extraction.body)
