@@ -54,12 +54,12 @@ def raise_value_error(
 
 
 def hold_pid(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """Mark that this job started, then wait (up to 30 s) for the other job's mark:
-    ``saw_other`` is True only if both jobs were running at the same time."""
+    """Mark that this job started, then wait (up to 60 s, a hang) for the other job's
+    mark: ``saw_other`` is True only if both jobs were running at the same time."""
     marker = html.decode() if isinstance(html, bytes) else html
     open(f"{marker}.{os.getpid()}", "w").close()
     directory = os.path.dirname(marker)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     saw_other = False
     while time.monotonic() < deadline:
         if len([n for n in os.listdir(directory) if n.startswith("started.")]) >= 2:

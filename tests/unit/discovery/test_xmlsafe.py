@@ -8,14 +8,16 @@ import gzip
 import http.server
 import os
 import threading
-import time
 import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from crawler.discovery import Entry, parse_discovery_document, parse_feed, parse_sitemap
+from crawler.discovery import Entry, parse_discovery_document, parse_feed, parse_sitemap, xmlsafe
 from tests.support.discovery_docs import BASE, NEWS_NS, urls_of, urlset
 
 
@@ -36,12 +38,20 @@ def test_concatenated_gzip_members_are_one_document() -> None:
     assert urls_of(parse_sitemap(body, BASE)) == ["https://news.example/a"]
 
 
-def test_a_flood_of_empty_gzip_members_is_refused_quickly() -> None:
+def test_a_flood_of_empty_gzip_members_is_refused_after_a_bounded_number(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    inflaters = []
+
+    def decompressobj(*args: int) -> Any:
+        inflaters.append(args)
+        return zlib.decompressobj(*args)
+
+    monkeypatch.setattr(xmlsafe, "zlib", SimpleNamespace(
+        decompressobj=decompressobj, MAX_WBITS=zlib.MAX_WBITS, error=zlib.error))
     body = gzip.compress(b"") * 500_000
-    started = time.monotonic()
     parsed = parse_sitemap(body, BASE)
-    assert time.monotonic() - started < 2
-    assert parsed.error and "gzip members" in parsed.error
+    assert len(inflaters) == xmlsafe._MAX_GZIP_MEMBERS == 10_000  # not 500,000
+    assert parsed.error and parsed.error.startswith("more than 10000 gzip members")
 
 
 def test_bare_ampersand_in_loc_keeps_the_whole_url() -> None:
@@ -73,25 +83,22 @@ def test_corrupt_gzip_is_an_error_not_an_exception() -> None:
     assert parsed.kind == "unknown" and parsed.error and "gzip" in parsed.error
 
 
-def test_deeply_nested_xml_is_handled_quickly() -> None:
+def test_deeply_nested_xml_stops_at_the_depth_limit() -> None:
     body = b"<urlset>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</urlset>"
-    started = time.monotonic()
     parsed = parse_sitemap(body, BASE)
-    assert time.monotonic() - started < 5
     assert parsed.entries == []
+    assert parsed.error and "Excessive depth in document: 256" in parsed.error  # libxml2's limit
 
 
-def test_gzip_bomb_stops_at_max_size_quickly_without_inflating_it() -> None:
+def test_gzip_bomb_stops_at_max_size_without_inflating_it() -> None:
     bomb = gzip.compress(b"\0" * (20 * 2**20), compresslevel=9)
     assert len(bomb) < 100_000
-    started = time.monotonic()
     tracemalloc.start()
     try:
         parsed = parse_sitemap(bomb, BASE, max_size=2**20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 2
     assert peak < 8 * 2**20  # the 20 MB were never held
     assert parsed.error and "decompressed size exceeds 1048576 bytes" in parsed.error
     assert parsed.entries == []
@@ -123,11 +130,9 @@ def laughs(levels: int) -> bytes:
     ).encode()
 
 
-def test_billion_laughs_returns_fast_with_nothing_expanded() -> None:
-    started = time.monotonic()
+def test_billion_laughs_is_not_expanded() -> None:
     parsed = parse_feed(laughs(9), BASE)
-    assert time.monotonic() - started < 2
-    assert parsed.error and "entities" in parsed.error
+    assert parsed.error and parsed.error.startswith("document declares entities; they were not expanded")
     assert len(repr(parsed)) < 2_000
     assert "lollol" not in repr(parsed)
 

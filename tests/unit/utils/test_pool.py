@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,10 @@ import pytest
 from concurrent.futures import Future
 
 from crawler.extraction import Extraction
-from crawler.utils.pool import ExtractionPool, JobFailure, _Job
+from crawler.utils.pool import MAX_STARTUP_FAILURES, ExtractionPool, JobFailure, _Job
 
 from tests.support import REPO, workers_helpers as helpers
+from tests.support.waiting import HANG, wait_until
 
 HELPERS = helpers.__name__
 
@@ -28,11 +28,8 @@ def helper(name: str) -> str:
     return f"{HELPERS}:{name}"
 
 
-def wait_for_file(path: Path, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.02)
+def wait_for_file(path: Path) -> str:
+    wait_until(path.exists, f"{path} appears")
     return path.read_text()
 
 
@@ -78,12 +75,17 @@ def test_imap_accepts_jobs_without_headers_and_str_html() -> None:
     assert [(r["body"], r["headers"]) for r in results] == [("a", None), ("é", None)]
 
 
+# A job's deadline: a job that hangs reaches it; an echo job never comes near it,
+# however loaded the machine (the deadline starts when a ready worker gets the job).
+DEADLINE = 5.0
+
+
 def test_stuck_job_times_out_and_other_jobs_complete() -> None:
-    with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_forever")) as pool:
+    with ExtractionPool(processes=2, timeout=DEADLINE, func=helper("sleep_forever")) as pool:
         stuck = pool.submit(b"hang", "https://example.org/stuck")
         fast = [pool.submit(b"fast", f"https://example.org/{i}") for i in range(4)]
         assert stuck.result(timeout=60) == JobFailure("https://example.org/stuck",
-                                                      "timeout: extraction exceeded 1.0s")
+                                                      "timeout: extraction exceeded 5.0s")
         assert [f.result(timeout=60)["body"] for f in fast] == ["fast"] * 4
         # The killed worker was replaced: the pool still has two working processes.
         again = [pool.submit(b"fast", "https://example.org/again") for _ in range(3)]
@@ -91,11 +93,12 @@ def test_stuck_job_times_out_and_other_jobs_complete() -> None:
 
 
 def test_timeout_in_flight_elsewhere_is_not_lost() -> None:
-    with ExtractionPool(processes=2, timeout=1.0, func=helper("sleep_then_echo")) as pool:
-        slow = pool.submit(b"5", "https://example.org/slow")
-        ok = pool.submit(b"0.5", "https://example.org/ok")
-        assert ok.result(timeout=60)["body"] == "0.5"
-        assert slow.result(timeout=60) == JobFailure("https://example.org/slow", "timeout: extraction exceeded 1.0s")
+    # The other worker's result comes in while the hanging job runs: its deadline still holds.
+    with ExtractionPool(processes=2, timeout=DEADLINE, func=helper("sleep_forever")) as pool:
+        slow = pool.submit(b"hang", "https://example.org/slow")
+        ok = pool.submit(b"fast", "https://example.org/ok")
+        assert ok.result(timeout=60)["body"] == "fast"
+        assert slow.result(timeout=60) == JobFailure("https://example.org/slow", "timeout: extraction exceeded 5.0s")
 
 
 @pytest.mark.parametrize(
@@ -176,11 +179,13 @@ def test_close_with_stuck_worker_returns_promptly_and_leaves_no_processes(
 
     closer = threading.Thread(target=pool.close, kwargs={"wait": False})
     closer.start()
-    closer.join(timeout=5)
+    closer.join(timeout=HANG)  # the job never ends: waiting for it would hang
     assert not closer.is_alive(), "close() hung on a stuck worker"
 
-    assert stuck.result(timeout=1) == JobFailure("https://example.org/stuck", "cancelled: pool closed")
-    assert [f.result(timeout=1) for f in queued] == [
+    # close() returned: every unfinished job has its answer already.
+    assert stuck.done() and all(f.done() for f in queued)
+    assert stuck.result(timeout=0) == JobFailure("https://example.org/stuck", "cancelled: pool closed")
+    assert [f.result(timeout=0) for f in queued] == [
         JobFailure(f"https://example.org/{i}", "cancelled: pool closed") for i in range(3)]
     assert multiprocessing.active_children() == []
     assert process_gone(pid)
@@ -219,15 +224,12 @@ def test_interpreter_exit_without_close_does_not_hang(tmp_path: Path) -> None:
         "print('leaving')\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=20
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=HANG
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "leaving"
     pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while not process_gone(pid, zombie_ok=True):
-        assert time.monotonic() < deadline, "worker outlived the interpreter"
-        time.sleep(0.05)
+    wait_until(lambda: process_gone(pid, zombie_ok=True), "the worker ends with the interpreter")
 
 
 def test_invalid_arguments_are_rejected() -> None:
@@ -238,6 +240,11 @@ def test_invalid_arguments_are_rejected() -> None:
     with ExtractionPool(processes=1, func=helper("echo")) as pool:
         with pytest.raises(TypeError):
             pool.submit(123, "u")  # type: ignore[arg-type]
+
+
+def pool_workers() -> list[int]:
+    """Pids of this process's running extraction workers."""
+    return [p.pid for p in multiprocessing.active_children() if p.name == "extraction-worker"]
 
 
 def startup_helper() -> str:
@@ -251,19 +258,19 @@ def started(directory: Path) -> set[int]:
 def test_eager_pool_starts_its_workers_before_any_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(tmp_path))
     with ExtractionPool(processes=2, func=startup_helper(), eager=True) as pool:
-        deadline = time.monotonic() + 20
-        while len(started(tmp_path)) < 2:
-            assert time.monotonic() < deadline, "eager workers never started"
-            time.sleep(0.05)
+        wait_until(lambda: len(started(tmp_path)) == 2, "both eager workers start, with no job")
         pids = started(tmp_path)
         results = list(pool.imap((b"x", f"u{i}", None) for i in range(6)))
         assert {r["pid"] for r in results} <= pids  # the jobs ran in the workers started up front
     lazy_dir = tmp_path / "lazy"
     lazy_dir.mkdir()
     monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(lazy_dir))
-    with ExtractionPool(processes=2, func=startup_helper()):
-        time.sleep(1.0)
-        assert started(lazy_dir) == set()  # the default waits for work
+    with ExtractionPool(processes=2, func=startup_helper()) as pool:
+        # The default waits for work, and starts only the workers the work needs:
+        # one job, one worker (an eager start would have both running by now).
+        result = pool.submit(b"x", "u").result(timeout=HANG)
+        assert pool_workers() == [result["pid"]]
+    assert started(lazy_dir) == {result["pid"]}
 
 
 def test_eager_pool_does_not_restart_a_worker_that_cannot_start(
@@ -272,13 +279,17 @@ def test_eager_pool_does_not_restart_a_worker_that_cannot_start(
     monkeypatch.setenv("NEWSCRAWL_TEST_STARTS", str(tmp_path))
     monkeypatch.setenv("NEWSCRAWL_TEST_DIE_AT_IMPORT", "1")
     with ExtractionPool(processes=3, func=startup_helper(), eager=True) as pool:
-        time.sleep(3.0)
-        assert 1 <= len(started(tmp_path)) <= 3  # the first attempts, not a respawn loop
-        result = pool.submit(b"x", "https://a/1").result(timeout=60)
+        # The three eager attempts start, die and are seen to die (no worker left)...
+        wait_until(lambda: len(started(tmp_path)) == 3 and not pool._workers,
+                   "the eager workers die at start and are reaped")
+        assert pool._eager_paused  # ...and are not started again: no respawn loop
+        assert len(started(tmp_path)) == 3
+        # A job starts workers of its own until MAX_STARTUP_FAILURES of them died, then fails.
+        result = pool.submit(b"x", "https://a/1").result(timeout=HANG)
         assert isinstance(result, JobFailure) and "while starting" in result.error
-        tried = len(started(tmp_path))
-        time.sleep(2.0)  # the failed job does not set the eager start going again
-        assert len(started(tmp_path)) == tried
+        assert len(started(tmp_path)) == 3 + MAX_STARTUP_FAILURES
+        assert pool._eager_paused  # the failed job does not set the eager start going again
+        assert pool._workers == [] and pool_workers() == []
 
 
 def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
@@ -290,6 +301,6 @@ def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
             pool._pending.append(_Job(pool._next_id - 1, b"x", "bad", {"h": threading.Lock()}, bad))  # type: ignore[dict-item]
             pool._pending.append(_Job(pool._next_id, b"y", "good", None, good))
         pool._wake()
-        result = bad.result(timeout=10)
+        result = bad.result(timeout=HANG)
         assert isinstance(result, JobFailure) and "pickle" in result.error
         assert good.result(timeout=60)["body"] == "y"
