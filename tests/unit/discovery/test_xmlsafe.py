@@ -65,8 +65,17 @@ def test_malformed_xml_recovers_parsed_entries_and_says_why() -> None:
     )[:-30]  # cut inside the second <url>
     parsed = parse_sitemap(body, BASE)
     assert parsed.kind == "urlset"
-    assert "https://news.example/a" in urls_of(parsed)
+    assert urls_of(parsed) == ["https://news.example/a"]  # not half of /b's URL
     assert parsed.error and "malformed XML" in parsed.error
+
+
+def numbered(n: int) -> list[str]:
+    return [f"https://news.example/{i}" for i in range(n)]
+
+
+def complete_locs(doc: bytes) -> int:
+    """How many <loc> elements ``doc`` closes."""
+    return doc.count(b"</loc>")
 
 
 def test_truncated_gzip_reports_truncation_and_keeps_what_was_read() -> None:
@@ -75,6 +84,7 @@ def test_truncated_gzip_reports_truncation_and_keeps_what_was_read() -> None:
     parsed = parse_sitemap(body[: len(body) // 2], BASE)
     assert parsed.error and "truncated gzip" in parsed.error
     assert 0 < len(parsed.entries) < 2000
+    assert urls_of(parsed) == numbered(len(parsed.entries))  # whole URLs only
 
 
 def test_corrupt_gzip_is_an_error_not_an_exception() -> None:
@@ -107,15 +117,20 @@ def test_gzip_bomb_stops_at_max_size_without_inflating_it() -> None:
 def test_oversized_gzip_sitemap_keeps_entries_before_the_limit() -> None:
     doc = urlset(*(f"<url><loc>https://news.example/{i}</loc></url>" for i in range(100_000)))
     parsed = parse_sitemap(gzip.compress(doc), BASE, max_size=100_000)
-    assert parsed.error and "decompressed size exceeds" in parsed.error
-    assert 1000 < len(parsed.entries) < 100_000
+    assert parsed.error and "decompressed size exceeds 100000 bytes" in parsed.error
+    assert urls_of(parsed) == numbered(complete_locs(doc[:100_000]))
 
 
 def test_oversized_uncompressed_body_is_cut_with_an_error() -> None:
     doc = urlset(*(f"<url><loc>https://news.example/{i}</loc></url>" for i in range(1000)))
     parsed = parse_sitemap(doc, BASE, max_size=2000)
     assert parsed.error and "document size exceeds 2000 bytes" in parsed.error
-    assert len(parsed.entries) < 100
+    assert urls_of(parsed) == numbered(complete_locs(doc[:2000])) == numbered(42)
+    # A plain-text sitemap cut in the middle of a line keeps the whole lines only.
+    text = "".join(f"{url}\n" for url in numbered(1000)).encode()
+    parsed = parse_sitemap(text, BASE, max_size=2000)
+    assert parsed.error and "document size exceeds 2000 bytes" in parsed.error
+    assert urls_of(parsed) == numbered(text[:2000].count(b"\n"))
 
 
 def laughs(levels: int) -> bytes:
