@@ -56,7 +56,7 @@ def crawl_fast_settings() -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
-    """``run_newscrawl(*args, timeout=120, check=True)``: run ``python -m crawler.cli ARGS``.
+    """``run_newscrawl(*args, timeout=300, check=True)``: run ``python -m crawler.cli ARGS``.
 
     A real subprocess, in a fresh empty working directory (not the repository:
     nothing may depend on the cwd), with ``PYTHONPATH`` unset. Output is captured
@@ -66,7 +66,7 @@ def run_newscrawl(tmp_path_factory: pytest.TempPathFactory) -> RunNewscrawl:
     """
     env = clean_env()
 
-    def run(*args: str | os.PathLike[str], timeout: float = 120, check: bool = True
+    def run(*args: str | os.PathLike[str], timeout: float = 300, check: bool = True
             ) -> NewscrawlRun:
         cwd = tmp_path_factory.mktemp("newscrawl-cwd")
         cmd = [sys.executable, "-m", "crawler.cli", *map(str, args)]

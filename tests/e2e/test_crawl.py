@@ -26,6 +26,7 @@ from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import page_html
 from tests.support.newscrawl import summary_figure
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -492,19 +493,28 @@ def news_sitemap_entries(server: SiteServer) -> dict[str, dict[str, str]]:
     return entries
 
 
-@pytest.mark.parametrize("news_sitemap_delay", [0.0, 0.5], ids=["as-served", "news-sitemap-slow"])
+@pytest.mark.parametrize("news_sitemap_last", [False, True], ids=["as-served", "news-sitemap-last"])
 def test_sitemap_index_url_given_directly(
     sample_server: SiteServer, run_newscrawl: Any, crawl_fast_settings: tuple[str, ...],
-    db_rows: Any, tmp_path: Path, news_sitemap_delay: float,
+    db_rows: Any, tmp_path: Path, news_sitemap_last: bool,
 ) -> None:
-    """Articles in the news sitemap keep its facts even when the plain sitemap,
-    which lists them too, is read first (the slow case makes that order certain)."""
-    if news_sitemap_delay:
+    """Articles in the news sitemap keep its facts even when the plain sitemap, which
+    lists them too, is read first: in the second case the news sitemap is answered only
+    once every article both list has been fetched through the plain one."""
+    if news_sitemap_last:
         news_path = MANIFEST["hosts"]["daily"]["news_sitemap"]
         served = sample_server.resolve("daily", news_path)
         assert served is not None
-        sample_server.add_route("daily", news_path, lambda request: Response(
-            200, {"Content-Type": served.content_type}, served.body, delay=news_sitemap_delay))
+        in_both = {u["path"] for a in ARTICLES for u in a["urls"]
+                   if u["host"] == "daily" and u["in_sitemap"] and u["in_news_sitemap"]}
+        assert in_both
+
+        def after_the_articles(request: RequestRecord) -> Response:
+            wait_until(lambda: in_both <= set(sample_server.paths("daily")),
+                       "the articles of the plain sitemap are fetched")
+            return Response(200, {"Content-Type": served.content_type}, served.body)
+
+        sample_server.add_route("daily", news_path, after_the_articles)
     db = tmp_path / "news.db"
     index = sample_server.url("daily", MANIFEST["hosts"]["daily"]["sitemap_index"])
     run_newscrawl("crawl", index, "--db", db, *crawl_fast_settings)

@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from crawler.demo import load_manifest
-from crawler.demo.server import RequestRecord, SiteServer
+from crawler.demo.server import SiteServer
 from crawler.distributed.keys import ClusterKeys, connect
 from crawler.distributed.queue import ItemQueue
 from crawler.utils.urls import canonical_key
+from tests.support.db import row_count
+from tests.support.waiting import HANG, Gate, wait_until
 
 ARTICLES: list[dict[str, Any]] = load_manifest()["articles"]
 REDIS_SERVER = shutil.which("redis-server")
@@ -77,12 +79,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         url = f"redis://127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + HANG
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 if connect(url).ping():
                     break
-            except Exception:
+            except redis.exceptions.ConnectionError:  # not listening yet
                 time.sleep(0.05)
         if proc.poll() is None:
             break  # else the port was taken meanwhile: try another
@@ -109,7 +111,7 @@ def _popen(module_cmd: tuple[str, str], *args: Any, cwd: Path) -> subprocess.Pop
     )
 
 
-def _finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[str, str]:
+def _finish(proc: subprocess.Popen[str], timeout: float = 300) -> tuple[str, str]:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -172,9 +174,10 @@ def test_two_workers_and_a_writer_store_what_one_process_does(
     sample_server.clear_requests()
 
     common = ("--redis", redis_url, "--prefix", cluster_prefix)
+    # The frontier is filled before the writer starts: a writer with an empty queue and
+    # frontier would count those seconds towards its --idle-exit.
+    _finish(_popen(ENQUEUE, *urls, *common, cwd=tmp_path))
     writer = _popen(WRITER, *common, "--db", cluster_db, "--idle-exit", 2, cwd=tmp_path)
-    enqueue = _popen(ENQUEUE, *urls, *common, cwd=tmp_path)
-    _, _ = _finish(enqueue)
     workers = [_popen(WORKER, *common, *crawl_fast_settings, *CLUSTER_FAST, cwd=tmp_path) for _ in range(2)]
     worker_out = [_finish(w)[0] for w in workers]
     writer_out, _ = _finish(writer)
@@ -208,12 +211,11 @@ def test_a_killed_worker_and_writer_lose_nothing(
     sample_server: SiteServer, redis_url: str, cluster_prefix: str,
     crawl_fast_settings: tuple[str, ...], db_rows: Any, tmp_path: Path,
 ) -> None:
-    def slow(request: RequestRecord) -> None:
-        time.sleep(0.4)
-        return None  # then serve the file as usual
-
+    # The first pages are served; then requests wait at the gate, leased by the worker
+    # that fetches them, until the gate opens (after the kill).
+    gate = Gate(let_through=10)
     for name in sample_server.base_urls():
-        sample_server.add_route(name, "/*", slow)
+        sample_server.add_route(name, "/*", gate)
     urls = [u + "/" for u in sample_server.base_urls().values()]
     db = tmp_path / "cluster.db"
     common = ("--redis", redis_url, "--prefix", cluster_prefix)
@@ -221,28 +223,23 @@ def test_a_killed_worker_and_writer_lose_nothing(
     writer = _popen(WRITER, *common, "--db", db, "--idle-exit", 3, cwd=tmp_path)
     doomed = _popen(WORKER, *common, *crawl_fast_settings, *CLUSTER_FAST, *SHORT_LEASE, cwd=tmp_path)
 
-    # Mid-crawl: the doomed worker has pages in flight and the writer has stored some.
+    # Mid-crawl: the writer has stored pages, the doomed worker has requests in flight.
     keys, server = ClusterKeys(cluster_prefix), connect(redis_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            stored = db_rows(db, "SELECT count(*) AS n FROM urls")[0]["n"]
-        except (FileNotFoundError, sqlite3.OperationalError):  # not created/migrated yet
-            stored = 0
-        if stored and stored >= 5 and server.zcard(keys.leases) > 0:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the crawl never got going")
-    doomed.send_signal(signal.SIGKILL)
-    writer.send_signal(signal.SIGKILL)
-    doomed.communicate()
-    writer.communicate()
-    assert server.zcard(keys.leases) > 0, "the killed worker held no leases: nothing was tested"
+    try:
+        wait_until(lambda: row_count(db, "urls") > 0 and gate.held > 0, "the crawl gets going")
+        assert server.zcard(keys.leases) > 0  # the requests at the gate are leased
+        doomed.send_signal(signal.SIGKILL)
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        for proc in (doomed, writer):
+            proc.kill()
+            proc.communicate()
+        gate.open()
+    assert server.zcard(keys.leases) > 0, "the killed worker's leases are left for the survivor"
 
     writer = _popen(WRITER, *common, "--db", db, "--idle-exit", 3, cwd=tmp_path)
     survivor = _popen(WORKER, *common, *crawl_fast_settings, *CLUSTER_FAST, *SHORT_LEASE, cwd=tmp_path)
-    survivor_out, _ = _finish(survivor, timeout=180)
+    survivor_out, _ = _finish(survivor)
     writer_out, _ = _finish(writer)
 
     articles = _articles(db_rows, db)

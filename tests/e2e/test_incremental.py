@@ -3,13 +3,11 @@ one run at a time, and resuming after SIGKILL. Real server, real subprocesses.""
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,9 +16,10 @@ import pytest
 from crawler.demo.routes import Response
 from crawler.demo.server import SiteServer
 from crawler.utils.urls import canonical_key
-from tests.support.db import read_rows
-from tests.support.newscrawl import CRAWL_FAST_SETTINGS
+from tests.support.db import read_rows, row_count
+from tests.support.newscrawl import CRAWL_FAST_SETTINGS, clean_env
 from tests.support.newsgen import GenArticle, homepage, publish, sitemap, write_site
+from tests.support.waiting import HANG, Gate, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -133,58 +132,59 @@ def test_bad_since_value_is_refused(tmp_path, run_newscrawl):
     assert not (tmp_path / "x.db").exists()
 
 
-def _slow(server, seconds):
-    def handler(request):
-        time.sleep(seconds)
-        return None  # then serve the file as usual
-
-    server.add_route("gen", "/news/2026/*", handler)
+def _gate(server, let_through=0):
+    """Article pages wait at a gate (after the first ``let_through``) until it opens."""
+    gate = Gate(let_through)
+    server.add_route("gen", "/news/2026/*", gate)
+    return gate
 
 
 def _spawn(args, cwd):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", *map(str, args)], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "crawler.cli", *map(str, args)], cwd=cwd, env=clean_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
-
-
-def _stored(db):
+def _has_open(pid, path):
+    """Whether process ``pid`` has ``path`` open."""
+    fds = Path(f"/proc/{pid}/fd")
     try:
-        return read_rows(db, "SELECT count(*) AS n FROM articles")[0]["n"]
-    except Exception:
-        return 0
+        return any(os.readlink(fd) == str(path) for fd in fds.iterdir())
+    except FileNotFoundError:  # it exited, or closed a file while we looked
+        return False
 
 
 def test_overlapping_runs_exit_at_once_or_wait(gen_site, tmp_path, run_newscrawl):
     db = tmp_path / "news.db"
-    _slow(gen_site, 0.3)
+    lock = Path(f"{db}.lock")
+    gate = _gate(gen_site)  # the first run holds the database until the gate opens
     first = _spawn(crawl_args(gen_site, db, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"), tmp_path)
+    waiting = None
     try:
-        _wait_for(lambda: Path(f"{db}.lock").exists() and Path(f"{db}.lock").read_text().startswith("pid"))
-        started = time.monotonic()
-        second = run_newscrawl(*crawl_args(gen_site, db), check=False, timeout=30)
+        wait_until(lambda: gate.held and lock.exists() and lock.read_text().startswith(f"pid {first.pid} "),
+                   "the first run holds the lock and fetches articles")
+        second = run_newscrawl(*crawl_args(gen_site, db), check=False)
         assert second.returncode == 75
         assert "another newscrawl run is using" in second.stderr and "--wait" in second.stderr
-        assert time.monotonic() - started < 15
         assert first.poll() is None  # the first run was not disturbed
-        waiting = run_newscrawl(*crawl_args(gen_site, db, "--wait"), timeout=120)
-        assert first.poll() is not None  # it waited for the first run to end
-        assert first.returncode == 0
+        waiting = _spawn(crawl_args(gen_site, db, "--wait"), tmp_path)
+        # It is waiting: it has the lock file open, and the first run still holds the lock.
+        wait_until(lambda: _has_open(waiting.pid, lock.resolve()), "the --wait run tries the lock")
+        assert waiting.poll() is None and lock.read_text().startswith(f"pid {first.pid} ")
+        gate.open()
+        first_out, first_err = first.communicate(timeout=HANG)
+        assert first.returncode == 0, first_err
+        waiting_out, waiting_err = waiting.communicate(timeout=HANG)
+        assert waiting.returncode == 0, waiting_err
     finally:
-        if first.poll() is None:
-            first.kill()
-        first.wait()
-    statuses = [r["status"] for r in read_rows(db, "SELECT status FROM crawl_runs ORDER BY id")]
-    assert statuses == ["finished", "finished"]
-    assert "articles stored" in waiting.stdout
+        gate.open()
+        for proc in (first, waiting):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    runs = read_rows(db, "SELECT status, started, finished FROM crawl_runs ORDER BY id")
+    assert [r["status"] for r in runs] == ["finished", "finished"]
+    assert runs[0]["finished"] <= runs[1]["started"]  # the second run began after the first ended
+    assert "articles stored" in waiting_out
 
 
 def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_crawl(gen_site, tmp_path, run_newscrawl):
@@ -192,15 +192,20 @@ def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_crawl(gen_site, tm
     run_newscrawl(*crawl_args(gen_site, reference))
 
     db = tmp_path / "news.db"
-    _slow(gen_site, 0.2)
+    gate = _gate(gen_site, let_through=3)  # three articles are served, the others wait
     victim = _spawn(crawl_args(gen_site, db, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2",
                                "-s", "NEWSCRAWL_COMMIT_ITEMS=1"), tmp_path)
     try:
-        _wait_for(lambda: _stored(db) >= 3)
+        # Mid-crawl: the three articles served are stored, the next ones wait at the gate.
+        wait_until(lambda: row_count(db, "articles") == 3 and gate.held or victim.poll() is not None,
+                   "three articles stored and more requested")
+        assert victim.poll() is None, victim.communicate()[1]
         victim.send_signal(signal.SIGKILL)
     finally:
-        victim.wait()
-    assert 3 <= _stored(db) < 20
+        victim.kill()
+        victim.communicate()
+        gate.open()
+    assert row_count(db, "articles") == 3  # what was committed before the kill, and only that
     gen_site.remove_routes("gen")
     run_newscrawl(*crawl_args(gen_site, db))
 

@@ -21,3 +21,12 @@ def read_rows(db_path: str | os.PathLike[str], sql: str, params: Sequence[Any] =
         return [dict(row) for row in conn.execute(sql, tuple(params))]
     finally:
         conn.close()
+
+
+def row_count(db_path: str | os.PathLike[str], table: str) -> int:
+    """Rows in ``table``; 0 while the database or the table does not exist yet (a run
+    in another process is still creating it)."""
+    try:
+        return int(read_rows(db_path, f"SELECT count(*) AS n FROM {table}")[0]["n"])
+    except (FileNotFoundError, sqlite3.OperationalError):
+        return 0

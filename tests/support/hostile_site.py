@@ -393,6 +393,8 @@ class Counter:
 @dataclass
 class Routes:
     counters: Counter = field(default_factory=Counter)
+    # The page that never answers answers only once this is set (after the crawl).
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 def _random_bytes(n: int, seed: int = 7) -> bytes:
@@ -402,8 +404,9 @@ def _random_bytes(n: int, seed: int = 7) -> bytes:
     return bytes(rnd.getrandbits(8) for _ in range(n))
 
 
-def install_routes(server: SiteServer, bombs: Bombs, *, slow_delay: float = 60.0) -> Routes:
-    """The dynamic part of the hostile site. Returns counters the handlers keep."""
+def install_routes(server: SiteServer, bombs: Bombs) -> Routes:
+    """The dynamic part of the hostile site. Returns counters the handlers keep, and
+    the event that lets the page that never answers answer (set it when done)."""
     state = Routes()
     c = state.counters
     add = server.add_route
@@ -428,7 +431,9 @@ def install_routes(server: SiteServer, bombs: Bombs, *, slow_delay: float = 60.0
     add(SITE, "/fail/dropped", dropped)
     def slow(req: RequestRecord) -> Response:
         c.inc("slow")  # the request log records a request only once it is answered
-        return Response(200, body="<p>too late</p>", delay=slow_delay)
+        state.release.wait(600)
+        c.inc("slow_answered")
+        return Response(200, body="<p>too late</p>")
 
     add(SITE, "/slow/never-answers", slow)
 

@@ -35,11 +35,11 @@ class Gate:
     is opened (then fall through to the site's files), so a test decides when a
     crawl may go on instead of slowing every request and hoping.
 
-    ``held`` counts requests waiting at the gate; ``let_through(n)`` lets the first
-    ``n`` matching requests pass without waiting.
+    ``Gate(let_through=n)`` lets the first ``n`` matching requests pass without
+    waiting; ``held`` counts the requests that had to wait, ``passed`` those answered.
     """
 
-    def __init__(self, let_through: int = 0, timeout: float = HANG) -> None:
+    def __init__(self, let_through: int = 0, timeout: float = 10 * HANG) -> None:
         self._open = threading.Event()
         self._lock = threading.Lock()
         self._free = let_through
@@ -49,8 +49,8 @@ class Gate:
 
     def __call__(self, request: object) -> None:
         with self._lock:
-            if self._free > 0:
-                self._free -= 1
+            if self._free > 0 or self._open.is_set():
+                self._free = max(self._free - 1, 0)
                 self.passed += 1
                 return None
             self.held += 1
