@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from crawler.demo import load_manifest
 from crawler.demo import sample_server as make_sample_server
 from crawler.utils.urls import canonical_key, host_of
 from storage import open_db
 from storage.queries import finish_run, record_failure, start_run, store_page
+from tests.support.db import read_rows
 from tests.support.factories import extraction, not_article, record
 
 
@@ -60,14 +62,14 @@ def scalar(db: Path, sql: str, params: tuple[Any, ...] = ()) -> Any:
 def test_healthy_sites(crawled_twice: tuple[Path, dict[str, str]]) -> None:
     db, names = crawled_twice
     out = stats("--db", db).stdout
-    for site in names.values():
+    for host, site in names.items():
         articles = scalar(db, "SELECT count(*) FROM articles WHERE site = ?", (site,))
+        assert articles == sum(a["host"] == host for a in load_manifest()["articles"])
         failed = scalar(db, "SELECT count(*) FROM urls WHERE site = ? AND outcome IN ('failed', 'blocked')", (site,))
         fetched = scalar(db, "SELECT count(*) FROM urls WHERE site = ?", (site,))
         line = next(x for x in out.splitlines() if x.startswith(site))
         assert re.match(rf"{re.escape(site)}\s+{articles}\s", line), line
         assert f"{failed}/{fetched} " in line, line
-        assert articles > 0
     # A second run right after the first finds nothing new: that is not a block.
     assert out.rstrip().endswith("no site looks blocked"), out
 
@@ -75,7 +77,11 @@ def test_healthy_sites(crawled_twice: tuple[Path, dict[str, str]]) -> None:
     daily = report[names["daily"]]
     assert daily["new_per_run"] == {"1": daily["articles"], "2": 0}
     assert daily["latest_run"] == 2 and daily["failed"] == 4  # 3 robots.txt, 1 http 404
-    assert daily["last_success"] and daily["last_new_article"]
+    runs = {r["id"]: r for r in read_rows(db, "SELECT id, started, finished FROM crawl_runs")}
+    assert daily["last_new_article"] == scalar(db, "SELECT max(first_seen) FROM articles WHERE site = ?",
+                                               (names["daily"],))
+    assert runs[1]["started"] <= daily["last_new_article"] <= runs[1]["finished"]  # found by run 1
+    assert runs[2]["started"] <= daily["last_success"] <= runs[2]["finished"]  # run 2 fetched pages too
     assert daily["no_date"] == 0 and daily["no_author"] == 0 and not daily["looks_blocked"]
     only = stats_json(db, "--site", names["wire"])
     assert list(only) == [names["wire"]]
@@ -139,7 +145,7 @@ def test_bot_walls_and_a_drop_to_zero_look_blocked(later_runs: tuple[Path, dict[
     assert report[wire]["blocked_reasons"] == [
         "4 of 4 fetches in run 3 were HTTP 403/429/503 or challenge pages"]
     first = scalar(db, "SELECT count(*) FROM articles WHERE site = ? AND run_id = 1", (daily,))
-    assert first >= 3
+    assert first == sum(a["host"] == "daily" for a in load_manifest()["articles"])
     assert report[daily]["new_per_run"] == {"1": first, "2": 0, "3": 5, "4": 0}
     assert report[daily]["blocked_reasons"] == [
         f"no new articles in run 4 after {first}, 0, 5 in the runs before"]

@@ -40,7 +40,8 @@ def test_warc_pages_are_extracted_in_order(tmp_path: Path, compress: bool) -> No
     # The truncated last record is reported, not extracted, and does not stop the run.
     assert "https://news.example/news/cut" not in by_url
     assert "truncated" in result.stderr and "1 damaged" in result.stderr
-    assert re.search(r"extract: 4 pages, \d+ articles, 0 failed, [\d.]+ pages/s", result.stderr)
+    assert re.search(r"extract: 4 pages, 4 articles, 0 failed, [\d.]+ pages/s; 5 records skipped, 1 damaged$",
+                     result.stderr, re.M), result.stderr
 
 
 def test_charset_from_http_header_is_honoured(tmp_path: Path) -> None:
@@ -110,7 +111,8 @@ def test_html_files_plain_and_gzipped(tmp_path: Path) -> None:
         (plain.resolve().as_uri(), "Plain page"),
         (zipped.resolve().as_uri(), "Zipped page"),
     ]
-    assert re.search(r"extract: 2 pages, \d+ articles, 0 failed", both.stderr)
+    assert re.search(r"extract: 2 pages, 2 articles, 0 failed, [\d.]+ pages/s; 0 records skipped, 0 damaged$",
+                     both.stderr, re.M), both.stderr
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:

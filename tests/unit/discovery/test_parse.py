@@ -13,7 +13,9 @@ from tests.support.discovery_docs import ATOM, BASE, RSS, SM_NS, urlset
 
 def test_parse_sitemap_also_reads_feeds_as_the_sitemaps_protocol_allows() -> None:
     parsed = parse_sitemap(RSS, BASE)
-    assert parsed.kind == "rss" and parsed.entries
+    assert parsed.kind == "rss" and parsed.entries == parse_feed(RSS, BASE).entries
+    assert [e.url for e in parsed.entries] == ["https://news.example/2025/cafe", "https://news.example/2025/guid",
+                                               "https://news.example/2025/real"]
 
 
 def test_parse_feed_refuses_a_sitemap_with_a_reason() -> None:

@@ -17,5 +17,7 @@ def test_url_shapes_fold_traps_and_keep_article_slugs() -> None:
     assert url_shape("https://a/calendar/2025/03/") == url_shape("https://a/calendar/1999/12/")
     assert url_shape("https://a/search?q=x&sort=new") == url_shape("https://a/search?sort=old&q=y")
     assert url_shape("https://a/news/2025/03/council-votes") != url_shape("https://a/news/2025/03/mayor-resigns")
-    assert trap_reason("http://a/" + "b/" * 20, 2000, 15, 3) is not None
+    assert trap_reason("http://a/" + "b/" * 20, 2000, 15, 3) == ("path_too_deep", "trap: more than 15 path segments")
+    assert trap_reason("http://a/x/x/x/x/", 2000, 15, 3) == ("repeating_path", "trap: a path segment repeated 4 times")
+    assert trap_reason("http://a/" + "b" * 2001, 2000, 15, 3) == ("url_too_long", "trap: URL longer than 2000 characters")
     assert trap_reason("http://a/news/2025/03/council-votes", 2000, 15, 3) is None
