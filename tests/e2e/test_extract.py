@@ -25,6 +25,6 @@ def test_subprocess_run_with_two_jobs(tmp_path: Path) -> None:
     pages = lines(out.read_text(encoding="utf-8"))
     assert [p["url"] for p in pages] == expected
     assert pages[1]["title"] == CYRILLIC_TITLE
-    assert re.search(r"extract: 4 pages, 4 articles, 0 failed, [\d.]+ pages/s; 5 records skipped, 1 damaged$",
+    assert re.search(r"extract: 5 pages, 4 articles, 0 failed, [\d.]+ pages/s; 5 records skipped, 1 damaged$",
                      proc.stderr, re.M), proc.stderr
     assert "https://news.example/news/cut: record truncated" in proc.stderr

@@ -162,6 +162,10 @@ def test_writes_are_refused(served_db: ServedDb) -> None:
                  f"/{served_db.name}.json?sql=delete+from+articles", check=False)
     assert proc.returncode != 0
     assert served_db.path.stat().st_mtime_ns == before
+    # datasette refuses any ?sql= that is not a SELECT by itself; what could write is a
+    # canned query with "write": our metadata has none.
+    queries = get_json(served_db, "/-/metadata.json")["databases"][served_db.name]["queries"]
+    assert queries and [name for name, query in queries.items() if query.get("write")] == []
 
 
 def test_not_a_newscrawl_database(tmp_path: Path) -> None:

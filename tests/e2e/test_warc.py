@@ -27,6 +27,7 @@ from tests.support.db import read_rows as rows
 from crawler.demo import load_manifest
 from crawler.extraction import EXTRACTOR_VERSION
 from tests.support.factories import news_page_html
+from tests.support.newscrawl import summary_figure
 
 
 def run(module: str, *args: str | os.PathLike[str], check: bool = True
@@ -96,13 +97,13 @@ def test_round_trip_export_import_reproduces_the_articles(crawled_db: Path, tmp_
     export_warc("--db", crawled_db, "-o", warc)
     fresh = tmp_path / "fresh.db"
     proc = import_warc(warc, "--db", fresh, "--no-progress")
-    assert "articles stored" in proc.stdout
 
     columns = "id, url, site, site_name, title, authors, published, body, language, description," \
               " tags, image, word_count, body_hash, extractor, first_seen, last_seen"
     original = rows(crawled_db, f"SELECT {columns} FROM articles ORDER BY id")
     imported = rows(fresh, f"SELECT {columns} FROM articles ORDER BY id")
     assert len(original) == len(load_manifest()["articles"]) and imported == original
+    assert summary_figure(proc.stdout, "articles stored") == len(original)
     # The syndicated copy is linked again, not stored twice.
     duplicates = "SELECT url, article_id FROM article_urls WHERE relation = 'duplicate' ORDER BY url"
     assert rows(fresh, duplicates) == rows(crawled_db, duplicates) != []

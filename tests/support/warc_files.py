@@ -19,6 +19,9 @@ PARAGRAPH = (
 )
 
 
+LISTING = ("<!DOCTYPE html><html><head><title>News | The Daily</title></head><body><h1>News</h1><ul>"
+           + "".join(f'<li><a href="/news/{i}">Story number {i} of the day</a></li>' for i in range(30))
+           + "</ul></body></html>").encode()
 CYRILLIC_TITLE = "Городской совет одобрил новую линию трамвая"
 
 
@@ -78,6 +81,8 @@ def build_warc(path: Path, compress: bool) -> list[str]:
     # No Content-Type: HTML found by sniffing; a binary one is skipped.
     response(writer, "https://news.example/news/4", news_page_html("Library extends hours", PARAGRAPH),
              content_type=None)
+    # A section page: extracted, and not an article.
+    response(writer, "https://news.example/news/", LISTING)
     response(writer, "https://news.example/blob", b"\0\1\2binary", content_type=None)
     complete = buf.getvalue()
 
@@ -91,6 +96,7 @@ def build_warc(path: Path, compress: bool) -> list[str]:
         "https://news.example/ru/2",
         "https://news.example/news/3",
         "https://news.example/news/4",
+        "https://news.example/news/",
     ]
 
 

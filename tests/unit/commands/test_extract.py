@@ -37,10 +37,11 @@ def test_warc_pages_are_extracted_in_order(tmp_path: Path, compress: bool) -> No
     assert by_url["https://news.example/news/1"]["title"] == "Tram network to grow"
     assert by_url["https://news.example/news/3"]["title"] == "Bridge reopens after repairs"
     assert by_url["https://news.example/news/4"]["title"] == "Library extends hours"
+    assert [p["is_article"] for p in pages] == [True, True, True, True, False]  # the section page
     # The truncated last record is reported, not extracted, and does not stop the run.
     assert "https://news.example/news/cut" not in by_url
     assert "truncated" in result.stderr and "1 damaged" in result.stderr
-    assert re.search(r"extract: 4 pages, 4 articles, 0 failed, [\d.]+ pages/s; 5 records skipped, 1 damaged$",
+    assert re.search(r"extract: 5 pages, 4 articles, 0 failed, [\d.]+ pages/s; 5 records skipped, 1 damaged$",
                      result.stderr, re.M), result.stderr
 
 
@@ -66,7 +67,7 @@ def test_output_is_utf8_json_lines_in_a_file(tmp_path: Path) -> None:
     assert result.stdout == ""
     text = out.read_text(encoding="utf-8")
     assert CYRILLIC_TITLE in text  # ensure_ascii=False
-    assert len(lines(text)) == 4
+    assert len(lines(text)) == 5
 
 
 def test_failed_pages_are_reported_without_stopping(
