@@ -77,15 +77,18 @@ def length(html: bytes | str, url: str, headers: dict[str, str] | None = None) -
     return {"url": url, "length": len(html), "type": type(html).__name__}
 
 
-def pid_then_sleep(
+def pid_then_wait(
     html: bytes | str, url: str, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Write this worker's pid to the file named by the page text, then work 1 s."""
+    """Write this worker's pid to the file named by the page text, then work until
+    the test creates that name + ".go" (up to 60 s, a hang)."""
     path = html.decode() if isinstance(html, bytes) else html
     with open(path + ".tmp", "w") as f:
         f.write(str(os.getpid()))
     os.replace(path + ".tmp", path)
-    time.sleep(1)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path + ".go") and time.monotonic() < deadline:
+        time.sleep(0.01)
     return {"url": url, "pid": os.getpid()}
 
 

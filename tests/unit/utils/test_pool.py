@@ -162,10 +162,11 @@ def test_large_page_round_trip() -> None:
 
 def test_workers_ignore_sigint(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
-    with ExtractionPool(processes=1, timeout=10, func=helper("pid_then_sleep")) as pool:
+    with ExtractionPool(processes=1, timeout=HANG, func=helper("pid_then_wait")) as pool:
         future = pool.submit(str(pidfile).encode(), "u")
-        os.kill(int(wait_for_file(pidfile)), signal.SIGINT)
-        assert future.result(timeout=60) == {"url": "u", "pid": int(pidfile.read_text())}
+        os.kill(int(wait_for_file(pidfile)), signal.SIGINT)  # while the job runs...
+        Path(f"{pidfile}.go").touch()  # ...which ends only after the signal
+        assert future.result(timeout=HANG) == {"url": "u", "pid": int(pidfile.read_text())}
 
 
 def test_close_with_stuck_worker_returns_promptly_and_leaves_no_processes(
