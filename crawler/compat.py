@@ -2,7 +2,7 @@
 
 Each is reached through one function of this module, written against the
 versions in ``TESTED`` (pyproject pins the same minor versions).
-``tests/test_compat.py`` checks every one of them against the installed
+``tests/unit/test_compat.py`` checks every one of them against the installed
 libraries and fails, naming the API, when an upgrade moves or changes it;
 ``problems()`` says the same at run time.
 """

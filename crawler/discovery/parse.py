@@ -50,12 +50,19 @@ def _parse(
 ) -> Parsed:
     try:
         data, error = read_body(body, max_size)
+        if error is not None and _is_text(data):
+            data = data[: data.rfind(b"\n") + 1]  # a cut text sitemap: whole lines only
         parsed = _dispatch(data, base_url or "", accept, (content_type or "").lower())
     # The contract is "never raises"; the fuzz tests assert this guard never fires.
     except Exception as exc:  # noqa: BLE001
         return internal_error(exc)
     parsed.error = join_errors(error, parsed.error)
     return parsed
+
+
+def _is_text(data: bytes) -> bool:
+    stripped = strip_prolog_noise(data)
+    return not looks_like_markup(stripped) and stripped[:1] not in (b"{", b"[")
 
 
 def _dispatch(data: bytes, base_url: str, accept: frozenset[str], content_type: str) -> Parsed:

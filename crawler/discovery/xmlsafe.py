@@ -120,6 +120,8 @@ def parse_xml(data: bytes) -> tuple[etree._Element | None, str | None]:
     except (etree.LxmlError, ValueError) as exc:
         return None, f"malformed XML: {exc}"
     problems = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if problems and root is not None:
+        root = _without_unfinished_tail(data, root)
     if root is None:
         reason = problems[0].message if problems else "no root element"
         return None, f"malformed XML: {reason}"
@@ -131,6 +133,20 @@ def parse_xml(data: bytes) -> tuple[etree._Element | None, str | None]:
         first = problems[0]
         notes.append(f"malformed XML (recovered what parsed): {first.message} (line {first.line})")
     return root, "; ".join(notes) or None
+
+
+def _without_unfinished_tail(data: bytes, root: etree._Element) -> etree._Element:
+    """A document cut short (a truncated download, a size limit) ends in half a URL
+    or half a tag, which recovery would keep as the text of the last element: parse
+    again up to the last complete tag. UTF-16/32 documents are left as they are."""
+    end = data.rstrip().rfind(b">")
+    if data.rstrip().endswith(b">") or end < 0 or data.startswith(_UTF16_32_BOMS):
+        return root
+    try:
+        again = etree.fromstring(data[: end + 1], safe_parser())
+    except (etree.LxmlError, ValueError):
+        return root
+    return again if again is not None else root
 
 
 # Namespaces are matched loosely: feeds and sitemaps in the wild use http vs https,

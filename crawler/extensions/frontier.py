@@ -4,7 +4,7 @@
   errback has run and every item it produced has gone through the pipelines
   (so ``RedisQueuePipeline`` has pushed it) and every request it produced is in
   the frontier (``crawler.compat.on_response_finished``: a private Scrapy API,
-  checked by ``tests/test_compat.py`` and by the distributed tests, which fail on
+  checked by ``tests/unit/test_compat.py`` and by the distributed tests, which fail on
   leases left behind if it moves).
 - Every ``tick`` seconds: renew this worker's leases, put expired leases (a dead
   worker's) back in the frontier, follow the current run id, and wake the

@@ -1,0 +1,31 @@
+"""crawler.spiders.news: start URLs sorted into sites (homepages, sitemaps, feeds), with
+the command line's defaults and a sites file's own settings."""
+
+from crawler.spiders.news import build_sites
+
+
+def test_start_urls_are_sorted_into_homepages_sitemaps_and_feeds():
+    sites = build_sites(
+        ["https://daily.test/", "https://daily.test/sitemap_index.xml", "https://daily.test/feed.rss",
+         "https://wire.test/?utm_source=x"],
+        None, follow_depth=2, max_pages=0,
+    )
+    daily, wire = sites
+    assert daily.start_urls == ["https://daily.test/"]
+    assert daily.sitemaps == ["https://daily.test/sitemap_index.xml"]
+    assert daily.feeds == ["https://daily.test/feed.rss"]
+    assert wire.start_urls == ["https://wire.test/"]
+
+
+def test_command_line_defaults_apply_to_sites_file_entries_and_hosts_are_not_split(tmp_path):
+    path = tmp_path / "sites.toml"
+    path.write_text('[[site]]\nname = "ex"\nurl = "https://example.org/"\n\n'
+                    '[[site]]\nname = "deep"\nurl = "https://deep.test/"\nfollow_depth = 3\nmax_pages = 9\n')
+    sites = build_sites(["https://example.org/news/", "https://example.org/sitemap.xml"], str(path),
+                        follow_depth=0, max_pages=5)
+    ex, deep = sites
+    assert len(sites) == 2  # the URLs joined the configured site of their host
+    assert (ex.name, ex.follow_depth, ex.max_pages) == ("ex", 0, 5)
+    assert ex.start_urls == ["https://example.org/", "https://example.org/news/"]
+    assert ex.sitemaps == ["https://example.org/sitemap.xml"]
+    assert (deep.follow_depth, deep.max_pages) == (3, 9)  # its own settings win
