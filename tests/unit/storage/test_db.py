@@ -9,6 +9,7 @@ import pytest
 
 from storage import MIGRATIONS, open_db
 from storage.db import DatabaseFileError, check_db_file
+from storage.queries import start_run
 
 
 def test_open_db_creates_schema_in_wal_mode(tmp_path):
