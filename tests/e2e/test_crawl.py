@@ -443,17 +443,17 @@ def test_incremental_runs_skip_stored_articles_and_add_new_ones(
     db_rows: Any, tmp_path: Path,
 ) -> None:
     db = tmp_path / "news.db"
-    first = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db)
+    # listing pages due again at once, so every stored URL is linked again in the second run
+    every_run = ("-s", "NEWSCRAWL_LISTING_REVISIT_MIN=0")
+    first = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db, *every_run)
     stored = {r["url"]: r["article_id"]
               for r in db_rows(db, "SELECT url, article_id FROM article_urls")}
     count = len(db_rows(db, "SELECT id FROM articles"))
     assert count == len(ARTICLES) and summary_figure(first.stdout, "articles stored") == count
 
-    # Second run: nothing new; stored article URLs are not downloaded again. (Every
-    # listing page is due again, so every stored URL is linked again.)
+    # Second run: nothing new; stored article URLs are not downloaded again.
     sample_server.clear_requests()
-    second = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db,
-                             "-s", "NEWSCRAWL_LISTING_REVISIT_MIN=0")
+    second = crawl_homepages(run_newscrawl, crawl_fast_settings, sample_server, db, *every_run)
     refetched = [r.path for r in sample_server.requests
                  if key(sample_server, r.host, r.path) in stored]
     assert refetched == []
