@@ -1,9 +1,13 @@
-"""Links to follow on a fetched page, found on the event loop (so: cheaply)."""
+"""Links to follow on a fetched page: ``tree_links`` in the extraction workers, from the
+tree the extraction parsed anyway (the crawl's way); ``page_links`` from a Scrapy
+response, where there is no worker."""
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -29,14 +33,31 @@ def page_links(response: TextResponse) -> list[str]:
     documents, archives, media: its IGNORED_EXTENSIONS) dropped as it drops them,
     at a quarter of its cost: it skips what the crawl never uses (each link's text,
     ``rel=nofollow``, per-link filter objects). See bench/links.py."""
-    base = get_base_url(response)
+    return _links(_HREFS(response.selector.root), get_base_url(response), response.encoding)
+
+
+def tree_links(root: Any, url: str, encoding: str = "utf-8") -> list[str]:
+    """``page_links`` for a parsed lxml tree of the page at ``url`` (bytes decoded with
+    ``encoding``, which non-ASCII query strings are percent-encoded in, as Scrapy does)."""
+    base = url
+    for href in root.xpath("//base/@href"):
+        base = urljoin(url, str(href).strip(_HTML5_SPACE))
+        break
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    return _links(_HREFS(root), base, encoding)
+
+
+def _links(hrefs: list[Any], base: str, encoding: str) -> list[str]:
     found: dict[str, None] = {}
-    for raw in _HREFS(response.selector.root):
-        href = raw.strip(_HTML5_SPACE)
+    for raw in hrefs:
+        href = str(raw).strip(_HTML5_SPACE)
         try:
             url = urljoin(base, href)
             if not _URL_SAFE.fullmatch(url):
-                url = safe_url_string(url, encoding=response.encoding)
+                url = safe_url_string(url, encoding=encoding)
             parts = urlsplit(url)
             parts.port  # noqa: B018 -- raises ValueError on a bad port, as safe_url_string does
         except ValueError:  # an unbalanced IPv6 bracket, a port that is not one

@@ -172,3 +172,44 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
         return True, f"article: text_length {text}, {s['paragraphs']} paragraphs"
     date = "guessed date only" if s["has_published_date"] else "no date"
     return False, f"not_article: text_length {text}, {s['paragraphs']} paragraphs, {date}"
+
+
+# Listing kinds (crawler.utils.listings) that name a page by what it lists, not what it says.
+LISTING_KINDS = frozenset({"tag", "topic", "author", "archive", "search", "pagination"})
+
+
+def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = None) -> dict[str, Any] | None:
+    """The signals of a page that is plainly not an article whatever its text, or None.
+
+    These are ``judge``'s verdicts that need no body: a homepage path; a listing,
+    section or static path without article markup; a page without article markup
+    that is nearly all links; and a page reached as a tag, topic, author, archive,
+    search or pagination page (``kind``) without article markup or a publication
+    date. Such a page costs its metadata and one pass over its links, not a body
+    extraction; any other page is judged on its extracted text."""
+    types = pm.jsonld_types
+    jsonld_article = any(t.lower() in ARTICLE_TYPES for t in types)
+    og_type = (pm.first("og:type") or "").lower() or None
+    meta_published = bool(pm.meta.get("article:published_time"))
+    typed = jsonld_article or og_type in ARTICLE_OG_TYPES
+    strong = typed or meta_published
+    signals: dict[str, Any] = {"og_type": og_type, "jsonld_types": types, "jsonld_article": jsonld_article,
+                               "meta_published": meta_published, "listing_kind": kind, **url_signals(url)}
+    reason = None
+    if signals["homepage_path"]:
+        reason = "not_article: homepage path"
+    elif signals["listing_path"] and not typed:
+        reason = f"not_article: listing path {signals['url_path']}"
+    elif signals["static_path"] and not strong:
+        reason = f"not_article: section or static path {signals['url_path']}"
+    elif kind in LISTING_KINDS and not strong:
+        reason = f"not_article: {kind} page {signals['url_path']}"
+    elif not strong:
+        signals["link_density"] = link_density(tree)
+        if signals["link_density"] > LIST_LINK_DENSITY:
+            reason = f"not_article: link_density {signals['link_density']:.2f}"
+    if reason is None:
+        return None
+    signals["reason"] = reason
+    signals["body_source"] = "none (plainly not an article)"
+    return signals

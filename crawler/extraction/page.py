@@ -16,11 +16,12 @@ from crawler.extraction.authors import byline_from_text, pick_authors
 from crawler.extraction.body import clean_body, extract_body
 from crawler.extraction.dates import pick_date, pick_modified
 from crawler.extraction.decode import decode_html, looks_binary
-from crawler.extraction.detect import judge, measure
+from crawler.extraction.detect import judge, measure, plain_listing
 from crawler.extraction.document import parse_html
 from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.result import Extraction
 from crawler.extraction.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION  # noqa: F401 - re-exported
+from crawler.discovery.pagelinks import tree_links
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
@@ -87,8 +88,15 @@ def site_of(pm: PageMeta, url: str) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def analyse(tree: HtmlElement, url: str) -> Extraction:
+def analyse(tree: HtmlElement, url: str, listing: str | None = None) -> Extraction:
+    """``listing``: the kind of listing page the URL was reached as (``crawler.utils.listings``)."""
     pm = read_metadata(tree)
+    plain = plain_listing(pm, tree, url, listing)
+    if plain is not None:  # no body to extract: it is not an article whatever its text
+        return Extraction(url=url, extractor=EXTRACTOR_VERSION, reason=plain.pop("reason"), signals=plain,
+                          title=pick_title(pm, url),
+                          canonical_url=absolute_url(pm.canonical or pm.first("og:url"), url),
+                          language=language_of(pm), site=site_of(pm, url))
     sites = site_names(pm, url)
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
@@ -131,8 +139,13 @@ def strict_default() -> bool:
 
 
 def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None = None,
-                 strict: bool | None = None) -> Extraction:
+                 strict: bool | None = None, *, listing: str | None = None, links: bool = False) -> Extraction:
     """Extract text and metadata from one page; never raises on bad input.
+
+    ``listing`` says how a crawl reached the page (a tag, author, archive ... page:
+    ``crawler.utils.listings``), so a page that is plainly a listing skips the body
+    extraction; ``links`` asks for the page's links (``Extraction.links``), for a crawl
+    that follows them, read from the same parsed tree.
 
     An exception inside the extraction itself (a bug, not bad input) is logged and the
     page comes back as not an article, with the reason "not_article: extraction error
@@ -156,14 +169,17 @@ def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None 
     tree = parse_html(text)
     if tree is None:
         return empty_result(url, "not_article: unparseable html", {"charset": charset})
+    # before the analysis, which may take page furniture out of the tree
+    found = tree_links(tree, url, charset) if links else None
     if strict if strict is not None else strict_default():
-        result = analyse(tree, url)
+        result = analyse(tree, url, listing)
     else:
         try:
-            result = analyse(tree, url)
+            result = analyse(tree, url, listing)
         except Exception as exc:  # a crawl must survive any single page
             LOG.exception("extraction failed for %s", url)
             return empty_result(url, f"not_article: extraction error {type(exc).__name__}",
                                 {"charset": charset, "error": f"{type(exc).__name__}: {exc}"})
     result.signals["charset"] = charset
+    result.links = found
     return result

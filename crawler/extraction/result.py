@@ -27,10 +27,16 @@ class Extraction:
     is_article: bool = False
     reason: str = ""  # why the page is (not) an article: "article: jsonld NewsArticle", "not_article: ..."
     signals: dict[str, Any] = field(default_factory=dict)  # what article detection measured
+    # the page's http(s) links, when a crawl that follows them asked (never stored)
+    links: list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-safe: ``newscrawl extract`` prints it, the cluster queue carries it."""
-        return dataclasses.asdict(self)
+        """JSON-safe: ``newscrawl extract`` prints it, the cluster queue carries it
+        (``links`` only when they were asked for)."""
+        data = dataclasses.asdict(self)
+        if self.links is None:
+            del data["links"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Extraction:

@@ -17,6 +17,19 @@ from storage.records import text_hash
 # Re-extraction sends pages as stored (compressed) and names their codec in this
 # pseudo-header: decompressing is then the worker's job, not the parent's.
 STORED_CODEC_HEADER = "x-newscrawl-stored-codec"
+# The crawl says, in these pseudo-headers, how it reached a page (its listing kind:
+# crawler.utils.listings) and whether it follows the page's links, which the worker
+# then reads from the tree it parsed (off the crawl's event loop).
+LISTING_HEADER = "x-newscrawl-listing"
+FOLLOW_HEADER = "x-newscrawl-follow"
+
+
+def crawl_headers(headers: dict[str, str], listing: str | None, follow: bool) -> dict[str, str]:
+    """A fetched page's headers with the crawl's pseudo-headers for the worker."""
+    extra = {LISTING_HEADER: listing} if listing else {}
+    if follow:
+        extra[FOLLOW_HEADER] = "1"
+    return {**headers, **extra} if extra else headers
 
 ANALYZE_PAGE = "crawler.ingest.analysis:analyze_page"
 REANALYZE_STORED_PAGE = "crawler.ingest.analysis:reanalyze_stored_page"
@@ -46,7 +59,10 @@ def _analysis(extraction: Extraction) -> Analysis:
 def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> Analysis:
     from crawler.extraction.page import extract_page  # in the worker processes only
 
-    analysis = _analysis(extract_page(html, url, headers))
+    headers = dict(headers or {})
+    listing = headers.pop(LISTING_HEADER, None)
+    follow = headers.pop(FOLLOW_HEADER, None) == "1"
+    analysis = _analysis(extract_page(html, url, headers, listing=listing, links=follow))
     if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         analysis.compressed = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))

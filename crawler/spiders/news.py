@@ -37,6 +37,7 @@ from crawler.resolver import refused_name_reason
 from crawler.utils.since import parse_since
 from crawler.sites import Site, load_sites, site_from_url
 from crawler.discovery.pagelinks import page_links
+from crawler.pipelines.extract import analyse_page, unchanged_page
 from crawler.utils.editsignals import EditSignals
 from crawler.utils.listings import links_hash, listing_kind
 from crawler.utils.urls import canonical_key, clean_url, host_of, is_http_url
@@ -56,6 +57,22 @@ _DISCOVERY_ROLES = ("robots", "sitemap", "feed")
 
 def _headers(response: Response) -> dict[str, str]:
     return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+# Listing kinds fetched after the articles that sitemaps, feeds and front pages list.
+_DEEP_LISTINGS = frozenset({"tag", "topic", "author", "archive", "search", "pagination"})
+
+
+def page_priority(url: str, source: str, depth: int) -> int:
+    """Articles first: start pages (where new articles show up), then what sitemaps
+    and feeds list and what front pages link to, nearest first; tag, author,
+    archive, search and deep pagination pages last. A run with a page budget or a
+    time limit spends it on articles."""
+    if source == "start":
+        return 10
+    if source != "link":
+        return 0  # sitemap, news-sitemap, feed entries: article URLs
+    return -depth - (10 if listing_kind(url, depth, source) in _DEEP_LISTINGS else 0)
 
 
 def build_sites(urls: list[str], sites_file: str | None, follow_depth: int, max_pages: int) -> list[Site]:
@@ -160,7 +177,7 @@ class NewsSpider(scrapy.Spider):
             clean_url(url),
             callback=self.parse_page,
             errback=self.on_error,
-            priority=-depth,
+            priority=page_priority(url, source, depth),
             meta={
                 "newscrawl_role": "page",
                 "newscrawl_site": site.name,
@@ -291,7 +308,7 @@ class NewsSpider(scrapy.Spider):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(f"newscrawl/site/{name}/discovery_requests")
 
-    def parse_page(self, response: Response) -> Iterator[Any]:
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         site = self._site(response)
         meta = response.meta
         source = meta.get("newscrawl_source", "link")
@@ -317,10 +334,7 @@ class NewsSpider(scrapy.Spider):
         depth = meta.get("newscrawl_depth", 0)
         from_listing = source in ("start", "link") or self.follow_from_sitemap
         follow = depth < site.follow_depth and from_listing
-        # the page's same-site links, where they are followed: a listing page whose
-        # links did not change since its last visit is revisited less often
-        links = [u for u in page_links(response) if is_http_url(u) and site.owns(host_of(u))] if follow else None
-        yield PageItem(
+        item = PageItem(
             url=response.url,
             requested_url=requested,
             status=response.status,
@@ -336,14 +350,39 @@ class NewsSpider(scrapy.Spider):
             signal_modified=signal.latest,
             signal_lastmod=signal.lastmod,
             listing=listing_kind(response.url, depth, source),
-            links_hash=links_hash(links) if links is not None else None,
             not_modified=bool(meta.get("newscrawl_not_modified")),
         )
+        links: list[str] | None = None
+        out: Any = unchanged_page(item)  # a re-checked article whose bytes did not change
+        if out is None:
+            # Analysed now, in the extraction workers, which also read the page's links
+            # from the tree they parse (off the event loop): its follow-up requests go
+            # out once it is analysed.
+            out = await analyse_page(self.crawler, item, follow)
+            if isinstance(out, FailureItem):
+                yield out
+                return
+        if follow:
+            assert self.crawler.stats is not None
+            if isinstance(out, PageItem) and out.analysis is not None and out.analysis.extraction.links is not None:
+                links = out.analysis.extraction.links
+                out.analysis.extraction.links = None  # used here; not carried to storage
+                self.crawler.stats.inc_value("newscrawl/links/read_by_worker")
+            else:  # not analysed (unchanged bytes, or no extraction pool in this crawl)
+                links = page_links(response)
+                self.crawler.stats.inc_value("newscrawl/links/read_here")
+            # the page's same-site links: a listing page whose links did not change
+            # since its last visit is revisited less often
+            links = [u for u in links if is_http_url(u) and site.owns(host_of(u))]
+            if isinstance(out, PageItem):
+                out.links_hash = links_hash(links)
+        yield out
         if depth == 0 and site.use_feeds:
             for url in feed_links(response.body, response.url):
                 yield self._discovery_request(url, site, "feed")
         if links is not None:
-            yield from self._follow_links(links, response, site, depth, meta.get("newscrawl_pagination", 0))
+            for request in self._follow_links(links, response, site, depth, meta.get("newscrawl_pagination", 0)):
+                yield request
 
     def _follow_links(
         self, links: list[str], response: TextResponse, site: Site, depth: int, pagination: int

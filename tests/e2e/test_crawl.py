@@ -159,6 +159,22 @@ def test_listing_pages_are_recorded_as_not_articles(full_crawl: Crawl) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_listing_pages_cost_no_body_extraction_and_links_are_read_in_the_workers(full_crawl: Crawl) -> None:
+    # every listing page of the sample site is plainly one (its path, its kind, its links):
+    # judged on its metadata and links, with no body extraction
+    listings = [full_crawl.key(p["host"], p["path"]) for p in MANIFEST["pages"]
+                if not p["disallowed"] and p["kind"] in ("home", "section", "tag", "author", "pagination")]
+    assert listings
+    for key in listings:
+        (signals,) = [json.loads(r["signals"]) for r in full_crawl.rows("SELECT signals FROM urls WHERE url = ?",
+                                                                           [key])]
+        assert signals["body_source"] == "none (plainly not an article)", (key, signals)
+    # the links the crawl followed were read by the extraction workers, none on the event loop
+    stats = json.loads(full_crawl.rows("SELECT stats FROM crawl_runs")[0]["stats"])
+    assert stats["newscrawl/links/read_by_worker"] >= len(listings)
+    assert "newscrawl/links/read_here" not in stats
+
+
 def test_fetched_url_variants_map_to_their_article(full_crawl: Crawl) -> None:
     problems = []
     checked = 0

@@ -29,3 +29,19 @@ def test_command_line_defaults_apply_to_sites_file_entries_and_hosts_are_not_spl
     assert ex.start_urls == ["https://example.org/", "https://example.org/news/"]
     assert ex.sitemaps == ["https://example.org/sitemap.xml"]
     assert (deep.follow_depth, deep.max_pages) == (3, 9)  # its own settings win
+
+
+def test_articles_are_asked_for_before_deep_listing_pages():
+    from crawler.spiders.news import page_priority
+
+    start = page_priority("https://d.test/", "start", 0)
+    from_sitemap = page_priority("https://d.test/news/2025/03/harbour-vote", "news-sitemap", 1)
+    from_feed = page_priority("https://d.test/news/2025/03/ferry", "rss", 1)
+    section = page_priority("https://d.test/world/", "link", 1)
+    linked_article = page_priority("https://d.test/world/2025/03/storm-warning", "link", 2)
+    tag = page_priority("https://d.test/tag/energy/", "link", 1)
+    author = page_priority("https://d.test/author/maria-okafor/", "link", 1)
+    next_page = page_priority("https://d.test/world/page/2/", "link", 1)
+    archive = page_priority("https://d.test/2025/03/14/", "link", 2)
+    assert start > from_sitemap == from_feed > section > linked_article
+    assert max(tag, author, next_page, archive) < linked_article
