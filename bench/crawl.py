@@ -319,6 +319,19 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def run_measured(cmd: list[str], cwd: Path) -> tuple[subprocess.Popen[str], str, str, float, float, "MemoryPoller"]:
+    """Run a command to its end under a MemoryPoller: (process, stdout, stderr, launched, ended, poller)."""
+    launched = time.time()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    poller = MemoryPoller(proc.pid)
+    poller.start()
+    out, err = proc.communicate()
+    ended = time.time()
+    poller.stop.set()
+    poller.join()
+    return proc, out, err, launched, ended, poller
+
+
 class MemoryPoller(threading.Thread):
     """CPU seconds per process and, with ``memory``, peak RSS/PSS of a process tree.
 
@@ -432,14 +445,7 @@ def farm_main(args: argparse.Namespace) -> int:
             cmd += ["-s", setting]
         print("crawling: newscrawl crawl <homepages> --db DB", " ".join(POLITENESS_OFF),
               " ".join(f"-s {s}" for s in args.settings), flush=True)
-        launched = time.time()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp)
-        poller = MemoryPoller(proc.pid)
-        poller.start()
-        out, err = proc.communicate()
-        ended = time.time()
-        poller.stop.set()
-        poller.join()
+        proc, out, err, launched, ended, poller = run_measured(cmd, tmp)
         requests = list(server.requests)
     print(out.rstrip())
     if proc.returncode != 0:
@@ -549,14 +555,7 @@ def main(argv: list[str] | None = None) -> int:
             cmd += ["-s", setting]
         print("crawling: newscrawl crawl <homepages> --db DB --depth", depth, " ".join(POLITENESS_OFF),
               " ".join(f"-s {s}" for s in args.settings), flush=True)
-        launched = time.time()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp)
-        poller = MemoryPoller(proc.pid)
-        poller.start()
-        out, err = proc.communicate()
-        ended = time.time()
-        poller.stop.set()
-        poller.join()
+        proc, out, err, launched, ended, poller = run_measured(cmd, tmp)
         first_request = sites.server.requests[0].time if sites.server.requests else launched
         requests = len(sites.server.requests)
         served = sites.served_bytes

@@ -22,16 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from tests.support.newsgen import WORDS
+
 SECTIONS = ("world", "politics", "business", "sport", "culture")
 TAGS = ("ukraine", "energy", "elections", "climate", "markets", "football", "health", "transport",
         "housing", "film")
 AUTHORS = ("ana-petrova", "tom-osei", "lena-fischer", "raj-mehta", "mia-santos")
-WORDS = (
-    "council harbour ferry budget minister river energy school hospital court police storm port "
-    "railway election museum bridge factory farmers union strike market tourism research mayor "
-    "district coast fishing wind solar grid tenants housing transport airport nurses teachers "
-    "students festival library climate flood drought shipping exports prices wages pension"
-).split()
 PER_PAGE = 10  # stories per section page
 HOME_STORIES = 15
 SITEMAP_CHUNK = 40  # stories per article sitemap, by story number
