@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # Sees 3xx responses before RedirectMiddleware (600): refused targets, loops.
     "crawler.downloadermiddlewares.networkpolicy.RedirectGuardMiddleware": 650,
+    # Reads the body of 403/429/503 answers (and small 200s) after decompression (590),
+    # before retries (550): a challenge page is "blocked", never retried or extracted.
+    "crawler.downloadermiddlewares.botwall.BotWallMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.spidermiddlewares.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
