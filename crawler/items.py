@@ -26,6 +26,7 @@ class PageItem:
     depth: int = 0
     known_hash: str | None = None  # content hash stored for this URL, on a re-check
     analysis: Analysis | None = None  # set by ExtractPipeline
+    rendered: str | None = None  # the browser that rendered ``body`` (RenderPipeline), e.g. "Chromium 156..."
 
 
 @dataclass

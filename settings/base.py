@@ -68,6 +68,8 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
+    # Application shells (article metadata, no text, scripts) rendered in headless Chromium.
+    "crawler.pipelines.render.RenderPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
@@ -109,3 +111,9 @@ NEWSCRAWL_MAX_URL_LENGTH = 2000  # longer page URLs are not followed
 NEWSCRAWL_MAX_PATH_SEGMENTS = 15  # deeper paths are not followed
 NEWSCRAWL_MAX_SEGMENT_REPEATS = 3  # /a/b/a/b/a/b/a: relative-link loops
 NEWSCRAWL_STRIP_SESSION_IDS = True  # drop jsessionid/PHPSESSID/... from page URLs
+# Pages that need JavaScript (crawler/rendering, crawler/pipelines/render.py).
+NEWSCRAWL_RENDER = "auto"  # auto: render application shells only; always: every page; never
+NEWSCRAWL_RENDER_CONCURRENCY = 2  # pages rendered at once (at least 1)
+NEWSCRAWL_RENDER_TIMEOUT = 20.0  # seconds per page (loading, scripts, its requests) before it fails (0: DOWNLOAD_TIMEOUT)
+NEWSCRAWL_RENDER_MAX_MEMORY = 1024.0  # MB (PSS of the browser's processes) above which it is restarted (0: no limit)
+NEWSCRAWL_BROWSER_PATH = ""  # Chromium executable ("": chromium, chromium-browser, google-chrome on PATH)

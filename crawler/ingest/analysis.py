@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.extraction import Extraction, extract_page
+from crawler.rendering.shell import shell_reason
 from storage.neardup import Signature, text_signature
 from storage.pages import DEFAULT_CODEC, compress_html, decompress_html
 from storage.records import text_hash
@@ -31,6 +32,9 @@ class Analysis:
     signature: Signature | None = None  # MinHash of the body (articles only)
     body_hash: str | None = None  # storage.records.text_hash of the body (articles only)
     compressed: tuple[str, bytes] | None = None  # (codec, raw HTML compressed with it)
+    # not an article, but an application shell that needs JavaScript: why it looks like
+    # one (crawler.rendering.shell); the crawl's RenderPipeline renders it
+    shell: str | None = None
 
     @property
     def url(self) -> str:
@@ -48,6 +52,8 @@ def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = N
     if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         analysis.compressed = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
+    else:
+        analysis.shell = shell_reason(analysis.extraction, html)
     return analysis
 
 

@@ -38,6 +38,7 @@ def page_record(
     source: str | None = None,
     found_on: str | None = None,
     discovery: dict[str, Any] | None = None,
+    rendered: str | None = None,
 ) -> PageRecord:
     """The record ``storage`` stores for one analysed page."""
     ex = analysis.extraction
@@ -58,5 +59,6 @@ def page_record(
         discovery=discovery,
         signature=analysis.signature,
         body_hash=analysis.body_hash,
+        rendered=rendered,
         compressed=analysis.compressed,
     )

@@ -9,6 +9,7 @@ FailureItem with the reason; the crawl goes on.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -17,6 +18,16 @@ from crawler.ingest.analysis import ANALYZE_PAGE, Analysis
 from crawler.items import FailureItem, NotModifiedItem, PageItem
 from crawler.utils.pool import ExtractionPool, JobFailure
 from storage.pages import sha1
+
+
+# The running crawl's pool, for the stages after this one (RenderPipeline analyses
+# rendered pages with the same workers).
+_POOLS: weakref.WeakKeyDictionary[Crawler, ExtractionPool] = weakref.WeakKeyDictionary()
+
+
+def extraction_pool(crawler: Crawler) -> ExtractionPool | None:
+    """The ExtractPipeline's worker pool of this crawl, while it is open."""
+    return _POOLS.get(crawler)
 
 
 class ExtractPipeline:
@@ -33,8 +44,10 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         self.pool = ExtractionPool(processes=self.processes, timeout=self.timeout, func=ANALYZE_PAGE)
+        _POOLS[self.crawler] = self.pool
 
     def close_spider(self) -> None:
+        _POOLS.pop(self.crawler, None)
         if self.pool is not None:
             self.pool.close()
             self.pool = None

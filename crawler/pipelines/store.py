@@ -131,7 +131,7 @@ def store_item(session: IngestSession, item: Any) -> None:
             url=item.url, html=item.body, analysis=item.analysis, site=item.site,
             status=item.status, requested_url=item.requested_url, headers=item.headers,
             fetched_at=item.fetched_at, source=item.source, found_on=item.found_on,
-            discovery=item.discovery,
+            discovery=item.discovery, rendered=item.rendered,
         ))
         # The raw HTML is stored; drop it from the item so nothing downstream holds it.
         item.body = b""
