@@ -101,6 +101,8 @@ class RenderPipeline:
         self.concurrency = max(1, s.getint("NEWSCRAWL_RENDER_CONCURRENCY"))
         self.budget = s.getfloat("NEWSCRAWL_RENDER_TIMEOUT") or s.getfloat("DOWNLOAD_TIMEOUT") or 30.0
         self.max_memory_mb = s.getfloat("NEWSCRAWL_RENDER_MAX_MEMORY") or float("inf")
+        # a request of a page being rendered outlives the page's budget a little at most
+        self.download_timeout = min(s.getfloat("DOWNLOAD_TIMEOUT") or 180.0, self.budget + 5)
         self.browser_setting = s.get("NEWSCRAWL_BROWSER_PATH") or ""
         self.user_agent = s.get("USER_AGENT") or None
         self.manager: BrowserManager | None = None
@@ -272,7 +274,7 @@ class RenderPipeline:
         request = Request(
             fr.url, method=fr.method, headers=fr.headers, body=fr.body or b"", dont_filter=True,
             meta={"newscrawl_role": RENDER_ROLE, "newscrawl_site": item.site, "newscrawl_page": item.url,
-                  "download_timeout": self.budget},
+                  "download_timeout": self.download_timeout},
         )
         try:
             response = await engine.download_async(request)
