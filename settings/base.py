@@ -43,6 +43,12 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.utils.request.CanonicalFingerprinter"
 # loopback or link-local address is refused before connecting (crawler/resolver.py).
 TWISTED_DNS_RESOLVER = "crawler.resolver.PolicyResolver"
 
+# The requests a page being rendered makes (scripts, its JSON API: crawler/pipelines/render.py)
+# share one download slot of their own: fetched the way a browser loads one page, not queued
+# behind the crawl's pages and the politeness delay between them. The pages themselves, and
+# their number at once (NEWSCRAWL_RENDER_CONCURRENCY), stay under the usual politeness.
+DOWNLOAD_SLOTS = {"newscrawl-render": {"concurrency": 8, "delay": 0}}
+
 # A page yields one item (extracted in worker processes), a sitemap many small
 # DiscoveryItems: Scrapy's 100 concurrent items per response only burn CPU.
 CONCURRENT_ITEMS = 8

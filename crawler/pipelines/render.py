@@ -22,7 +22,9 @@ the browser restarted when it dies (the page it was rendering is tried once
 more) or passes ``NEWSCRAWL_RENDER_MAX_MEMORY`` MB. Every request a page makes
 is fetched through Scrapy's downloader (``ExecutionEngine.download_async``): the
 network policy, robots.txt, retries, size limits and bot-wall detection of the
-crawl apply to it; refused ones are aborted.
+crawl apply to it; refused ones are aborted. They share a download slot of their
+own (``newscrawl-render``, configured in ``DOWNLOAD_SLOTS``), so a page loads
+as in a browser instead of queueing behind the crawl's pages and their delays.
 
 Stats: ``newscrawl/render/<...>``: ``rendered``, ``articles``, ``not_rendered``
 (and ``not_rendered_why``), ``failed``, ``timeout``, ``seconds``,
@@ -53,6 +55,7 @@ from crawler.rendering.render import (
     BrowserCrashed,
     Fetched,
     FetchRequest,
+    PageCrashed,
     Refused,
     RenderFailed,
     RenderResult,
@@ -69,6 +72,7 @@ LOG = logging.getLogger(__name__)
 
 NEEDS_JS = "not_article: needs JavaScript rendering"
 RENDER_ROLE = "render"  # request meta newscrawl_role of the requests pages make
+RENDER_SLOT = "newscrawl-render"  # their download slot (its concurrency and delay: DOWNLOAD_SLOTS in settings)
 NO_BROWSER_HOW = "install chromium (apt-get install chromium) or set NEWSCRAWL_BROWSER_PATH to render such pages"
 
 
@@ -209,6 +213,10 @@ class RenderPipeline:
                     if attempt == 2:
                         return self._failure(item, f"rendering: the browser crashed ({e})")
                     self._stat("retried")
+                except PageCrashed as e:
+                    if attempt == 2:
+                        return self._failure(item, f"rendering: {e}")
+                    self._stat("retried")
                 except RenderTimeout as e:
                     self._stat("timeout")
                     return self._failure(item, f"rendering: timeout: {e}")
@@ -274,7 +282,8 @@ class RenderPipeline:
         request = Request(
             fr.url, method=fr.method, headers=fr.headers, body=fr.body or b"", dont_filter=True,
             meta={"newscrawl_role": RENDER_ROLE, "newscrawl_site": item.site, "newscrawl_page": item.url,
-                  "download_timeout": self.download_timeout},
+                  "download_timeout": self.download_timeout, "download_slot": RENDER_SLOT,
+                  "autothrottle_dont_adjust_delay": True},
         )
         try:
             response = await engine.download_async(request)

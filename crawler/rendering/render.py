@@ -57,7 +57,12 @@ class BrowserCrashed(Exception):
 
 
 class RenderFailed(Exception):
-    """The page could not be rendered (it crashed, or the browser refused it)."""
+    """The page could not be rendered (the browser refused it)."""
+
+
+class PageCrashed(RenderFailed):
+    """The page's renderer process died (it may be the page, or the browser going down):
+    worth one more try."""
 
 
 class Refused(Exception):
@@ -244,11 +249,16 @@ async def render_page(
     except (RenderTimeout, RenderFailed):
         raise
     except Exception as e:
+        # a killed browser takes its pages down first: give its disconnection a moment to show
+        for _ in range(10):
+            if not b.alive:
+                break
+            await asyncio.sleep(0.1)
         if not b.alive:
             manager.mark_crashed(b)
             raise BrowserCrashed(f"{type(e).__name__}: {_short(e)}") from None
         if crashed:
-            raise RenderFailed("the page crashed") from None
+            raise PageCrashed("the page crashed") from None
         raise RenderFailed(f"{type(e).__name__}: {_short(e)}") from None
     finally:
         if context is not None:
