@@ -32,6 +32,7 @@ class PageItem:
     listing: str | None = None  # listing kind by URL and depth (crawler.utils.listings)
     links_hash: str | None = None  # of its same-site links, when they were extracted
     not_modified: bool = False  # a listing page that answered 304: the body is its stored copy
+    rendered: str | None = None  # the browser that rendered ``body`` (RenderPipeline), e.g. "Chromium 156..."
 
 
 @dataclass

@@ -135,6 +135,17 @@ def _check_meaning(key: str, value: Any) -> None:
             except ValueError:
                 raise SettingError(f"-s {key}={value}: {net!r} is not a CIDR network "
                                    "(e.g. 10.20.0.0/16)") from None
+    if key == "NEWSCRAWL_RENDER":
+        from crawler.sites import RENDER_MODES
+
+        if value not in RENDER_MODES:
+            raise SettingError(f"-s {key}={value}: expected one of {', '.join(RENDER_MODES)}")
+    if key == "NEWSCRAWL_BROWSER_PATH" and value:
+        from crawler.rendering.browser import browser_path_problem
+
+        problem = browser_path_problem(str(value))
+        if problem:
+            raise SettingError(f"-s {key}={value}: {problem}")
     if key == "NEWSCRAWL_SITES_FILE" and value:
         from crawler.sites import load_sites
 
@@ -224,9 +235,37 @@ def run_summary(result: CrawlResult, kind: str = "crawl", details: list[tuple[st
                       RunCounts.from_stats(s), failures, details or [])
 
 
+def rendering_details(stats: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The summary's lines on JavaScript rendering (crawler/pipelines/render.py's stats):
+    pages rendered, and shells that were not, with why and how to have them rendered."""
+    def n(key: str) -> int:
+        return int(stats.get(f"newscrawl/render/{key}") or 0)
+
+    lines: list[tuple[str, Any]] = []
+    rendered, launches = n("rendered"), n("browser_launches")
+    if rendered or launches:
+        notes = [f"{n('articles')} articles", f"{stats.get('newscrawl/render/seconds', 0):.1f}s in the browser"]
+        restarts = launches - 1
+        if restarts > 0:
+            why = [f"{n('browser_crashes')} crashed"] if n("browser_crashes") else []
+            why += [f"{n('restarts/memory')} over the memory limit"] if n("restarts/memory") else []
+            notes.append(f"browser restarted {restarts} time{'s' if restarts > 1 else ''}"
+                         + (f": {', '.join(why)}" if why else ""))
+        if stats.get("newscrawl/render/peak_memory_mb"):
+            notes.append(f"peak {float(stats['newscrawl/render/peak_memory_mb']):.0f} MB")
+        lines.append(("rendered (JavaScript)", f"{rendered} ({'; '.join(notes)})"))
+    if n("not_rendered"):
+        off = stats.get("newscrawl/render/not_rendered_why") or "rendering unavailable"
+        lines.append(("needs JavaScript", f"{n('not_rendered')} not rendered ({off})"))
+    return lines
+
+
 def summary(result: CrawlResult) -> str:
     s = result.stats
+    # the requests rendered pages made went through the downloader too: not pages
+    pages = int(s.get("response_received_count", 0)) - int(s.get("newscrawl/render/downloads") or 0)
     return format_summary(run_summary(result, details=[
-        ("pages fetched", int(s.get("response_received_count", 0))),
+        ("pages fetched", pages),
         ("skipped (stored)", int(s.get("newscrawl/skipped_known", 0))),
+        *rendering_details(s),
     ]))

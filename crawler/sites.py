@@ -36,6 +36,7 @@ class Site:
     recheck_days: float | None = None  # articles younger than this are re-checked ...
     recheck_every_hours: float | None = None  # ... this often (0: every run)
     recheck_old_days: float | None = None  # older ones every N days (0: never)
+    render: str | None = None  # auto | always | never: JavaScript rendering (None: NEWSCRAWL_RENDER)
 
     def owns(self, host: str) -> bool:
         return any(same_site(host, h) for h in self.hosts)
@@ -90,6 +91,17 @@ def _texts(value: Any) -> list[str]:
     return list(values)
 
 
+# JavaScript rendering modes (NEWSCRAWL_RENDER, a site's render): application shells
+# only, every page, or none.
+RENDER_MODES = ("auto", "always", "never")
+
+
+def _render_mode(value: Any) -> str:
+    if value not in RENDER_MODES:
+        raise _Bad
+    return str(value)
+
+
 def _urls(value: Any) -> list[str]:
     urls = _texts(value)
     bad = [u for u in urls if not is_http_url(u)]
@@ -125,6 +137,7 @@ SITE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "recheck_days": ("a number >= 0", _non_negative_number),
     "recheck_every_hours": ("a number >= 0", _non_negative_number),
     "recheck_old_days": ("a number >= 0", _non_negative_number),
+    "render": ('"auto", "always" or "never"', _render_mode),
 }
 
 
@@ -209,7 +222,8 @@ def load_sites(path: str | Path, *, follow_depth: int = 2, max_pages: int = 0) -
                 use_sitemaps=values.get("use_sitemaps", True),
                 use_feeds=values.get("use_feeds", True),
                 **{k: values.get(k)
-                   for k in ("window_days", "recheck_days", "recheck_every_hours", "recheck_old_days")},
+                   for k in ("window_days", "recheck_days", "recheck_every_hours", "recheck_old_days",
+                             "render")},
             )
         )
     return sites

@@ -43,6 +43,12 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.utils.request.CanonicalFingerprinter"
 # loopback or link-local address is refused before connecting (crawler/resolver.py).
 TWISTED_DNS_RESOLVER = "crawler.resolver.PolicyResolver"
 
+# The requests a page being rendered makes (scripts, its JSON API: crawler/pipelines/render.py)
+# share one download slot of their own: fetched the way a browser loads one page, not queued
+# behind the crawl's pages and the politeness delay between them. The pages themselves, and
+# their number at once (NEWSCRAWL_RENDER_CONCURRENCY), stay under the usual politeness.
+DOWNLOAD_SLOTS = {"newscrawl-render": {"concurrency": 8, "delay": 0}}
+
 # A page yields one item (extracted in worker processes), a sitemap many small
 # DiscoveryItems: Scrapy's 100 concurrent items per response only burn CPU.
 CONCURRENT_ITEMS = 8
@@ -61,12 +67,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # Sees 3xx responses before RedirectMiddleware (600): refused targets, loops.
     "crawler.downloadermiddlewares.networkpolicy.RedirectGuardMiddleware": 650,
+    # Reads the body of 403/429/503 answers (and small 200s) after decompression (590),
+    # before retries (550): a challenge page is "blocked", never retried or extracted.
+    "crawler.downloadermiddlewares.botwall.BotWallMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.spidermiddlewares.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 100,
+    # Application shells (article metadata, no text, scripts) rendered in headless Chromium.
+    "crawler.pipelines.render.RenderPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
@@ -113,3 +124,9 @@ NEWSCRAWL_MAX_URL_LENGTH = 2000  # longer page URLs are not followed
 NEWSCRAWL_MAX_PATH_SEGMENTS = 15  # deeper paths are not followed
 NEWSCRAWL_MAX_SEGMENT_REPEATS = 3  # /a/b/a/b/a/b/a: relative-link loops
 NEWSCRAWL_STRIP_SESSION_IDS = True  # drop jsessionid/PHPSESSID/... from page URLs
+# Pages that need JavaScript (crawler/rendering, crawler/pipelines/render.py).
+NEWSCRAWL_RENDER = "auto"  # auto: render application shells only; always: every page; never
+NEWSCRAWL_RENDER_CONCURRENCY = 2  # pages rendered at once (at least 1)
+NEWSCRAWL_RENDER_TIMEOUT = 20.0  # seconds per page (loading, scripts, its requests) before it fails (0: DOWNLOAD_TIMEOUT)
+NEWSCRAWL_RENDER_MAX_MEMORY = 1024.0  # MB (PSS of the browser's processes) above which it is restarted (0: no limit)
+NEWSCRAWL_BROWSER_PATH = ""  # Chromium executable ("": chromium, chromium-browser, google-chrome on PATH)

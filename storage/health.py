@@ -2,7 +2,8 @@
 
 Named reads over ``articles``, ``urls`` and ``crawl_runs``; plain data out.
 A site "looks blocked" when, in its latest run, many fetches hit a bot wall
-(HTTP 403/429/503 or a challenge page), or when that run stored no new
+(HTTP 403/429/503, or a challenge page the crawl recorded as ``blocked`` with a
+``bot wall: ...`` reason, whatever its status), or when that run stored no new
 article although the runs before it did."""
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.records import BOT_WALL_REASON
+
 # urls.outcome values that mean the page was fetched and processed.
 OK_OUTCOMES = ("new", "updated", "not_modified", "duplicate_url", "duplicate_text", "not_article", "skipped")
 FAILURE_OUTCOMES = ("failed", "blocked")
 # HTTP statuses bot walls answer with.
 WALL_STATUSES = (403, 429, 503)
-# Words in urls.reason that name a challenge page (captcha, JS challenge, ...).
-CHALLENGE_MARKERS = ("challenge", "captcha", "cf-chl", "just a moment", "access denied",
-                     "are you a robot", "unusual traffic")
 # Defaults of the "looks blocked" rules.
 WALL_MIN = 3  # bot-wall answers in the latest run ...
 WALL_SHARE = 0.3  # ... that are at least this share of its fetches
@@ -41,6 +41,7 @@ class SiteHealth:
     fetched: int = 0  # URLs recorded for the site (urls rows)
     failed: int = 0  # of which failed or blocked (latest fetch of each URL)
     bot_walls: int = 0  # of which 403/429/503 or challenge pages
+    blocked: int = 0  # of which blocked (bot walls, robots.txt, refused addresses)
     no_date: int = 0  # articles without `published`
     no_author: int = 0  # articles without authors
     latest_run: int | None = None
@@ -82,10 +83,13 @@ class SiteHealth:
 
 
 def _wall_sql() -> tuple[str, list[Any]]:
-    """An SQL condition on ``urls`` for a bot-wall answer, with its arguments."""
+    """An SQL condition on ``urls`` for a bot-wall answer, with its arguments: a
+    bot-wall status, or a challenge page the crawler recorded as blocked
+    (``crawler.downloadermiddlewares.botwall`` writes ``bot wall: ...``; a 200
+    interstitial has no telling status)."""
     marks = ",".join("?" * len(WALL_STATUSES))
-    likes = " OR ".join("lower(coalesce(reason, '')) LIKE ?" for _ in CHALLENGE_MARKERS)
-    return f"(status IN ({marks}) OR {likes})", [*WALL_STATUSES, *(f"%{m}%" for m in CHALLENGE_MARKERS)]
+    return (f"(status IN ({marks}) OR (outcome = 'blocked' AND substr(reason, 1, ?) = ?))",
+            [*WALL_STATUSES, len(BOT_WALL_REASON), BOT_WALL_REASON])
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -118,10 +122,11 @@ def site_health(
         h.no_date, h.no_author = int(row[2] or 0), int(row[3] or 0)
         row = db.execute(
             f"SELECT count(*), sum(outcome IN {_in(FAILURE_OUTCOMES)}), sum({wall}),"
-            f" max(CASE WHEN outcome IN {_in(OK_OUTCOMES)} THEN last_fetched END)"
+            f" max(CASE WHEN outcome IN {_in(OK_OUTCOMES)} THEN last_fetched END),"
+            " sum(outcome = 'blocked')"
             " FROM urls WHERE site = ?", [*wall_args, site]).fetchone()
         h.fetched, h.failed, h.bot_walls = int(row[0]), int(row[1] or 0), int(row[2] or 0)
-        h.last_success = row[3]
+        h.last_success, h.blocked = row[3], int(row[4] or 0)
         runs = site_runs(db, site, limit=history)
         if runs:
             h.latest_run = runs[-1]

@@ -254,3 +254,8 @@ def m0010_documents(db: sqlite_utils.Database) -> None:
         );
         """
     )
+@MIGRATIONS(name="0011_pages_rendered")
+def m0011_pages_rendered(db: sqlite_utils.Database) -> None:
+    # The browser that rendered a page whose stored html is its rendered DOM (an
+    # application shell run through headless Chromium); NULL: the html as fetched.
+    db.execute("ALTER TABLE pages ADD COLUMN rendered TEXT")

@@ -372,13 +372,14 @@ def store_page(db: sqlite_utils.Database, rec: PageRecord) -> StoreResult:
         page_codec, blob = rec.compressed or (DEFAULT_CODEC, compress_html(rec.html, DEFAULT_CODEC))
         db.execute(
             """
-            INSERT INTO pages (url, article_id, fetched_at, status, headers, codec, html, size, sha1, run_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO pages (url, article_id, fetched_at, status, headers, codec, html, size, sha1, run_id,
+                               rendered)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 rec.fetched_url, article_id, rec.fetched_at, rec.status,
                 json.dumps(rec.headers, sort_keys=True), page_codec, blob,
-                len(rec.html), state["content_hash"], rec.run_id,
+                len(rec.html), state["content_hash"], rec.run_id, rec.rendered,
             ],
         )
         state["next_check"] = _next_check(db, rec, article_id)

@@ -37,6 +37,11 @@ class Outcome(StrEnum):
         return self in (Outcome.DUPLICATE_URL, Outcome.DUPLICATE_TEXT)
 
 
+# urls.reason of a bot wall (outcome blocked): a challenge or captcha page answered
+# instead of the page, e.g. "bot wall: Cloudflare challenge (http 403)". storage.health
+# counts these; crawler.utils.botwall writes them.
+BOT_WALL_REASON = "bot wall: "
+
 # Estimated Jaccard similarity of 5-word shingles from which two texts are one
 # article (a syndicated copy with another standfirst or sign-off line).
 NEAR_DUPLICATE_THRESHOLD = 0.8
@@ -111,6 +116,7 @@ class PageRecord:
     listing: str | None = None
     links_hash: str | None = None
     revisit: RevisitPolicy | None = None
+    rendered: str | None = None  # html is the DOM a browser rendered (pages.rendered), e.g. "Chromium 156..."
 
     @property
     def body_key(self) -> str:

@@ -44,6 +44,9 @@ class Analysis:
     signature: Signature | None = None  # MinHash of the body (articles only)
     body_hash: str | None = None  # storage.records.text_hash of the body (articles only)
     compressed: tuple[str, bytes] | None = None  # (codec, raw HTML compressed with it)
+    # not an article, but an application shell that needs JavaScript: why it looks like
+    # one (crawler.rendering.shell); the crawl's RenderPipeline renders it
+    shell: str | None = None
 
     @property
     def url(self) -> str:
@@ -66,6 +69,10 @@ def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = N
     if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         analysis.compressed = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))
+    else:
+        from crawler.rendering.shell import shell_reason
+
+        analysis.shell = shell_reason(analysis.extraction, html)
     return analysis
 
 

@@ -42,6 +42,7 @@ def page_record(
     signal_lastmod: str | None = None,
     listing: str | None = None,
     links_hash: str | None = None,
+    rendered: str | None = None,
 ) -> PageRecord:
     """The record ``storage`` stores for one analysed page."""
     ex = analysis.extraction
@@ -62,6 +63,7 @@ def page_record(
         discovery=discovery,
         signature=analysis.signature,
         body_hash=analysis.body_hash,
+        rendered=rendered,
         compressed=analysis.compressed,
         signal_modified=signal_modified,
         signal_lastmod=signal_lastmod,

@@ -22,7 +22,8 @@ from crawler.items import FailureItem, NotModifiedItem, PageItem
 from crawler.utils.pool import ExtractionPool, JobFailure
 from storage.pages import sha1
 
-# The running crawl's pool, for the spider and the stages after this one.
+# The running crawl's pool, for the spider and the stages after this one (RenderPipeline
+# analyses rendered pages with the same workers).
 _POOLS: weakref.WeakKeyDictionary[Crawler, ExtractionPool] = weakref.WeakKeyDictionary()
 
 

@@ -181,7 +181,7 @@ def store_item(session: IngestSession, item: Any) -> None:
             status=item.status, requested_url=item.requested_url, headers=item.headers,
             fetched_at=item.fetched_at, source=item.source, found_on=item.found_on,
             discovery=item.discovery, signal_modified=item.signal_modified, signal_lastmod=item.signal_lastmod,
-            listing=item.listing, links_hash=item.links_hash,
+            listing=item.listing, links_hash=item.links_hash, rendered=item.rendered,
         ))
         # The raw HTML is stored; drop it from the item so nothing downstream holds it.
         item.body = b""

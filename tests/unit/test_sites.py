@@ -50,13 +50,13 @@ from crawler.sites import SITE_KEYS  # noqa: E402
 WRONG = {"name": "7", "url": "[1]", "urls": "'not-a-url'", "hosts": "3", "sitemaps": "['ftp://x.org/s.xml']",
          "feeds": "{ a = 1 }", "follow_depth": '"three"', "max_pages": "-1", "allow": "5", "deny": "['(']",
          "use_sitemaps": "1", "use_feeds": '"yes"', "window_days": "-2", "recheck_days": "true",
-         "recheck_every_hours": '"often"', "recheck_old_days": "[]"}
+         "recheck_every_hours": '"often"', "recheck_old_days": "[]", "render": '"sometimes"'}
 RIGHT = {"name": '"ex"', "url": '"https://example.org/"', "urls": '["https://example.org/a"]',
          "hosts": '["cdn.example.org"]', "sitemaps": '"https://example.org/s.xml"',
          "feeds": '["https://example.org/feed"]', "follow_depth": "0", "max_pages": "10",
          "allow": '"^/news/"', "deny": '["^/tag/", "^/author/"]', "use_sitemaps": "false",
          "use_feeds": "true", "window_days": "1.5", "recheck_days": "2", "recheck_every_hours": "0",
-         "recheck_old_days": "30"}
+         "recheck_old_days": "30", "render": '"never"'}
 
 
 def test_every_key_has_a_wrong_and_a_right_example():
