@@ -10,7 +10,8 @@ from crawler.extraction.authors import (author_links, byline_from_text, clean_au
                                         is_organisation, is_publisher, labelled_byline,
                                         split_names, twitter_credit)
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
-                                     looks_like_nav_dump, markup_text)
+                                     looks_like_nav_dump, markup_text, standfirst,
+                                     with_standfirst)
 from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
 from crawler.extraction.decode import choose_charset, decode_html, looks_binary
@@ -422,3 +423,61 @@ def test_markup_text_reads_the_article_container_without_asides() -> None:
     container = tree.find(".//article")
     assert markup_text(container).split("\n") == ["First paragraph.", "Subhead",
                                                   "Second paragraph."]
+
+
+LEDE = ("Nach zwei Jahren Bauzeit nimmt die neue Elektrofähre im März den Betrieb auf. "
+        "Pendler sparen bis zu zwanzig Minuten.")
+
+
+@pytest.mark.parametrize("html, expected", [
+    # below the headline, outside the article body
+    (f"<h1>Neue Fähre</h1><div class='intro'><p>{LEDE}</p></div><div><p>Body.</p></div>", LEDE),
+    # a dateline first, in its own element
+    (f"<h1>Neue Fähre</h1><p><b>Nordstrand.</b> {LEDE}</p>", f"Nordstrand. {LEDE}"),
+    # written as two paragraphs in one block (a video player without text beside them)
+    ("<h1>Neue Fähre</h1><div class='lead'><p>Nach zwei Jahren Bauzeit nimmt die neue "
+     "Elektrofähre im März den Betrieb auf.</p><p>Pendler sparen bis zu zwanzig Minuten.</p>"
+     "<figure><div class='player'></div></figure></div>", LEDE.replace("auf. ", "auf.\n")),
+    # the page completes a description cut short
+    (f"<h1>Neue Fähre</h1><p>{LEDE} Die alte Fähre wird verkauft.</p>",
+     f"{LEDE} Die alte Fähre wird verkauft."),
+    # a teaser above the headline, a teaser link, a caption: not the standfirst
+    (f"<p>{LEDE}</p><h1>Neue Fähre</h1>", ""),
+    (f"<h1>Neue Fähre</h1><ul><li><a href='/x'>{LEDE}</a></li></ul>", ""),
+    (f"<h1>Neue Fähre</h1><figure><figcaption>{LEDE}</figcaption></figure>", ""),
+    # a block saying much more than the description is the article, not its standfirst
+    (f"<h1>Neue Fähre</h1><div><p>{LEDE}</p>{'<p>More text of the article here.</p>' * 9}"
+     "</div>", LEDE),
+])
+def test_standfirst_is_the_visible_description_below_the_headline(html: str,
+                                                                  expected: str) -> None:
+    assert standfirst(_tree(html), LEDE) == expected
+
+
+def test_standfirst_goes_on_top_of_a_text_that_lacks_it() -> None:
+    assert with_standfirst("Body.", LEDE) == f"{LEDE}\nBody."
+    assert with_standfirst(f"{LEDE}\nBody.", LEDE) == f"{LEDE}\nBody."
+    assert with_standfirst("Body.", "") == "Body."
+    assert standfirst(_tree("<h1>X</h1><p>Short one.</p>"), "Short one.") == ""
+
+
+def test_a_short_fast_text_on_a_page_announcing_nothing_gets_the_full_cascade(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.extraction.body as body
+
+    modes: list[str] = []
+
+    def fake(tree: HtmlElement, url: str, mode: str = "fast") -> str:
+        modes.append(mode)
+        return {"fast": "A few lines. " * 30, "full": "The whole blog post. " * 100}.get(mode, "")
+
+    monkeypatch.setattr(body, "run_trafilatura", fake)
+    text, source = body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    assert modes == ["fast", "full"] and text.startswith("The whole blog post.")
+    assert source == "trafilatura full (short, nothing announced)"
+    # a long fast text, or a page that announces its article, stays on the fast path
+    modes.clear()
+    monkeypatch.setattr(body, "run_trafilatura",
+                        lambda tree, url, mode="fast": modes.append(mode) or "Long text. " * 200)
+    body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    assert modes == ["fast"]

@@ -116,6 +116,9 @@ def run_trafilatura(tree: HtmlElement, url: str, mode: str = "fast") -> str:
 SHORT_OF_ANNOUNCED = 0.5
 # a fuller text beyond this multiple of the announcement took in more than the article
 OVERSHOOT = 1.25
+# a fast text under this many characters, on a page that announces no article length, is
+# redone with the full cascade (readability and justext comparison)
+SHORT_UNANNOUNCED = 1000
 # the fuller text must add this much to be worth taking
 MIN_GAIN = 1.2
 # announcements below these sizes are teasers or summaries, not the article's length
@@ -329,6 +332,96 @@ def drop_inert(tree: HtmlElement) -> None:
             el.drop_tree()
 
 
+# the standfirst: a paragraph a news page shows between its headline and its article,
+# the same text as its description; article templates often put it outside the body
+# container that trafilatura reads
+MIN_STANDFIRST = 40  # characters of the description compared with the page text
+STANDFIRST_KEY = 50
+STANDFIRST_SLACK = 1.5  # the visible paragraph may complete a description cut short
+MAX_DATELINE = 40  # "Nordstrand." / "BERLIN (dpa) -" before the standfirst's first words
+_STANDFIRST_BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "section", "header", "span",
+                                "strong", "b", "em"})
+# a description shown in these is a teaser, a caption or a control, not the standfirst
+_NOT_STANDFIRST = frozenset({"nav", "footer", "aside", "a", "li", "button", "form", "figure",
+                             "figcaption", "label", "select", "noscript", "blockquote"})
+
+
+def _fold_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def description_of(pm: PageMeta) -> str:
+    art = pm.article or {}
+    raw = pm.first("og:description", "description", "twitter:description") or \
+        (art.get("description") if isinstance(art.get("description"), str) else "")
+    return clean_text(raw)
+
+
+def standfirst(tree: HtmlElement, description: str) -> str:
+    """The page's visible standfirst: the text of the first block below the headline
+    (<h1>) that says what the page's description says (a dateline may come first; the
+    block may complete a description cut short), outside navigation, teasers, captions
+    and links; "" when the page shows none."""
+    key = description[:STANDFIRST_KEY].rstrip(".…").strip()
+    body = tree.find("body")
+    if len(key) < MIN_STANDFIRST or body is None:
+        return ""
+    head = key[:15]
+    limit = STANDFIRST_SLACK * len(description) + 20
+    seen_h1 = False
+    for el in body.iter():
+        if el.tag == "h1":
+            seen_h1 = True
+        if not seen_h1 or not isinstance(el.tag, str):
+            continue
+        # the description's first words as an element's own text or the text after it
+        for own, start in ((el.text, el), (el.tail, el.getparent())):
+            own = _fold_ws(own or "")
+            if not own or start is None or not (
+                    own.startswith(head) if len(own) >= len(head) else head.startswith(own)):
+                continue
+            text = _standfirst_block(start, key, limit)
+            if text:
+                return text
+    return ""
+
+
+def _standfirst_block(el: HtmlElement, key: str, limit: float) -> str:
+    """The text of the block around ``el`` that holds ``key`` near its start."""
+    # up to the block that holds the whole paragraph ("<p><b>Berlin.</b> Die ...")
+    block, text = el, ""
+    while block is not None:
+        if block.tag in _STANDFIRST_BLOCKS:
+            text = _fold_ws(block.text_content())
+            if len(text) >= len(key) + MAX_DATELINE:
+                break
+            if 0 <= text.find(key) <= MAX_DATELINE:
+                break
+        block = block.getparent()
+    if block is None or not 0 <= text.find(key) <= MAX_DATELINE or len(text) > limit or \
+            block.tag in _NOT_STANDFIRST or \
+            any(a.tag in _NOT_STANDFIRST for a in block.iterancestors()):
+        return ""
+    # ... and to the block holding all of a standfirst written as several paragraphs
+    lines = [text]
+    while (parent := block.getparent()) is not None and parent.tag in _STANDFIRST_BLOCKS:
+        parts = [(child, _fold_ws(child.text_content())) for child in parent]
+        parts = [(child, t) for child, t in parts if t]
+        if (parent.text or "").strip() or not parts or parts[0][0] is not block or \
+                any(child is not block and child.tag != "p" for child, _ in parts) or \
+                sum(len(t) for _, t in parts) > limit:
+            break  # more than paragraphs: a caption, a credit, a label
+        block, lines = parent, [t for _, t in parts]
+    return "\n".join(lines)
+
+
+def with_standfirst(body: str, lede: str) -> str:
+    """``body`` with the standfirst on top, unless the text already has it."""
+    if not lede or lede[:STANDFIRST_KEY] in _fold_ws(body):
+        return body
+    return f"{lede}\n{body}" if body else lede
+
+
 def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tuple[str, str]:
     """Raw article text and which trafilatura mode produced it.  Removes from ``tree``
     first what holds no article text (``drop_inert``) and related-link paragraphs
@@ -341,6 +434,11 @@ def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tup
         if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
             text, source = precise, "trafilatura precision"
     expected = announced(pm, tree)
+    if expected.source == "none" and len(text) < SHORT_UNANNOUNCED:
+        # a page that says nothing about its article and gave the fast mode only a few
+        # paragraphs: where the fast mode most often missed the main text
+        full = run_trafilatura(tree, url, mode="full")
+        return (full, "trafilatura full (short, nothing announced)") if full else (text, source)
     if not expected.short(text):
         return text, source
     why = f"{source} short of {expected.source}"
