@@ -481,3 +481,50 @@ def test_a_short_fast_text_on_a_page_announcing_nothing_gets_the_full_cascade(
                         lambda tree, url, mode="fast": modes.append(mode) or "Long text. " * 200)
     body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
     assert modes == ["fast"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Text und Interview: Harald Weber", ["Harald Weber"]),
+    ("Interview: Jens Berg Foto: Michael Hund", ["Jens Berg"]),
+    ("Text: Jane Doe, Fotos: John Smith", ["Jane Doe"]),
+    ("Текст: Венера Петрова", ["Венера Петрова"]),
+    ("Foto: dpa", []),
+    ("erstellt von Dominique Roth", ["Dominique Roth"]),
+    ("Zeige alle Beiträge von Cem Aydin", ["Cem Aydin"]),
+    ("Revised Edition Edited by Adrian Parr", ["Adrian Parr"]),
+    ("Artikel von: Haus Redaktion", ["Haus Redaktion"]),
+    ("Autor Johann Kiefer", ["Johann Kiefer"]),
+    ("Von Tomas Lange Fr, 18. Oktober 2019", ["Tomas Lange"]),
+    ("Von Christian Roth, 07 Dezember, 2022", ["Christian Roth"]),
+    ("Posted", []), ("Publiziert am", []), ("Name", []), ("Unknown", []),
+    ("Harm Otten sagt", []), ("Afficher mon profil complet", []),
+    # a name particle is not an action word's "von"
+    ("Von Ursula von der Leyen", ["Ursula von der Leyen"]),
+    ("Jane Doe und Max Muster", ["Jane Doe", "Max Muster"]),
+])
+def test_split_names_drops_labels_credits_and_controls(raw: str, expected: list[str]) -> None:
+    assert split_names(raw) == expected
+
+
+def test_dom_byline_skips_comments_and_sidebars_and_reads_the_name_element() -> None:
+    from crawler.extraction.authors import dom_byline
+
+    page = ("<aside class='widget'><div class='author'>Sidebar Person</div></aside>"
+            "<div id='sidebar-left'><div class='author-box'>Other Person Alle Artikel</div></div>"
+            "<div class='byline'><abbr>Dezember 10, 2019</abbr> · von <span class='author vcard'>"
+            "<span class='screen-reader-text'>Autor</span><a class='url fn n' href='/author/x'>"
+            "Lena Berger</a></span> · in <a href='/c'>Allgemein</a></div>"
+            "<ol class='comment-list'><li><div class='comment-author vcard'><b class='fn'>"
+            "Harm Otten</b> <span class='says'>sagt:</span></div></li></ol>"
+            "<form id='commentform'><p class='comment-form-author'><label>Name *</label></p></form>")
+    assert dom_byline(_tree(page)) == ["Lena Berger"]
+    # only the comments name anyone: no byline
+    assert dom_byline(_tree(page.split("<div class='byline'>")[0] + "<ol class='comment-list'>"
+                            "<li><div class='comment-author'>Harm Otten</div></li></ol>")) == []
+
+
+def test_a_label_counts_where_it_opens_its_line() -> None:
+    assert labelled_byline(_tree("<span class='x'>| <b>Autor:</b> <a href='/a'>Jana Lind</a>"
+                                 "</span>")) == ["Jana Lind"]
+    assert labelled_byline(_tree("<p>You put the <strong>author</strong>, the release date and "
+                                 "the version in there.</p>")) == []
