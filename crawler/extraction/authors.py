@@ -338,12 +338,30 @@ _NOT_ARTICLE_BYLINE = (
     'ancestor-or-self::*[(contains(@class,"comment") and not(contains(@class,"commentar")))'
     ' or contains(@id,"comment") or contains(@class,"sidebar") or contains(@id,"sidebar")]'
     ' or ancestor::form or ancestor::aside or ancestor::nav')
-_BYLINE_XPATH = etree.XPath(
-    '//*[@itemprop="author" or @rel="author" or ' + " or ".join(
-        f'contains(@class,"{c}")' for c in ("byline", "Byline", "author", "Author", "autor",
-                                              "Autor", "auteur", "signature", "firma"))
-    + '][not(self::meta or self::link or self::script or self::body or self::html or '
-    'self::article or self::main)][not(' + _NOT_ARTICLE_BYLINE + ')]')
+_BYLINE_CLASS = re.compile(r"[bB]yline|[aA]uthor|[aA]utor|auteur|signature|firma")
+_NOT_BYLINE_TAGS = frozenset({"meta", "link", "script", "body", "html", "article", "main"})
+_OUTSIDE_ARTICLE = etree.XPath(f"boolean({_NOT_ARTICLE_BYLINE})")
+MAX_BYLINE_ELEMENTS = 30
+
+
+def byline_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """Elements marked as the author or byline (schema.org, rel, class names in several
+    languages), outside comments, forms, sidebars and menus; at most 30, in page order.
+    (A scan in Python: one XPath testing each element for nine class names costs twice
+    as much.)"""
+    found: list[HtmlElement] = []
+    for el in tree.iter(etree.Element):
+        cls = el.get("class")
+        if (cls is not None and _BYLINE_CLASS.search(cls)) or el.get("itemprop") == "author" \
+                or el.get("rel") == "author":
+            if el.tag in _NOT_BYLINE_TAGS or _OUTSIDE_ARTICLE(el):
+                continue
+            found.append(el)
+            if len(found) >= MAX_BYLINE_ELEMENTS:
+                break
+    return found
+
+
 # inside a byline block, the element that holds just the name: schema.org name, the
 # microformat's formatted name, a link to the author's page
 _BYLINE_NAME_XPATH = etree.XPath(
@@ -360,11 +378,12 @@ def spaced_text(el: HtmlElement) -> str:
 def dom_byline(tree: HtmlElement) -> list[str]:
     """Byline text from elements marked as author/byline in the page body: the innermost
     such element, or the name element inside it."""
-    found = _BYLINE_XPATH(tree)[:30]
-    marked = set(found)
+    found = byline_elements(tree)
+    # blocks around a more precise author element give way to it
+    outer = {a for el in found for a in el.iterancestors()}
     for el in found:
-        if any(d in marked for d in el.iterdescendants()):
-            continue  # a byline block around a more precise author element
+        if el in outer:
+            continue
         inner = _BYLINE_NAME_XPATH(el)
         txt = spaced_text(inner[0]) if inner else spaced_text(el)
         # the first byline is the article's; later ones usually belong to teasers

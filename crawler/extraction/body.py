@@ -357,32 +357,31 @@ def description_of(pm: PageMeta) -> str:
     return clean_text(raw)
 
 
+# text nodes below the page's first headline (an element's own text or the text after an
+# element) that open with the given words, or that are the first of them ("<b>Berlin</b>")
+_UNICODE_SPACES = "\u00a0\u2007\u2009\u202f"  # XPath's normalize-space folds ASCII ones only
+_FOLDED = f"normalize-space(translate(., '{_UNICODE_SPACES}', '{' ' * len(_UNICODE_SPACES)}'))"
+# (contains(): a cheap first filter before the folding, which allocates per node)
+_TEXT_STARTING = etree.XPath(
+    f"(//body//h1)[1]/following::text()[contains(., $first)][starts-with({_FOLDED}, $head) or "
+    f"(string-length({_FOLDED}) >= 3 and starts-with($head, {_FOLDED}))]")
+
+
 def standfirst(tree: HtmlElement, description: str) -> str:
     """The page's visible standfirst: the text of the first block below the headline
     (<h1>) that says what the page's description says (a dateline may come first; the
     block may complete a description cut short), outside navigation, teasers, captions
     and links; "" when the page shows none."""
     key = description[:STANDFIRST_KEY].rstrip(".…").strip()
-    body = tree.find("body")
-    if len(key) < MIN_STANDFIRST or body is None:
+    if len(key) < MIN_STANDFIRST:
         return ""
-    head = key[:15]
     limit = STANDFIRST_SLACK * len(description) + 20
-    seen_h1 = False
-    for el in body.iter():
-        if el.tag == "h1":
-            seen_h1 = True
-        if not seen_h1 or not isinstance(el.tag, str):
-            continue
-        # the description's first words as an element's own text or the text after it
-        for own, start in ((el.text, el), (el.tail, el.getparent())):
-            own = _fold_ws(own or "")
-            if not own or start is None or not (
-                    own.startswith(head) if len(own) >= len(head) else head.startswith(own)):
-                continue
-            text = _standfirst_block(start, key, limit)
-            if text:
-                return text
+    for node in _TEXT_STARTING(tree, head=key[:15], first=key.split()[0][:3]):
+        el = node.getparent()
+        start = el.getparent() if node.is_tail else el
+        text = _standfirst_block(start, key, limit) if start is not None else ""
+        if text:
+            return text
     return ""
 
 
