@@ -528,3 +528,22 @@ def test_a_label_counts_where_it_opens_its_line() -> None:
                                  "</span>")) == ["Jana Lind"]
     assert labelled_byline(_tree("<p>You put the <strong>author</strong>, the release date and "
                                  "the version in there.</p>")) == []
+
+
+def test_the_fuller_reading_that_fits_the_announcement_wins(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast text short of the article markup: of trafilatura's full cascade and the
+    markup's own text, the one reading more of the article (not beyond it) is kept."""
+    import crawler.extraction.body as body
+
+    paragraphs = [f"Paragraph {i} of the article, long enough to count as prose text." * 2
+                  for i in range(12)]
+    tree = _tree("<article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>")
+    readings = {"fast": paragraphs[0], "full": "\n".join(paragraphs[:8])}
+    monkeypatch.setattr(body, "run_trafilatura",
+                        lambda tree, url, mode="fast": readings.get(mode, ""))
+    text, source = body.extract_body(tree, "https://x.test/a")
+    assert text == "\n".join(paragraphs) and source.startswith("article markup")
+    # a full reading that overshoots the announcement (it took in the page) is not kept
+    readings["full"] = "\n".join(paragraphs * 3)
+    assert body.extract_body(tree, "https://x.test/a")[1].startswith("article markup")

@@ -441,15 +441,18 @@ def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tup
     if not expected.short(text):
         return text, source
     why = f"{source} short of {expected.source}"
-    full = run_trafilatura(tree, url, mode="full")
-    if len(full) >= MIN_GAIN * len(text) and not expected.overshot(full):
-        return full, f"trafilatura full ({why})"
-    # neither trafilatura mode reads the whole article (an article split into several
-    # containers between ads): the article markup's own text, or the page's articleBody
+    # the fuller readings: trafilatura's full cascade, the article markup's own text (an
+    # article split into several containers between ads defeats both trafilatura modes),
+    # the page's articleBody; the one that reads the most of the article without going
+    # beyond what the page announces wins
     container = expected.container if expected.container is not None else \
         article_container(tree)[0]
-    for candidate, name in ((markup_text(container) if container is not None else "",
-                             "article markup"), (expected.text, "jsonld articleBody")):
-        if len(candidate) >= MIN_GAIN * len(text) and not expected.overshot(candidate):
-            return candidate, f"{name} ({why})"
+    candidates = [(run_trafilatura(tree, url, mode="full"), "trafilatura full"),
+                  (markup_text(container) if container is not None else "", "article markup"),
+                  (expected.text, "jsonld articleBody")]
+    fitting = [(c, name) for c, name in candidates
+               if len(c) >= MIN_GAIN * len(text) and not expected.overshot(c)]
+    if fitting:
+        best, name = max(fitting, key=lambda cn: len(cn[0]))
+        return best, f"{name} ({why})"
     return text, source
