@@ -380,6 +380,8 @@ def test_headline_text_spaces_a_kicker_run_into_the_headline() -> None:
     "Читайте також: Зеленський зустрівся з лідерами",
     "Related: The harbour wall, explained",
     "See also — Storm damage in pictures",
+    "SEE MORE: Harbour protests enter a third week",
+    "Related post: Pickled beetroot for the winter",
 ])
 def test_inline_related_link_lines_are_not_article_text(line: str) -> None:
     body = clean_body("\n".join(["First paragraph of the story, long enough to be prose.", line,
@@ -547,3 +549,23 @@ def test_the_fuller_reading_that_fits_the_announcement_wins(
     # a full reading that overshoots the announcement (it took in the page) is not kept
     readings["full"] = "\n".join(paragraphs * 3)
     assert body.extract_body(tree, "https://x.test/a")[1].startswith("article markup")
+
+
+@pytest.mark.parametrize("line", [
+    "Log in or create an account to continue",
+    "Enjoying our latest content?",
+    "Subscribe to continue reading",
+    "Like this story? Share it with a friend!",
+    "GET THE HARBOUR NEWS APP ON THE GO BY CLICKING HERE",
+    "For the full timetable, click here.",
+])
+def test_prompts_and_calls_to_action_are_not_article_text(line: str) -> None:
+    body = f"The ferry leaves at six every morning, the harbour master said.\n{line}\nIt returns at noon."
+    assert line not in clean_body(body)
+    assert "It returns at noon." in clean_body(body)
+
+
+def test_prose_mentioning_a_click_stays() -> None:
+    line = ("Readers who click here and there on the council's site will not find the figures, "
+            "which the council published only on paper last week.")
+    assert line in clean_body(f"Intro line of the article text here.\n{line}")

@@ -53,7 +53,14 @@ _PROMO = re.compile(
     r"(?:previous|next) (?:article|post|story)|"
     r"teilen mit|share this|gefällt mir|like this|wird geladen|loading|"
     r"(?:du musst|sie müssen|you must be) (?:eingeloggt|angemeldet|logged in)\b.*|"
-    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*)\W*$",
+    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*|"
+    # paywall and log-in prompts, calls to share
+    r"(?:log ?in|sign in) (?:or|to) (?:create an account|register|subscribe|continue)\b.*|"
+    r"enjoying (?:our|this) (?:latest )?content\b.*|"
+    r"(?:subscribe|register) (?:now )?to (?:continue|keep) reading\b.*|"
+    r"(?:like|enjoyed?) this (?:story|article|post)\b.*|"
+    # a call to action that ends in "click here"
+    r".{0,60}\bclick(?:ing)? here)\W*$",
     re.I)
 # "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
 _UPDATED_LINE = re.compile(
@@ -72,7 +79,8 @@ _RELATED_HEADING = re.compile(
     r"читайте (?:также|еще)|також читайте|читайте також|関連記事)\W*$", re.I)
 # labels that put a link to another article between two paragraphs ("Read also: <a>..</a>")
 _RELATED_LABEL = (
-    r"(?:read (?:more|also|next)|also read|see also|related(?: articles?| stories| content)?|"
+    r"(?:read (?:more|also|next)|also read|see (?:also|more)|"
+    r"related(?: articles?| stories| content| posts?| coverage)?|"
     r"more on this(?: story| topic)?|recommended|"
     r"lesen sie (?:auch|mehr|hier)|mehr (?:zum|dazu|zu diesem) thema|auch interessant|siehe auch|"
     r"lire aussi|à lire aussi|à lire également|lire également|voir aussi|"
