@@ -479,6 +479,25 @@ _PERSON_LINK_XPATH = etree.XPath(
         f'contains(@href,"/{d}/")' for d in (
             "author", "authors", "autor", "autoren", "autorin", "auteur", "autore",
             "journalist", "profile", "profil")) + "]")
+_PERSON_HREF = re.compile(
+    r"/(?:author|authors|autor|autoren|autorin|auteur|autore|journalist|profile|profil)/")
+
+
+def person_links(tree: HtmlElement, limit: int) -> list[HtmlElement]:
+    """The first ``limit`` links to a person's page (rel=author, /author/..., /profil/...)
+    in page order: ``_PERSON_LINK_XPATH`` as one scan over the links, a third of the
+    XPath's cost on a whole page."""
+    found: list[HtmlElement] = []
+    for a in tree.iter("a"):
+        href = a.get("href")
+        if (href is not None and _PERSON_HREF.search(href)) or \
+                "author" in (a.get("rel") or "").split():
+            found.append(a)
+            if len(found) >= limit:
+                break
+    return found
+
+
 MAX_BYLINE_BLOCK = 250  # characters of a byline block holding several author links
 BYLINE_BLOCK_LEVELS = 5
 
@@ -509,7 +528,7 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
     linked to their author pages in one block: metadata that credits one of two
     reporters is a byline cut short."""
     keys = {fold(n) for n in names}
-    for link in _PERSON_LINK_XPATH(tree)[:MAX_AUTHOR_LINKS * 3]:
+    for link in person_links(tree, MAX_AUTHOR_LINKS * 3):
         if fold(text_of(link)) in keys:
             found = clean_authors(_byline_block_names(link), site)
             if len(keys) < len(found) <= MAX_CO_AUTHORS and \
