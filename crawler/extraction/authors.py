@@ -35,8 +35,30 @@ _PREFIX = re.compile(
     r"^(?:(?:(?:written|reported|posted|text|story|words|photos?)\s+)?(?:by|von|par|por)\b\s*:?"
     r"|(?:autor(?:in|en|innen)?|authors?|text|texto|quelle|source|автор(?:ка|и|ы)?"
     r"|redaktion\s+und\s+text)\s*:"
-    r"|(?:di|door|av|af|od|de|från|от|автор)\s)\s*",
+    r"|(?:di|door|av|af|od|de|från|от|автор)\s"
+    r"|(?:autor(?:in)?|author|auteur|autore|autora)\s+(?=\S))\s*",
     re.I)
+# an action word and "by" before the name, after a few other words: "erstellt von X",
+# "Zeige alle Beiträge von X", "Revised Edition Edited by X", "Artikel von: X"
+_ACTION_BY = re.compile(
+    r"^.{0,40}?\b(?:erstellt|veröffentlicht|geschrieben|verfasst|publiziert|gepostet|"
+    r"eingestellt|beitrag|beiträge|artikel|posted|written|edited|published|created|compiled|"
+    r"curated|publié|écrit|rédigé|publicado|escrito|pubblicato|scritto)\s+(?:\w+\s+)?"
+    r"(?:von|by|par|por|da|di|door)\s*:?\s+(?=\S)", re.I)
+# labelled parts of a credit line ("Text und Interview: A Foto: B"): authors are credited
+# for the words; pictures, graphics and sources are not authorship
+_CREDIT_LABEL = re.compile(r"(?:^|(?<=\s))([^\W\d_]+(?:\s+(?:und|and|&|et|y|e)\s+[^\W\d_]+)?)"
+                           r"\s*:\s*")
+_WORD_LABELS = frozenset(fold(w) for w in (
+    "text", "texte", "texto", "testo", "tekst", "текст", "interview", "interviews", "autor",
+    "autorin", "autoren", "author", "authors", "auteur", "auteurs", "autore", "autori",
+    "redaktion", "reporter", "reportage", "recherche", "mitarbeit", "von", "by", "writer",
+    "words", "story", "bericht", "artikel", "article"))
+_PICTURE_LABELS = frozenset(fold(w) for w in (
+    "foto", "fotos", "photo", "photos", "bild", "bilder", "fotografie", "photography",
+    "illustration", "illustrationen", "illustrations", "grafik", "grafiken", "graphics",
+    "infografik", "video", "videos", "kamera", "camera", "schnitt", "quelle", "source",
+    "fotograf", "fotografin", "photographer", "titelbild", "cover", "animation"))
 # short prefixes that are also name particles ("Di Maio", "De Vries") only count lower-case
 _PARTICLE_PREFIX = frozenset({"di", "door", "av", "af", "od", "de", "från", "от"})
 _SPLIT = re.compile(
@@ -58,7 +80,15 @@ _JOB_WORDS = frozenset(fold(w) for w in (
     "update", "updated", "aktualisiert", "published", "veröffentlicht", "mehr", "more",
     "follow", "folgen", "share", "teilen", "about", "twitter", "facebook", "instagram",
     "linkedin", "email", "e-mail", "kontakt", "contact", "profile", "profil", "bio",
-    "see all", "alle artikel", "view all posts", "articles", "artikel", "by", "von"))
+    "see all", "alle artikel", "view all posts", "articles", "artikel", "by", "von",
+    "posted", "publiziert am", "veröffentlicht am", "published on", "erstellt am",
+    "geschrieben am", "name", "unknown", "unbekannt", "inconnu", "anonym", "anonymous",
+    "guest", "gast"))
+# words of page controls and reader comments, never of a person's name: "Afficher mon
+# profil complet", "Harm Otten sagt"
+_UI_WORDS = frozenset(fold(w) for w in (
+    "profil", "profile", "beiträge", "posts", "artikel", "articles", "kommentar", "kommentare",
+    "comment", "comments", "sagt", "said", "says", "schreibt", "writes", "afficher", "zeige"))
 # role words written before or after a name in bylines, in scripts with and without spaces
 # ("홍길동 기자", "记者 张三", "Jane Doe Reporter"): not part of the name
 _CJK_ROLES = ("선임기자", "객원기자", "수습기자", "기자", "특파원", "논설위원", "편집위원", "앵커",
@@ -78,8 +108,10 @@ _TIME_TAIL = re.compile(
     + _TIME_UNITS + r"\b\.?(?:\s+(?:ago|siden|sedan|geleden|fa))?\s*$", re.I)
 _DATE_TAIL = re.compile(
     r"\s*[,·•|–—-]?\s*(?:(?:updated|published|posted|aktualisiert|veröffentlicht|am|on)\s*:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim)"
+    r"[a-zäéû]*\.?,?\s+)?"
     r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-    r"[A-Za-zäéû]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+[A-Za-zäéû]+\.?\s+\d{4})"
+    r"[A-Za-zäéû]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+[A-Za-zäéû]+\.?,?\s+\d{4})"
     r"(?:,?\s+\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|uhr))?)?\s*$", re.I)
 
 
@@ -180,10 +212,28 @@ def _looks_like_name(name: str) -> bool:
         return False
     if _URLISH.search(name) or _SLUG.match(name):
         return False
-    if fold(name) in _JOB_WORDS:
+    if fold(name) in _JOB_WORDS or any(fold(w) in _UI_WORDS for w in name.split()):
         return False
     letters = sum(c.isalpha() for c in name)
     return letters >= 2 and sum(c.isdigit() for c in name) <= 2
+
+
+def _credited_for_words(text: str) -> str:
+    """The names in a labelled credit line that are credited for the text: "Text und
+    Interview: A Foto: B" -> "A"; a line without such labels comes back as it is."""
+    labels = [m for m in _CREDIT_LABEL.finditer(text)
+              if all(fold(w) in _WORD_LABELS or fold(w) in _PICTURE_LABELS
+                     for w in m.group(1).split() if fold(w) not in ("und", "and", "et", "y", "e"))]
+    if not labels:
+        return text
+    kept = [text[: labels[0].start()].strip()]
+    for i, m in enumerate(labels):
+        value = text[m.end(): labels[i + 1].start() if i + 1 < len(labels) else len(text)]
+        words = [fold(w) for w in m.group(1).split()]
+        if any(w in _WORD_LABELS for w in words) or not all(
+                w in _PICTURE_LABELS or w in ("und", "and", "et", "y", "e") for w in words):
+            kept.append(value.strip(" ,;|/"))
+    return ", ".join(k for k in kept if k)
 
 
 def split_names(raw: str) -> list[str]:
@@ -192,6 +242,7 @@ def split_names(raw: str) -> list[str]:
     text = _PAREN.sub("", text)
     if _URLISH.match(text.strip()):
         return []
+    text = _credited_for_words(_ACTION_BY.sub("", text, count=1))
     text = _strip_role_and_time(_strip_prefix(text))
     parts = [p.strip(" .:-–—'\"") for p in _SPLIT.split(text)]
     names: list[str] = []
@@ -281,20 +332,60 @@ def _person_like(names: list[str]) -> bool:
                for n in names)
 
 
-# class names publishers use for bylines, in several languages
-_BYLINE_XPATH = etree.XPath(
-    '//*[@itemprop="author" or @rel="author" or ' + " or ".join(
-        f'contains(@class,"{c}")' for c in ("byline", "Byline", "author", "Author", "autor",
-                                              "Autor", "auteur", "signature", "firma"))
-    + '][not(self::meta or self::link or self::script or self::body or self::html or '
-    'self::article or self::main)]')
+# class names publishers use for bylines, in several languages; not inside reader
+# comments (their "comment-author" names commenters), comment forms, sidebars and menus
+_NOT_ARTICLE_BYLINE = (
+    'ancestor-or-self::*[(contains(@class,"comment") and not(contains(@class,"commentar")))'
+    ' or contains(@id,"comment") or contains(@class,"sidebar") or contains(@id,"sidebar")]'
+    ' or ancestor::form or ancestor::aside or ancestor::nav')
+_BYLINE_CLASS = re.compile(r"[bB]yline|[aA]uthor|[aA]utor|auteur|signature|firma")
+_NOT_BYLINE_TAGS = frozenset({"meta", "link", "script", "body", "html", "article", "main"})
+_OUTSIDE_ARTICLE = etree.XPath(f"boolean({_NOT_ARTICLE_BYLINE})")
+MAX_BYLINE_ELEMENTS = 30
+
+
+def byline_elements(tree: HtmlElement) -> list[HtmlElement]:
+    """Elements marked as the author or byline (schema.org, rel, class names in several
+    languages), outside comments, forms, sidebars and menus; at most 30, in page order.
+    (A scan in Python: one XPath testing each element for nine class names costs twice
+    as much.)"""
+    found: list[HtmlElement] = []
+    for el in tree.iter(etree.Element):
+        cls = el.get("class")
+        if (cls is not None and _BYLINE_CLASS.search(cls)) or el.get("itemprop") == "author" \
+                or el.get("rel") == "author":
+            if el.tag in _NOT_BYLINE_TAGS or _OUTSIDE_ARTICLE(el):
+                continue
+            found.append(el)
+            if len(found) >= MAX_BYLINE_ELEMENTS:
+                break
+    return found
+
+
+# inside a byline block, the element that holds just the name: schema.org name, the
+# microformat's formatted name, a link to the author's page
+_BYLINE_NAME_XPATH = etree.XPath(
+    './/*[@itemprop="name" or contains(concat(" ", normalize-space(@class), " "), " fn ")'
+    ' or contains(concat(" ", normalize-space(@rel), " "), " author ")]')
+
+
+def spaced_text(el: HtmlElement) -> str:
+    """An element's text with its pieces kept apart ("<span>Author</span><a>Jane Doe</a>"
+    is "Author Jane Doe", not "AuthorJane Doe")."""
+    return " ".join(" ".join(el.itertext()).split())
 
 
 def dom_byline(tree: HtmlElement) -> list[str]:
-    """Byline text from elements marked as author/byline in the page body."""
-    for el in _BYLINE_XPATH(tree)[:30]:
-        inner = el.xpath('.//*[@itemprop="name"]')
-        txt = text_of(inner[0]) if inner else text_of(el)
+    """Byline text from elements marked as author/byline in the page body: the innermost
+    such element, or the name element inside it."""
+    found = byline_elements(tree)
+    # blocks around a more precise author element give way to it
+    outer = {a for el in found for a in el.iterancestors()}
+    for el in found:
+        if el in outer:
+            continue
+        inner = _BYLINE_NAME_XPATH(el)
+        txt = spaced_text(inner[0]) if inner else spaced_text(el)
         # the first byline is the article's; later ones usually belong to teasers
         if txt and len(txt) <= 120 and split_names(txt):
             return [txt]
@@ -329,8 +420,11 @@ def labelled_byline(tree: HtmlElement) -> list[str]:
             value = el.getnext()
             txt = text_of(value) if value is not None else ""
         else:
+            # the label opens its line ("| <b>Autor:</b> Name"), not a word in a sentence
             parent = el.getparent()
-            txt = text_of(parent)[len(label):] if parent is not None else ""
+            whole = text_of(parent) if parent is not None else ""
+            at = whole.find(label)
+            txt = whole[at + len(label):] if 0 <= at <= 3 else ""
         txt = txt.strip(" :")
         if txt and len(txt) <= 120 and split_names(txt):
             return [txt]
@@ -385,6 +479,25 @@ _PERSON_LINK_XPATH = etree.XPath(
         f'contains(@href,"/{d}/")' for d in (
             "author", "authors", "autor", "autoren", "autorin", "auteur", "autore",
             "journalist", "profile", "profil")) + "]")
+_PERSON_HREF = re.compile(
+    r"/(?:author|authors|autor|autoren|autorin|auteur|autore|journalist|profile|profil)/")
+
+
+def person_links(tree: HtmlElement, limit: int) -> list[HtmlElement]:
+    """The first ``limit`` links to a person's page (rel=author, /author/..., /profil/...)
+    in page order: ``_PERSON_LINK_XPATH`` as one scan over the links, a third of the
+    XPath's cost on a whole page."""
+    found: list[HtmlElement] = []
+    for a in tree.iter("a"):
+        href = a.get("href")
+        if (href is not None and _PERSON_HREF.search(href)) or \
+                "author" in (a.get("rel") or "").split():
+            found.append(a)
+            if len(found) >= limit:
+                break
+    return found
+
+
 MAX_BYLINE_BLOCK = 250  # characters of a byline block holding several author links
 BYLINE_BLOCK_LEVELS = 5
 
@@ -415,7 +528,7 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
     linked to their author pages in one block: metadata that credits one of two
     reporters is a byline cut short."""
     keys = {fold(n) for n in names}
-    for link in _PERSON_LINK_XPATH(tree)[:MAX_AUTHOR_LINKS * 3]:
+    for link in person_links(tree, MAX_AUTHOR_LINKS * 3):
         if fold(text_of(link)) in keys:
             found = clean_authors(_byline_block_names(link), site)
             if len(keys) < len(found) <= MAX_CO_AUTHORS and \

@@ -53,7 +53,14 @@ _PROMO = re.compile(
     r"(?:previous|next) (?:article|post|story)|"
     r"teilen mit|share this|gefällt mir|like this|wird geladen|loading|"
     r"(?:du musst|sie müssen|you must be) (?:eingeloggt|angemeldet|logged in)\b.*|"
-    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*)\W*$",
+    r"kommentare? (?:insgesamt|schreiben)\b.*|leave a (?:comment|reply)\b.*|"
+    # paywall and log-in prompts, calls to share
+    r"(?:log ?in|sign in) (?:or|to) (?:create an account|register|subscribe|continue)\b.*|"
+    r"enjoying (?:our|this) (?:latest )?content\b.*|"
+    r"(?:subscribe|register) (?:now )?to (?:continue|keep) reading\b.*|"
+    r"(?:like|enjoyed?) this (?:story|article|post)\b.*|"
+    # a call to action that ends in "click here"
+    r".{0,60}\bclick(?:ing)? here)\W*$",
     re.I)
 # "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
 _UPDATED_LINE = re.compile(
@@ -72,7 +79,8 @@ _RELATED_HEADING = re.compile(
     r"читайте (?:также|еще)|також читайте|читайте також|関連記事)\W*$", re.I)
 # labels that put a link to another article between two paragraphs ("Read also: <a>..</a>")
 _RELATED_LABEL = (
-    r"(?:read (?:more|also|next)|also read|see also|related(?: articles?| stories| content)?|"
+    r"(?:read (?:more|also|next)|also read|see (?:also|more)|"
+    r"related(?: articles?| stories| content| posts?| coverage)?|"
     r"more on this(?: story| topic)?|recommended|"
     r"lesen sie (?:auch|mehr|hier)|mehr (?:zum|dazu|zu diesem) thema|auch interessant|siehe auch|"
     r"lire aussi|à lire aussi|à lire également|lire également|voir aussi|"
@@ -116,6 +124,9 @@ def run_trafilatura(tree: HtmlElement, url: str, mode: str = "fast") -> str:
 SHORT_OF_ANNOUNCED = 0.5
 # a fuller text beyond this multiple of the announcement took in more than the article
 OVERSHOOT = 1.25
+# a fast text under this many characters, on a page that announces no article length, is
+# redone with the full cascade (readability and justext comparison)
+SHORT_UNANNOUNCED = 1000
 # the fuller text must add this much to be worth taking
 MIN_GAIN = 1.2
 # announcements below these sizes are teasers or summaries, not the article's length
@@ -329,6 +340,95 @@ def drop_inert(tree: HtmlElement) -> None:
             el.drop_tree()
 
 
+# the standfirst: a paragraph a news page shows between its headline and its article,
+# the same text as its description; article templates often put it outside the body
+# container that trafilatura reads
+MIN_STANDFIRST = 40  # characters of the description compared with the page text
+STANDFIRST_KEY = 50
+STANDFIRST_SLACK = 1.5  # the visible paragraph may complete a description cut short
+MAX_DATELINE = 40  # "Nordstrand." / "BERLIN (dpa) -" before the standfirst's first words
+_STANDFIRST_BLOCKS = frozenset({"p", "div", "h2", "h3", "h4", "section", "header", "span",
+                                "strong", "b", "em"})
+# a description shown in these is a teaser, a caption or a control, not the standfirst
+_NOT_STANDFIRST = frozenset({"nav", "footer", "aside", "a", "li", "button", "form", "figure",
+                             "figcaption", "label", "select", "noscript", "blockquote"})
+
+
+def _fold_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def description_of(pm: PageMeta) -> str:
+    art = pm.article or {}
+    raw = pm.first("og:description", "description", "twitter:description") or \
+        (art.get("description") if isinstance(art.get("description"), str) else "")
+    return clean_text(raw)
+
+
+# text nodes below the page's first headline (an element's own text or the text after an
+# element) that open with the given words, or that are the first of them ("<b>Berlin</b>")
+_UNICODE_SPACES = "\u00a0\u2007\u2009\u202f"  # XPath's normalize-space folds ASCII ones only
+_FOLDED = f"normalize-space(translate(., '{_UNICODE_SPACES}', '{' ' * len(_UNICODE_SPACES)}'))"
+# (contains(): a cheap first filter before the folding, which allocates per node)
+_TEXT_STARTING = etree.XPath(
+    f"(//body//h1)[1]/following::text()[contains(., $first)][starts-with({_FOLDED}, $head) or "
+    f"(string-length({_FOLDED}) >= 3 and starts-with($head, {_FOLDED}))]")
+
+
+def standfirst(tree: HtmlElement, description: str) -> str:
+    """The page's visible standfirst: the text of the first block below the headline
+    (<h1>) that says what the page's description says (a dateline may come first; the
+    block may complete a description cut short), outside navigation, teasers, captions
+    and links; "" when the page shows none."""
+    key = description[:STANDFIRST_KEY].rstrip(".…").strip()
+    if len(key) < MIN_STANDFIRST:
+        return ""
+    limit = STANDFIRST_SLACK * len(description) + 20
+    for node in _TEXT_STARTING(tree, head=key[:15], first=key.split()[0][:3]):
+        el = node.getparent()
+        start = el.getparent() if node.is_tail else el
+        text = _standfirst_block(start, key, limit) if start is not None else ""
+        if text:
+            return text
+    return ""
+
+
+def _standfirst_block(el: HtmlElement, key: str, limit: float) -> str:
+    """The text of the block around ``el`` that holds ``key`` near its start."""
+    # up to the block that holds the whole paragraph ("<p><b>Berlin.</b> Die ...")
+    block, text = el, ""
+    while block is not None:
+        if block.tag in _STANDFIRST_BLOCKS:
+            text = _fold_ws(block.text_content())
+            if len(text) >= len(key) + MAX_DATELINE:
+                break
+            if 0 <= text.find(key) <= MAX_DATELINE:
+                break
+        block = block.getparent()
+    if block is None or not 0 <= text.find(key) <= MAX_DATELINE or len(text) > limit or \
+            block.tag in _NOT_STANDFIRST or \
+            any(a.tag in _NOT_STANDFIRST for a in block.iterancestors()):
+        return ""
+    # ... and to the block holding all of a standfirst written as several paragraphs
+    lines = [text]
+    while (parent := block.getparent()) is not None and parent.tag in _STANDFIRST_BLOCKS:
+        parts = [(child, _fold_ws(child.text_content())) for child in parent]
+        parts = [(child, t) for child, t in parts if t]
+        if (parent.text or "").strip() or not parts or parts[0][0] is not block or \
+                any(child is not block and child.tag != "p" for child, _ in parts) or \
+                sum(len(t) for _, t in parts) > limit:
+            break  # more than paragraphs: a caption, a credit, a label
+        block, lines = parent, [t for _, t in parts]
+    return "\n".join(lines)
+
+
+def with_standfirst(body: str, lede: str) -> str:
+    """``body`` with the standfirst on top, unless the text already has it."""
+    if not lede or lede[:STANDFIRST_KEY] in _fold_ws(body):
+        return body
+    return f"{lede}\n{body}" if body else lede
+
+
 def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tuple[str, str]:
     """Raw article text and which trafilatura mode produced it.  Removes from ``tree``
     first what holds no article text (``drop_inert``) and related-link paragraphs
@@ -341,18 +441,26 @@ def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tup
         if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
             text, source = precise, "trafilatura precision"
     expected = announced(pm, tree)
+    if expected.source == "none" and len(text) < SHORT_UNANNOUNCED:
+        # a page that says nothing about its article and gave the fast mode only a few
+        # paragraphs: where the fast mode most often missed the main text
+        full = run_trafilatura(tree, url, mode="full")
+        return (full, "trafilatura full (short, nothing announced)") if full else (text, source)
     if not expected.short(text):
         return text, source
     why = f"{source} short of {expected.source}"
-    full = run_trafilatura(tree, url, mode="full")
-    if len(full) >= MIN_GAIN * len(text) and not expected.overshot(full):
-        return full, f"trafilatura full ({why})"
-    # neither trafilatura mode reads the whole article (an article split into several
-    # containers between ads): the article markup's own text, or the page's articleBody
+    # the fuller readings: trafilatura's full cascade, the article markup's own text (an
+    # article split into several containers between ads defeats both trafilatura modes),
+    # the page's articleBody; the one that reads the most of the article without going
+    # beyond what the page announces wins
     container = expected.container if expected.container is not None else \
         article_container(tree)[0]
-    for candidate, name in ((markup_text(container) if container is not None else "",
-                             "article markup"), (expected.text, "jsonld articleBody")):
-        if len(candidate) >= MIN_GAIN * len(text) and not expected.overshot(candidate):
-            return candidate, f"{name} ({why})"
+    candidates = [(run_trafilatura(tree, url, mode="full"), "trafilatura full"),
+                  (markup_text(container) if container is not None else "", "article markup"),
+                  (expected.text, "jsonld articleBody")]
+    fitting = [(c, name) for c, name in candidates
+               if len(c) >= MIN_GAIN * len(text) and not expected.overshot(c)]
+    if fitting:
+        best, name = max(fitting, key=lambda cn: len(cn[0]))
+        return best, f"{name} ({why})"
     return text, source

@@ -13,6 +13,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
@@ -70,13 +71,21 @@ def link_density(tree: HtmlElement) -> float:
     body = tree.find("body")
     if body is None:
         return 0.0
-    total = 0
-    for t in body.xpath(".//text()[not(ancestor::script or ancestor::style)]"):
-        total += len(t.strip())
-    if not total:
+    # scripts and styles hold no visible text (body extraction has removed them already)
+    total = _stripped_length(_ALL_TEXT(body)) - _stripped_length(_INERT_TEXT(body))
+    if total <= 0:
         return 0.0
-    linked = sum(len(t.strip()) for t in body.xpath(".//a//text()"))
+    linked = _stripped_length(_LINK_TEXT(body))
     return round(min(1.0, linked / total), 3)
+
+
+_ALL_TEXT = etree.XPath(".//text()", smart_strings=False)
+_INERT_TEXT = etree.XPath(".//script//text()|.//style//text()", smart_strings=False)
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
+
+
+def _stripped_length(texts: list[str]) -> int:
+    return sum(map(len, map(str.strip, texts)))
 
 
 def _words(el: HtmlElement) -> str:

@@ -13,7 +13,8 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from crawler.extraction.authors import byline_from_text, pick_authors
-from crawler.extraction.body import clean_body, extract_body
+from crawler.extraction.body import (clean_body, description_of, extract_body, standfirst,
+                                     with_standfirst)
 from crawler.extraction.dates import pick_date, pick_modified
 from crawler.extraction.decode import decode_html, looks_binary
 from crawler.extraction.detect import judge, measure, plain_listing
@@ -106,13 +107,13 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None) -> Extracti
         authors = byline_from_text(raw_body)
         author_source = "text byline" if authors else author_source
     body = clean_body(raw_body, [title or ""] + title_candidates(pm), authors)
+    description = description_of(pm)
+    body = with_standfirst(body, standfirst(tree, description) if description else "")
     signals = measure(pm, tree, url, body, published, date_source)
     signals.update({"author_source": author_source, "date_source": date_source,
                     "body_source": body_source})
     is_article, reason = judge(signals)
     art = pm.article or {}
-    description = pm.first("og:description", "description", "twitter:description") or \
-        clean_text(art.get("description")) or None
     return Extraction(
         url=url,
         canonical_url=absolute_url(pm.canonical or pm.first("og:url"), url),
@@ -123,7 +124,7 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None) -> Extracti
         body=body,
         language=language_of(pm),
         site=site_of(pm, url),
-        description=clean_text(description) or None,
+        description=description or None,
         tags=tags_of(pm),
         image=absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
                            or art.get("image"), url),

@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from crawler.extraction.domains import host_names, is_domain_name
@@ -20,6 +21,7 @@ MAX_TITLE_CHARS = 400
 _SPACES = re.compile(r"[ \t\r\n\f\v\xa0\u2000-\u200b\u202f]+")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower-case, accent-free, alphanumeric-only form for comparing names."""
     text = unicodedata.normalize("NFKD", text.casefold())

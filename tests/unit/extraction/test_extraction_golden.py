@@ -124,7 +124,8 @@ def test_golden_pages_cover_each_class_of_fix() -> None:
     """The classes of issue 12 each have a page: keep them when editing cases."""
     for name in ("kyiv_independent_article", "en_split_article_truncation",
                  "ko_site_label_role_word", "de_kicker_lesen_sie_auch",
-                 "en_org_author_relative_time", "en_two_person_byline"):
+                 "en_org_author_relative_time", "en_two_person_byline",
+                 "de_standfirst_outside_body"):
         assert name in CASES
 
 

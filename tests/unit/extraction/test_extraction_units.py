@@ -10,7 +10,8 @@ from crawler.extraction.authors import (author_links, byline_from_text, clean_au
                                         is_organisation, is_publisher, labelled_byline,
                                         split_names, twitter_credit)
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
-                                     looks_like_nav_dump, markup_text)
+                                     looks_like_nav_dump, markup_text, standfirst,
+                                     with_standfirst)
 from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
 from crawler.extraction.decode import choose_charset, decode_html, looks_binary
@@ -379,6 +380,8 @@ def test_headline_text_spaces_a_kicker_run_into_the_headline() -> None:
     "Читайте також: Зеленський зустрівся з лідерами",
     "Related: The harbour wall, explained",
     "See also — Storm damage in pictures",
+    "SEE MORE: Harbour protests enter a third week",
+    "Related post: Pickled beetroot for the winter",
 ])
 def test_inline_related_link_lines_are_not_article_text(line: str) -> None:
     body = clean_body("\n".join(["First paragraph of the story, long enough to be prose.", line,
@@ -422,3 +425,147 @@ def test_markup_text_reads_the_article_container_without_asides() -> None:
     container = tree.find(".//article")
     assert markup_text(container).split("\n") == ["First paragraph.", "Subhead",
                                                   "Second paragraph."]
+
+
+LEDE = ("Nach zwei Jahren Bauzeit nimmt die neue Elektrofähre im März den Betrieb auf. "
+        "Pendler sparen bis zu zwanzig Minuten.")
+
+
+@pytest.mark.parametrize("html, expected", [
+    # below the headline, outside the article body
+    (f"<h1>Neue Fähre</h1><div class='intro'><p>{LEDE}</p></div><div><p>Body.</p></div>", LEDE),
+    # a dateline first, in its own element
+    (f"<h1>Neue Fähre</h1><p><b>Nordstrand.</b> {LEDE}</p>", f"Nordstrand. {LEDE}"),
+    # written as two paragraphs in one block (a video player without text beside them)
+    ("<h1>Neue Fähre</h1><div class='lead'><p>Nach zwei Jahren Bauzeit nimmt die neue "
+     "Elektrofähre im März den Betrieb auf.</p><p>Pendler sparen bis zu zwanzig Minuten.</p>"
+     "<figure><div class='player'></div></figure></div>", LEDE.replace("auf. ", "auf.\n")),
+    # the page completes a description cut short
+    (f"<h1>Neue Fähre</h1><p>{LEDE} Die alte Fähre wird verkauft.</p>",
+     f"{LEDE} Die alte Fähre wird verkauft."),
+    # a teaser above the headline, a teaser link, a caption: not the standfirst
+    (f"<p>{LEDE}</p><h1>Neue Fähre</h1>", ""),
+    (f"<h1>Neue Fähre</h1><ul><li><a href='/x'>{LEDE}</a></li></ul>", ""),
+    (f"<h1>Neue Fähre</h1><figure><figcaption>{LEDE}</figcaption></figure>", ""),
+    # a block saying much more than the description is the article, not its standfirst
+    (f"<h1>Neue Fähre</h1><div><p>{LEDE}</p>{'<p>More text of the article here.</p>' * 9}"
+     "</div>", LEDE),
+])
+def test_standfirst_is_the_visible_description_below_the_headline(html: str,
+                                                                  expected: str) -> None:
+    assert standfirst(_tree(html), LEDE) == expected
+
+
+def test_standfirst_goes_on_top_of_a_text_that_lacks_it() -> None:
+    assert with_standfirst("Body.", LEDE) == f"{LEDE}\nBody."
+    assert with_standfirst(f"{LEDE}\nBody.", LEDE) == f"{LEDE}\nBody."
+    assert with_standfirst("Body.", "") == "Body."
+    assert standfirst(_tree("<h1>X</h1><p>Short one.</p>"), "Short one.") == ""
+
+
+def test_a_short_fast_text_on_a_page_announcing_nothing_gets_the_full_cascade(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.extraction.body as body
+
+    modes: list[str] = []
+
+    def fake(tree: HtmlElement, url: str, mode: str = "fast") -> str:
+        modes.append(mode)
+        return {"fast": "A few lines. " * 30, "full": "The whole blog post. " * 100}.get(mode, "")
+
+    monkeypatch.setattr(body, "run_trafilatura", fake)
+    text, source = body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    assert modes == ["fast", "full"] and text.startswith("The whole blog post.")
+    assert source == "trafilatura full (short, nothing announced)"
+    # a long fast text, or a page that announces its article, stays on the fast path
+    modes.clear()
+    monkeypatch.setattr(body, "run_trafilatura",
+                        lambda tree, url, mode="fast": modes.append(mode) or "Long text. " * 200)
+    body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    assert modes == ["fast"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Text und Interview: Harald Weber", ["Harald Weber"]),
+    ("Interview: Jens Berg Foto: Michael Hund", ["Jens Berg"]),
+    ("Text: Jane Doe, Fotos: John Smith", ["Jane Doe"]),
+    ("Текст: Венера Петрова", ["Венера Петрова"]),
+    ("Foto: dpa", []),
+    ("erstellt von Dominique Roth", ["Dominique Roth"]),
+    ("Zeige alle Beiträge von Cem Aydin", ["Cem Aydin"]),
+    ("Revised Edition Edited by Adrian Parr", ["Adrian Parr"]),
+    ("Artikel von: Haus Redaktion", ["Haus Redaktion"]),
+    ("Autor Johann Kiefer", ["Johann Kiefer"]),
+    ("Von Tomas Lange Fr, 18. Oktober 2019", ["Tomas Lange"]),
+    ("Von Christian Roth, 07 Dezember, 2022", ["Christian Roth"]),
+    ("Posted", []), ("Publiziert am", []), ("Name", []), ("Unknown", []),
+    ("Harm Otten sagt", []), ("Afficher mon profil complet", []),
+    # a name particle is not an action word's "von"
+    ("Von Ursula von der Leyen", ["Ursula von der Leyen"]),
+    ("Jane Doe und Max Muster", ["Jane Doe", "Max Muster"]),
+])
+def test_split_names_drops_labels_credits_and_controls(raw: str, expected: list[str]) -> None:
+    assert split_names(raw) == expected
+
+
+def test_dom_byline_skips_comments_and_sidebars_and_reads_the_name_element() -> None:
+    from crawler.extraction.authors import dom_byline
+
+    page = ("<aside class='widget'><div class='author'>Sidebar Person</div></aside>"
+            "<div id='sidebar-left'><div class='author-box'>Other Person Alle Artikel</div></div>"
+            "<div class='byline'><abbr>Dezember 10, 2019</abbr> · von <span class='author vcard'>"
+            "<span class='screen-reader-text'>Autor</span><a class='url fn n' href='/author/x'>"
+            "Lena Berger</a></span> · in <a href='/c'>Allgemein</a></div>"
+            "<ol class='comment-list'><li><div class='comment-author vcard'><b class='fn'>"
+            "Harm Otten</b> <span class='says'>sagt:</span></div></li></ol>"
+            "<form id='commentform'><p class='comment-form-author'><label>Name *</label></p></form>")
+    assert dom_byline(_tree(page)) == ["Lena Berger"]
+    # only the comments name anyone: no byline
+    assert dom_byline(_tree(page.split("<div class='byline'>")[0] + "<ol class='comment-list'>"
+                            "<li><div class='comment-author'>Harm Otten</div></li></ol>")) == []
+
+
+def test_a_label_counts_where_it_opens_its_line() -> None:
+    assert labelled_byline(_tree("<span class='x'>| <b>Autor:</b> <a href='/a'>Jana Lind</a>"
+                                 "</span>")) == ["Jana Lind"]
+    assert labelled_byline(_tree("<p>You put the <strong>author</strong>, the release date and "
+                                 "the version in there.</p>")) == []
+
+
+def test_the_fuller_reading_that_fits_the_announcement_wins(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast text short of the article markup: of trafilatura's full cascade and the
+    markup's own text, the one reading more of the article (not beyond it) is kept."""
+    import crawler.extraction.body as body
+
+    paragraphs = [f"Paragraph {i} of the article, long enough to count as prose text." * 2
+                  for i in range(12)]
+    tree = _tree("<article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>")
+    readings = {"fast": paragraphs[0], "full": "\n".join(paragraphs[:8])}
+    monkeypatch.setattr(body, "run_trafilatura",
+                        lambda tree, url, mode="fast": readings.get(mode, ""))
+    text, source = body.extract_body(tree, "https://x.test/a")
+    assert text == "\n".join(paragraphs) and source.startswith("article markup")
+    # a full reading that overshoots the announcement (it took in the page) is not kept
+    readings["full"] = "\n".join(paragraphs * 3)
+    assert body.extract_body(tree, "https://x.test/a")[1].startswith("article markup")
+
+
+@pytest.mark.parametrize("line", [
+    "Log in or create an account to continue",
+    "Enjoying our latest content?",
+    "Subscribe to continue reading",
+    "Like this story? Share it with a friend!",
+    "GET THE HARBOUR NEWS APP ON THE GO BY CLICKING HERE",
+    "For the full timetable, click here.",
+])
+def test_prompts_and_calls_to_action_are_not_article_text(line: str) -> None:
+    body = f"The ferry leaves at six every morning, the harbour master said.\n{line}\nIt returns at noon."
+    assert line not in clean_body(body)
+    assert "It returns at noon." in clean_body(body)
+
+
+def test_prose_mentioning_a_click_stays() -> None:
+    line = ("Readers who click here and there on the council's site will not find the figures, "
+            "which the council published only on paper last week.")
+    assert line in clean_body(f"Intro line of the article text here.\n{line}")
