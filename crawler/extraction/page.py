@@ -89,10 +89,11 @@ def site_of(pm: PageMeta, url: str) -> str | None:
     return host.removeprefix("www.") or None
 
 
-def analyse(tree: HtmlElement, url: str, listing: str | None = None) -> Extraction:
-    """``listing``: the kind of listing page the URL was reached as (``crawler.utils.listings``)."""
+def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool = False) -> Extraction:
+    """``listing``: the kind of listing page the URL was reached as (``crawler.utils.listings``);
+    ``skim``: a page that is plainly not an article gets no body (see ``extract_page``)."""
     pm = read_metadata(tree)
-    plain = plain_listing(pm, tree, url, listing)
+    plain = plain_listing(pm, tree, url, listing) if skim else None
     if plain is not None:  # no body to extract: it is not an article whatever its text
         return Extraction(url=url, extractor=EXTRACTOR_VERSION, reason=plain.pop("reason"), signals=plain,
                           title=pick_title(pm, url),
@@ -140,12 +141,16 @@ def strict_default() -> bool:
 
 
 def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None = None,
-                 strict: bool | None = None, *, listing: str | None = None, links: bool = False) -> Extraction:
+                 strict: bool | None = None, *, listing: str | None = None, links: bool = False,
+                 skim: bool = False) -> Extraction:
     """Extract text and metadata from one page; never raises on bad input.
 
-    ``listing`` says how a crawl reached the page (a tag, author, archive ... page:
-    ``crawler.utils.listings``), so a page that is plainly a listing skips the body
-    extraction; ``links`` asks for the page's links (``Extraction.links``), for a crawl
+    ``skim`` is a crawl's request: a page that is plainly not an article (its path, how
+    it was reached, its links, no article markup) skips the body extraction, since the
+    crawl keeps no text of non-articles; without it (``newscrawl extract``, re-extraction)
+    every page gets its text, and the same judgement.  ``listing`` says how a crawl
+    reached the page (a tag, author, archive ... page: ``crawler.utils.listings``);
+    ``links`` asks for the page's links (``Extraction.links``), for a crawl
     that follows them, read from the same parsed tree.
 
     An exception inside the extraction itself (a bug, not bad input) is logged and the
@@ -173,10 +178,10 @@ def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None 
     # before the analysis, which may take page furniture out of the tree
     found = tree_links(tree, url, charset) if links else None
     if strict if strict is not None else strict_default():
-        result = analyse(tree, url, listing)
+        result = analyse(tree, url, listing, skim)
     else:
         try:
-            result = analyse(tree, url, listing)
+            result = analyse(tree, url, listing, skim)
         except Exception as exc:  # a crawl must survive any single page
             LOG.exception("extraction failed for %s", url)
             return empty_result(url, f"not_article: extraction error {type(exc).__name__}",

@@ -65,7 +65,7 @@ def analyze_page(html: bytes | str, url: str, headers: dict[str, str] | None = N
     headers = dict(headers or {})
     listing = headers.pop(LISTING_HEADER, None)
     follow = headers.pop(FOLLOW_HEADER, None) == "1"
-    analysis = _analysis(extract_page(html, url, headers, listing=listing, links=follow))
+    analysis = _analysis(extract_page(html, url, headers, listing=listing, links=follow, skim=True))
     if analysis.signature is not None:
         raw = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         analysis.compressed = (DEFAULT_CODEC, compress_html(raw, DEFAULT_CODEC))

@@ -33,12 +33,20 @@ ARTICLE_HEAD = ('<meta property="og:type" content="article">'
     ("https://d.test/news/world/latest", page(body=f"<ul>{LINKS}</ul>"), "page", "not_article: link_density"),
 ])
 def test_a_plain_listing_is_judged_without_a_body(url: str, html: bytes, listing: str, reason: str) -> None:
-    out = extract_page(html, url, strict=True, listing=listing)
+    out = extract_page(html, url, strict=True, listing=listing, skim=True)
     assert not out.is_article and out.reason.startswith(reason), out.reason
     assert out.body == "" and out.signals["body_source"] == "none (plainly not an article)"
     # the full judgement, without the hint, reaches the same verdict
     full = extract_page(html, url, strict=True)
     assert full.is_article is False
+
+
+def test_without_skim_a_listing_keeps_its_text() -> None:
+    """``newscrawl extract`` asks for every page's text, articles or not."""
+    out = extract_page(TAG_PAGE, "https://d.test/tag/energy/", strict=True, listing="tag")
+    assert not out.is_article
+    assert "Story number 39 of the day" in out.body
+    assert out.signals["body_source"] != "none (plainly not an article)"
 
 
 @pytest.mark.parametrize("url, listing", [
@@ -48,14 +56,15 @@ def test_a_plain_listing_is_judged_without_a_body(url: str, html: bytes, listing
 ])
 def test_a_page_with_article_markup_is_always_extracted(url: str, listing: str) -> None:
     out = extract_page(page(head=ARTICLE_HEAD, body=f"<article><h1>Vote</h1>{BODY}</article>"), url,
-                       strict=True, listing=listing)
+                       strict=True, listing=listing, skim=True)
     assert out.is_article, out.reason
     assert "Paragraph 11 of a long report" in out.body
 
 
 def test_an_untyped_article_reached_by_a_link_is_still_recognised() -> None:
     html = page(body=f"<article><h1>Harbour vote passes</h1><p>By Ann Alpha</p>{BODY}</article>")
-    out = extract_page(html, "https://d.test/news/2025/03/harbour-vote-passes", strict=True, listing="page")
+    out = extract_page(html, "https://d.test/news/2025/03/harbour-vote-passes", strict=True, listing="page",
+                       skim=True)
     assert out.is_article, out.reason
 
 
