@@ -39,6 +39,7 @@ usage: .venv/bin/python bench/crawl.py [--copies 5] [--sites 4] [--baseline-page
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 import json
 import os
 import random
@@ -346,6 +347,7 @@ class MemoryPoller(threading.Thread):
         self.peak_one_rss = self.peak_one_pss = 0  # the largest single process
         self.stop = threading.Event()
         self.cpu: dict[int, float] = {}  # last seen user+system seconds per process
+        self.samples: list[tuple[float, float, float]] = []  # (time, main CPU s, others' CPU s)
 
     def run(self) -> None:
         tick = os.sysconf("SC_CLK_TCK")
@@ -358,6 +360,8 @@ class MemoryPoller(threading.Thread):
                     self.cpu[p] = (int(fields[11]) + int(fields[12])) / tick
                 except (OSError, IndexError, ValueError):
                     pass
+            main = self.cpu.get(self.pid, 0.0)
+            self.samples.append((time.time(), main, sum(self.cpu.values()) - main))
             if not self.memory:
                 self.stop.wait(self.interval)
                 continue
@@ -410,15 +414,19 @@ def farm_main(args: argparse.Namespace) -> int:
 
     corpus = load_corpus(args.corpus)
     farm = NewsFarm(corpus, sites=args.sites, copies=args.copies)
-    articles = [(a, farm.article_bytes(a, [f"/{a.section}/"])) for site in farm.sites for a in site.articles]
+    # the pages as served, made before the clock starts (farm.render_articles)
+    articles = farm.render_articles()
     print(f"bench/crawl.py: {len(corpus)} dev corpus pages x {args.copies} copies = {farm.article_count} "
           f"articles on {args.sites} sites with their listing pages; load average {os.getloadavg()[0]:.2f}",
           flush=True)
     step = max(1, len(articles) // args.baseline_pages) if args.baseline_pages else 1
     sample = [(f"http://127.0.0.1{a.path}", html) for a, html in articles[::step]]
     del articles
-    print(f"timing plain trafilatura on {len(sample)} of the article pages, one core ...", flush=True)
-    traf_rate, traf_n = trafilatura_rate(sample)
+    if args.no_baseline:
+        traf_rate, traf_n = float("nan"), 0
+    else:
+        print(f"timing plain trafilatura on {len(sample)} of the article pages, one core ...", flush=True)
+        traf_rate, traf_n = trafilatura_rate(sample)
     del sample
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-farm-"))
@@ -433,14 +441,20 @@ def farm_main(args: argparse.Namespace) -> int:
     kinds: Counter[str] = Counter()
     served = [0]
 
+    times: list[tuple[float, str]] = []
+
     def count(index: int, path: str, body: bytes) -> None:
-        kinds[farm.kind(index, path)] += 1
+        kind = farm.kind(index, path)
+        kinds[kind] += 1
+        times.append((time.time(), kind))
         served[0] += len(body)
 
     with SiteServer(roots) as server:
         serve(farm, server, names, count)
         homepages = [server.url(name, "/") for name in names]
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", *homepages, "--db", str(db_path), *POLITENESS_OFF]
+        profile = ["-m", "cProfile", "-o", str(args.profile.resolve())] if args.profile else []
+        cmd = [sys.executable, *profile, "-m", "crawler.cli", "crawl", *homepages, "--db", str(db_path),
+               *POLITENESS_OFF]
         for setting in args.settings:
             cmd += ["-s", setting]
         print("crawling: newscrawl crawl <homepages> --db DB", " ".join(POLITENESS_OFF),
@@ -478,10 +492,30 @@ def farm_main(args: argparse.Namespace) -> int:
           f"{poller.peak_one_pss / 1024:.0f} MB PSS |")
     print(f"| peak memory, process tree | {poller.peak_rss / 1024:.0f} MB RSS sum, "
           f"{poller.peak_pss / 1024:.0f} MB PSS sum ({poller.max_processes} processes at most) |")
+    if args.timeline:
+        print_timeline(launched, ended, poller.samples, times, args.timeline)
     kept = f"; database kept: {db_path}" if args.keep else ""
     print(f"\nload average after: {os.getloadavg()[0]:.2f}{kept}")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0 if proc.returncode == 0 else 1
+
+
+def print_timeline(launched: float, ended: float, samples: list[tuple[float, float, float]],
+                   served: list[tuple[float, str]], step: float) -> None:
+    """Per ``step`` seconds from launch: CPU used by the main process and by the others
+    (share of one core), and pages served by kind."""
+    print(f"\ntimeline ({step:g} s steps from launch): main CPU, others' CPU (1.00 = one core), pages served")
+    edges = [launched + i * step for i in range(int((ended - launched) / step) + 2)]
+
+    def cpu_at(t: float) -> tuple[float, float]:
+        before = [s for s in samples if s[0] <= t]
+        return (before[-1][1], before[-1][2]) if before else (0.0, 0.0)
+
+    for start, end in zip(edges, edges[1:]):
+        (m0, o0), (m1, o1) = cpu_at(start), cpu_at(end)
+        kinds = Counter(kind for t, kind in served if start <= t < end)
+        print(f"  {start - launched:5.1f}s  main {(m1 - m0) / step:4.2f}  others {(o1 - o0) / step:4.2f}  "
+              + " ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -501,6 +535,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="pages timed with plain trafilatura (default: farm: every article page; "
                              "--depth1: 300)")
     parser.add_argument("--keep", type=Path, help="keep the database in this directory")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="farm: profile the crawl's main process with cProfile into FILE "
+                             "(slows it: not for figures)")
+    parser.add_argument("--timeline", type=float, default=0, metavar="SECONDS",
+                        help="farm: print CPU use and pages served per step of this many seconds")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="farm: skip plain trafilatura (no ratio; for profiling)")
     parser.add_argument("-s", "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="extra setting for the crawl (repeatable)")
     args = parser.parse_args(argv)
@@ -596,6 +637,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| compressed HTML / raw HTML (pages) | {figures['compressed'] / max(figures['raw'], 1):.1%} |")
         print(f"| DB bytes / article (db + wal) | {figures['db_bytes'] / figures['articles'] / 1024:.1f} KB |")
         print(f"| DB bytes / raw HTML bytes | {figures['db_bytes'] / max(figures['raw'], 1):.1%} |")
+    if args.timeline:
+        print_timeline(launched, ended, poller.samples, times, args.timeline)
     kept = f"; database kept: {db_path}" if args.keep else ""
     print(f"\nload average after: {os.getloadavg()[0]:.2f}{kept}")
     shutil.rmtree(tmp, ignore_errors=True)

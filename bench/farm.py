@@ -80,6 +80,7 @@ class NewsFarm:
         self.hosts = [urlsplit(url).hostname or "" for url in self.corpus_urls]
         rng = random.Random(seed)
         self.sites = [FarmSite() for _ in range(sites)]
+        self.rendered: dict[tuple[int, str], bytes] = {}
         n = 0
         for k in range(copies):
             for i, url in enumerate(self.corpus_urls):
@@ -101,6 +102,18 @@ class NewsFarm:
     @property
     def article_count(self) -> int:
         return sum(len(s.articles) for s in self.sites)
+
+    def render_articles(self) -> list[tuple[FarmArticle, bytes]]:
+        """Every article page made once, before a crawl starts, and served from memory
+        after: a real site's server costs the crawler nothing, and this one shares the
+        crawl's cores (varying a 280 KB page on every request took ~0.2 of a core)."""
+        self.rendered = {(a.site, a.path): self.article_bytes(a, self.listing_roots(a))
+                         for site in self.sites for a in site.articles}
+        return [(a, self.rendered[a.site, a.path]) for site in self.sites for a in site.articles]
+
+    @staticmethod
+    def listing_roots(art: FarmArticle) -> list[str]:
+        return [f"/{art.section}/", *(f"/tag/{t}/" for t in art.tags), f"/author/{art.author}/"]
 
     def article_bytes(self, art: FarmArticle, listing_roots: list[str]) -> bytes:
         """The varied copy of its corpus page, its own-site links pointing at this site's listings."""
@@ -127,8 +140,10 @@ class NewsFarm:
         site = self.sites[index]
         art = site.by_path.get(path)
         if art is not None:
-            roots = [f"/{art.section}/", *(f"/tag/{t}/" for t in art.tags), f"/author/{art.author}/"]
-            return self.article_bytes(art, roots), "text/html"
+            cached = self.rendered.get((index, path))
+            if cached is None:
+                cached = self.article_bytes(art, self.listing_roots(art))
+            return cached, "text/html"
         if path == "/robots.txt":
             return f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain"
         if path == "/sitemap.xml":

@@ -70,6 +70,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Reads the body of 403/429/503 answers (and small 200s) after decompression (590),
     # before retries (550): a challenge page is "blocked", never retried or extracted.
     "crawler.downloadermiddlewares.botwall.BotWallMiddleware": 580,
+    # Scrapy's, without decoding every page to look for a refresh tag it cannot hold.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.downloadermiddlewares.metarefresh.MetaRefreshMiddleware": 579,  # answers after BotWall (580)
 }
 SPIDER_MIDDLEWARES = {
     "crawler.spidermiddlewares.traps.TrapGuardMiddleware": 950,  # session IDs, URL pattern explosions
