@@ -40,7 +40,7 @@ from crawl import DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is fi
 from storage import open_db
 from crawler.extraction import Extraction
 from storage.neardup import BANDS, PERMUTATIONS, Signature, text_signature
-from storage.pages import compress_html, decompress_html
+from storage.pages import BROTLI_QUALITY, compress_html, decompress_html
 from storage.queries import store_page
 from storage.records import PageRecord
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"largest database: {finals[sizes[-1]]:,} articles, {db_bytes / 1e6:.0f} MB on disk "
           f"({db_bytes / finals[sizes[-1]] / 1024:.1f} KB per article)")
 
-    print("\ncompression of the dev corpus HTML (storage.pages, level/quality 6):")
+    print(f"\ncompression of the dev corpus HTML (storage.pages: zlib level 6, brotli quality {BROTLI_QUALITY}):")
     print("| codec | compressed / raw | compress MB/s | decompress MB/s |")
     print("|---|---|---|---|")
     for codec, ratio, c_speed, d_speed in compression(args.corpus):
