@@ -215,7 +215,9 @@ _ROLE_NOUNS = frozenset(fold(w) for w in (
     "journalistin", "redakteur", "redakteurin", "editor", "editors", "columnist", "kolumnist",
     "kolumnistin", "photographer", "contributor", "writer", "producer", "analyst",
     "commentator", "presenter", "anchor", "critic", "corresponsal", "periodista", "redattore",
-    "giornalista", "journaliste", "rédacteur", "rédactrice", "reporteur", "intern"))
+    "giornalista", "journaliste", "rédacteur", "rédactrice", "reporteur", "intern",
+    "reporters", "correspondents", "journalists", "writers", "producers", "columnists",
+    "contributors", "photographers", "analysts", "journalistes", "periodistas"))
 _ROLE_MODIFIERS = frozenset(fold(w) for w in (
     "senior", "junior", "chief", "deputy", "associate", "assistant", "managing", "executive",
     "contributing", "investigative", "political", "foreign", "business", "sports", "health",
@@ -622,13 +624,25 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
     linked to their author pages in one block: metadata that credits one of two
     reporters is a byline cut short."""
     keys = {fold(n) for n in names}
+
+    def fuller(found: list[str]) -> bool:
+        return len(keys) < len(found) <= MAX_CO_AUTHORS and \
+            keys <= {fold(n) for n in found} and all(_full_name(n) for n in found)
+
     for link in person_links(tree, MAX_AUTHOR_LINKS * 3):
         if fold(text_of(link)) in keys:
             found = clean_authors(_byline_block_names(link), site)
-            if len(keys) < len(found) <= MAX_CO_AUTHORS and \
-                    keys <= {fold(n) for n in found} and all(_full_name(n) for n in found):
+            if fuller(found):
                 return found
             break
+    # the same in a byline block without such links: "By <span>A</span> and <span>B</span>"
+    for el in byline_elements(tree):
+        txt = spaced_text(el)
+        if len(txt) > MAX_BYLINE_BLOCK:
+            continue
+        found = clean_authors([txt], site)
+        if keys & {fold(n) for n in found}:
+            return found if fuller(found) else names
     return names
 
 

@@ -50,3 +50,21 @@ def test_split_names_drops_what_bylines_glue_to_a_name(raw: str, expected: list[
 ])
 def test_names_that_only_look_like_those_tails_stay(raw: str, expected: list[str]) -> None:
     assert clean_authors([raw]) == expected
+
+
+def test_metadata_naming_one_of_two_in_an_unlinked_byline_gives_way_to_the_byline() -> None:
+    import lxml.html
+
+    from crawler.extraction.authors import with_co_authors
+    from crawler.extraction.metadata import PageMeta
+
+    tree = lxml.html.fromstring(
+        "<html><body><article><h1>Headline of the story</h1>"
+        '<div class="byline">By <span class="name">Jane Doe</span> and '
+        '<span class="name">John Roe</span>, Senior Reporters</div>'
+        "<p>Text.</p></article></body></html>")
+    assert with_co_authors(["Jane Doe"], PageMeta(), tree, []) == ["Jane Doe", "John Roe"]
+    # a byline block that does not name the metadata's author is another article's
+    other = lxml.html.fromstring(
+        '<html><body><div class="byline">By Ann Lee and Bo Chan</div></body></html>')
+    assert with_co_authors(["Jane Doe"], PageMeta(), other, []) == ["Jane Doe"]
