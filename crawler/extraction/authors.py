@@ -288,12 +288,25 @@ def _strip_job_suffix(name: str) -> str:
     return name
 
 
+_ACCOUNT_NAMES = frozenset(fold(w) for w in (
+    "admin", "administrator", "administrateur", "webmaster", "site admin", "siteadmin",
+    "wpadmin", "root", "superuser", "user", "editor"))
+
+
+def _is_account(name: str) -> bool:
+    """A CMS account's name, not a byline: "admin", "webmaster".  (Lower-case logins are
+    not all accounts: some sites sign with their reporters' short codes, "kesm".)"""
+    return fold(name) in _ACCOUNT_NAMES
+
+
 def _looks_like_name(name: str) -> bool:
     if not name or len(name) > MAX_NAME_CHARS or len(name.split()) > 6:
         return False
     if _URLISH.search(name) or _SLUG.match(name):
         return False
     if fold(name) in _JOB_WORDS or any(fold(w) in _UI_WORDS for w in name.split()):
+        return False
+    if _is_account(name):
         return False
     letters = sum(c.isalpha() for c in name)
     return letters >= 2 and sum(c.isdigit() for c in name) <= 2

@@ -68,3 +68,12 @@ def test_metadata_naming_one_of_two_in_an_unlinked_byline_gives_way_to_the_bylin
     other = lxml.html.fromstring(
         '<html><body><div class="byline">By Ann Lee and Bo Chan</div></body></html>')
     assert with_co_authors(["Jane Doe"], PageMeta(), other, []) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("admin", []), ("Webmaster", []), ("Administrator", []),
+    ("kesm", ["kesm"]),  # a reporter's short code stays
+    ("dpa", ["dpa"]),
+])
+def test_cms_accounts_are_not_bylines(raw: str, expected: list[str]) -> None:
+    assert clean_authors([raw]) == expected
