@@ -43,6 +43,7 @@ _PREFIX = re.compile(
 _ACTION_BY = re.compile(
     r"^.{0,40}?\b(?:erstellt|veröffentlicht|geschrieben|verfasst|publiziert|gepostet|"
     r"eingestellt|beitrag|beiträge|artikel|posted|written|edited|published|created|compiled|"
+    r"reported|"
     r"curated|publié|écrit|rédigé|publicado|escrito|pubblicato|scritto)\s+(?:\w+\s+)?"
     r"(?:von|by|par|por|da|di|door)\s*:?\s+(?=\S)", re.I)
 # labelled parts of a credit line ("Text und Interview: A Foto: B"): authors are credited
@@ -103,16 +104,61 @@ _TIME_UNITS = (r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|m
                r"sekunden?|minuten?|min\.?|stunden?|std\.?|tagen?|wochen?|monaten?|jahren?|"
                r"heures?|jours?|semaines?|mois|ans?|horas?|días?|ore|giorni|"
                r"timer?|dager?|dagar|tim(?:mar)?|minutter|uur|dagen)")
+# whole weekday words only: a prefix with any letters after it ate names ("Jane Doe,
+# 04.05.2024" read "Doe" as "Do[nnerstag]" and left "Jane")
+_WEEKDAYS = (r"(?:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|"
+             r"sat(?:urday)?|sun(?:day)?|mo(?:ntag)?|di(?:enstag)?|mi(?:ttwoch)?|"
+             r"do(?:nnerstag)?|fr(?:eitag)?|sa(?:mstag)?|so(?:nntag)?|lun(?:di)?|mar(?:di)?|"
+             r"mer(?:credi)?|jeu(?:di)?|ven(?:dredi)?|sam(?:edi)?|dim(?:anche)?)(?![^\W\d_])")
 _TIME_TAIL = re.compile(
     r"(?:^|(?<=\s)|(?<=[,·•|–—-]))\s*(?:(?:vor|il y a|hace|fa|for)\s+)?(?:\d+\s*|(?:an?|one)\s+)"
     + _TIME_UNITS + r"\b\.?(?:\s+(?:ago|siden|sedan|geleden|fa))?\s*$", re.I)
 _DATE_TAIL = re.compile(
     r"\s*[,·•|–—-]?\s*(?:(?:updated|published|posted|aktualisiert|veröffentlicht|am|on)\s*:?\s*)?"
-    r"(?:(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lun|mar|mer|jeu|ven|sam|dim)"
-    r"[a-zäéû]*\.?,?\s+)?"
+    r"(?:(?<![^\W\d_])" + _WEEKDAYS + r"\.?,?\s+)?"
     r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"[A-Za-zäéû]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\.?\s+[A-Za-zäéû]+\.?,?\s+\d{4})"
     r"(?:,?\s+\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|uhr))?)?\s*$", re.I)
+
+# reading time shown in the byline row: "Jane Doe · 5 min read", "5 Min. Lesezeit"
+_READ_TIME = re.compile(
+    r"(?:^|(?<=\s)|(?<=[,·•|–—-]))\s*(?:\d+\s*(?:min(?:ute)?s?|minuten|minutter)\.?\s*"
+    r"(?:read|reading|lesezeit|lesedauer|de lecture|de lectura|di lettura|leestijd|lesetid|"
+    r"läsning|lästid)|(?:reading time|lesezeit|lesedauer|temps de lecture|tiempo de lectura|"
+    r"leestijd)\s*:?\s*\d+\s*(?:min(?:ute)?s?|minuten)?\.?)\s*$", re.I)
+# a day named relatively, with or without a time: "Jane Doe Yesterday", "Max Muster heute, 12:30"
+_DAY_TAIL = re.compile(
+    r"(?:^|(?<=\s)|(?<=[,·•|–—-]))\s*(?:today|yesterday|heute|gestern|vorgestern|"
+    r"aujourd'hui|vandaag|gisteren|i dag|i går|idag|igår|ieri|tänään|eilen)"
+    r"(?:\s*,?\s*(?:at|um|à|om|kl\.?)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:am|pm|uhr|h))?)?\s*$", re.I)
+# a publication stamp after the name runs to the end of the line: "Jane Doe Published 3:45
+# PM EST, Mon March 4, 2024", "Jane Doe Aktualisiert am 04.05.2024", "Jane Doe Published: 3 hours ago"
+_STAMP = re.compile(
+    r"\s*[,·•|–—-]?\s*\b(?:(?:last\s+)?updated|published|posted|aktualisiert|veröffentlicht|"
+    r"publié(?:\s+le)?|mis à jour|publicado|actualizado|pubblicato|aggiornato|gepubliceerd|"
+    r"bijgewerkt|publisert|oppdatert|publicerad|uppdaterad)\b(?:\s*(?:am|on|le|el|il|op)\b)?"
+    r"\s*:?\s*(?=\d|$|[A-Za-zäéû]+\.?\s+\d|(?:mon|tue|wed|thu|fri|sat|sun)\w*\b|"
+    r"(?:today|yesterday|heute|gestern)\b|(?:vor|il y a|hace)\s+\d)", re.I)
+# credits for other work than the words, after the writer: "Written by A | Edited by B"
+_OTHER_CREDIT = re.compile(
+    r"\s*[,;|·•/–—-]?\s*\b(?:edited|reviewed|fact[- ]?checked|illustrated|photographed|"
+    r"redigiert|lektoriert|bearbeitet|relu|édité|revisado|editado)\s+(?:by|von|par|por)\b.*$",
+    re.I | re.S)
+# contact details written after a name: "홍길동 기자 hong@example.co.kr", "Jane Doe @janedoe"
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w@])@\w{2,}")
+# links and buttons of the byline row read as words after the name: "Jane Doe Twitter"
+_CONTROL_TAIL = frozenset(fold(w) for w in (
+    "twitter", "facebook", "instagram", "linkedin", "email", "e-mail", "mail", "follow",
+    "folgen", "suivre", "seguir", "segui", "volgen", "rss", "whatsapp", "telegram", "bluesky",
+    "mastodon", "threads", "tiktok", "youtube"))
+
+
+def _day_tail(m: re.Match[str]) -> str:
+    """Drop a relative day after a name, unless it is a brand's upper-case word ("USA
+    TODAY") or no full name would be left ("Chris Today")."""
+    if m.group(0).strip().isupper() or len(m.string[: m.start()].split()) < 2:
+        return m.group(0)
+    return ""
 
 
 def _strip_role_and_time(name: str) -> str:
@@ -121,13 +167,26 @@ def _strip_role_and_time(name: str) -> str:
         before = name
         name = _TIME_TAIL.sub("", name)
         name = _DATE_TAIL.sub("", name)
+        name = _DAY_TAIL.sub(_day_tail, _READ_TIME.sub("", name))
         stripped = _CJK_ROLE_PREFIX.sub("", _CJK_ROLE_SUFFIX.sub("", name)).strip()
         if len(stripped) >= 2:
             name = stripped
         words = name.split()
         if words and all(fold(w) in _ROLE_WORDS or fold(w) in _JOB_WORDS for w in words):
             return ""
+        # "Digital Producer", "Senior Health Reporter": a job title ends in a job noun
+        if words and fold(words[-1]) in _ROLE_NOUNS and all(
+                fold(w) in _ROLE_WORDS or fold(w) in _ROLE_MODIFIERS or fold(w) in _JOB_WORDS
+                or w.lower() in ("of", "for", "and", "at", "&") for w in words):
+            return ""
         kept = list(words)
+        while len(kept) > 1 and fold(kept[-1]) in _CONTROL_TAIL:
+            kept.pop()
+        if len(kept) > 2 and fold(kept[-1]) in _ROLE_NOUNS:
+            while len(kept) > 2 and (fold(kept[-1]) in _ROLE_WORDS or
+                                     fold(kept[-1]) in _ROLE_MODIFIERS or
+                                     fold(kept[-1]) in _ROLE_NOUNS):
+                kept.pop()
         while len(kept) > 1 and fold(kept[-1]) in _ROLE_WORDS:
             kept.pop()
         while len(kept) > 1 and fold(kept[0]) in _ROLE_WORDS:
@@ -149,6 +208,28 @@ _ROLE_WORDS = frozenset(fold(w) for w in (
     "giornalista", "journaliste", "rédacteur", "rédactrice", "envoyé", "envoyée",
     "spécial", "special", "senior", "staff", "chief", "political", "foreign", "business",
     "sports"))
+# the noun that ends a job title, and the words that qualify it ("Senior Health Reporter",
+# "Digital Producer", "Associate Editor"): qualifiers count only before such a noun
+_ROLE_NOUNS = frozenset(fold(w) for w in (
+    "reporter", "reporterin", "correspondent", "korrespondent", "korrespondentin", "journalist",
+    "journalistin", "redakteur", "redakteurin", "editor", "editors", "columnist", "kolumnist",
+    "kolumnistin", "photographer", "contributor", "writer", "producer", "analyst",
+    "commentator", "presenter", "anchor", "critic", "corresponsal", "periodista", "redattore",
+    "giornalista", "journaliste", "rédacteur", "rédactrice", "reporteur", "intern",
+    "reporters", "correspondents", "journalists", "writers", "producers", "columnists",
+    "contributors", "photographers", "analysts", "journalistes", "periodistas"))
+_ROLE_MODIFIERS = frozenset(fold(w) for w in (
+    "senior", "junior", "chief", "deputy", "associate", "assistant", "managing", "executive",
+    "contributing", "investigative", "political", "foreign", "business", "sports", "health",
+    "science", "technology", "tech", "climate", "economics", "economic", "economy", "digital",
+    "national", "international", "education", "crime", "legal", "entertainment", "culture",
+    "arts", "data", "video", "global", "environment", "environmental", "energy", "finance",
+    "financial", "markets", "politics", "diplomatic", "defence", "defense", "security",
+    "medical", "local", "regional", "metro", "breaking", "news", "world", "features", "feature",
+    "opinion", "travel", "food", "music", "film", "fashion", "lifestyle", "social", "affairs",
+    "media", "staff", "special", "freelance", "freier", "freie", "leitender", "leitende",
+    "stellvertretender", "stellvertretende", "online", "web", "social media", "copy", "night",
+    "weekend", "audience", "engagement", "multimedia", "visual", "graphics", "photo"))
 _META_AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author",
                      "dc.creator", "dcterms.creator", "byl", "og:article:author",
                      "article:author_name", "cxenseparse:author")
@@ -207,12 +288,25 @@ def _strip_job_suffix(name: str) -> str:
     return name
 
 
+_ACCOUNT_NAMES = frozenset(fold(w) for w in (
+    "admin", "administrator", "administrateur", "webmaster", "site admin", "siteadmin",
+    "wpadmin", "root", "superuser", "user", "editor"))
+
+
+def _is_account(name: str) -> bool:
+    """A CMS account's name, not a byline: "admin", "webmaster".  (Lower-case logins are
+    not all accounts: some sites sign with their reporters' short codes, "kesm".)"""
+    return fold(name) in _ACCOUNT_NAMES
+
+
 def _looks_like_name(name: str) -> bool:
     if not name or len(name) > MAX_NAME_CHARS or len(name.split()) > 6:
         return False
     if _URLISH.search(name) or _SLUG.match(name):
         return False
     if fold(name) in _JOB_WORDS or any(fold(w) in _UI_WORDS for w in name.split()):
+        return False
+    if _is_account(name):
         return False
     letters = sum(c.isalpha() for c in name)
     return letters >= 2 and sum(c.isdigit() for c in name) <= 2
@@ -236,6 +330,19 @@ def _credited_for_words(text: str) -> str:
     return ", ".join(k for k in kept if k)
 
 
+def _cut_after_name(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` up to where ``pattern`` matches, when a name (two words, or a word in a
+    script without spaces) comes before it."""
+    m = pattern.search(text)
+    if m is None or m.start() == 0:
+        return text
+    head = _strip_prefix(text[: m.start()].strip())
+    words = head.split()
+    if len(words) >= 2 or (words and not words[0][:1].isascii()):
+        return text[: m.start()]
+    return text
+
+
 def split_names(raw: str) -> list[str]:
     """Split one byline string into cleaned names (may be empty)."""
     text = clean_text(raw)
@@ -243,6 +350,8 @@ def split_names(raw: str) -> list[str]:
     if _URLISH.match(text.strip()):
         return []
     text = _credited_for_words(_ACTION_BY.sub("", text, count=1))
+    text = _CONTACT.sub(" ", text)
+    text = _cut_after_name(_cut_after_name(text, _OTHER_CREDIT), _STAMP)
     text = _strip_role_and_time(_strip_prefix(text))
     parts = [p.strip(" .:-–—'\"") for p in _SPLIT.split(text)]
     names: list[str] = []
@@ -528,13 +637,25 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
     linked to their author pages in one block: metadata that credits one of two
     reporters is a byline cut short."""
     keys = {fold(n) for n in names}
+
+    def fuller(found: list[str]) -> bool:
+        return len(keys) < len(found) <= MAX_CO_AUTHORS and \
+            keys <= {fold(n) for n in found} and all(_full_name(n) for n in found)
+
     for link in person_links(tree, MAX_AUTHOR_LINKS * 3):
         if fold(text_of(link)) in keys:
             found = clean_authors(_byline_block_names(link), site)
-            if len(keys) < len(found) <= MAX_CO_AUTHORS and \
-                    keys <= {fold(n) for n in found} and all(_full_name(n) for n in found):
+            if fuller(found):
                 return found
             break
+    # the same in a byline block without such links: "By <span>A</span> and <span>B</span>"
+    for el in byline_elements(tree):
+        txt = spaced_text(el)
+        if len(txt) > MAX_BYLINE_BLOCK:
+            continue
+        found = clean_authors([txt], site)
+        if keys & {fold(n) for n in found}:
+            return found if fuller(found) else names
     return names
 
 

@@ -13,8 +13,11 @@ from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.metadata import PageMeta, is_type
 
 # separators sites put between headline and site name; hyphen and colon need spaces
-# around them so "Covid-19" or "Ukraine: what next" stay whole
-_SEPARATORS = re.compile(r"\s+[|–—·•»«/:]\s+|\s+-{1,2}\s+|\s*[|｜ㅣ]\s*|\s+::\s+")
+# around them so "Covid-19" or "Ukraine: what next" stay whole.  East Asian titles set the
+# site off with fullwidth punctuation or none ("…：朝日新聞デジタル", "…_新闻频道_央视网",
+# "… ― 毎日新聞") and Korean ones with a breadcrumb ("… < 정치 < 기사본문 - 매일신문"); a part
+# goes only when it names the site (``strip_site``), so a split alone changes nothing
+_SEPARATORS = re.compile(r"\s+[|–—·•»«/:<>‹›]\s+|\s+-{1,2}\s+|\s*[|｜ㅣ：_―]\s*|\s+:{2,}\s+")
 _DATE_SEGMENT = re.compile(
     r"^\W*(\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\s+\d{1,2},?\s+\d{4})\W*$")
 MAX_TITLE_CHARS = 400
