@@ -45,3 +45,23 @@ def test_articles_are_asked_for_before_deep_listing_pages():
     archive = page_priority("https://d.test/2025/03/14/", "link", 2)
     assert start > from_sitemap == from_feed > section > linked_article
     assert max(tag, author, next_page, archive) < linked_article
+
+
+def test_a_link_to_a_page_already_asked_for_builds_no_request():
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.news import NewsSpider
+
+    crawler = get_crawler(NewsSpider, settings_dict={"NEWSCRAWL_DB": ":memory:"})
+    crawler.stats.open_spider()
+    spider = NewsSpider.from_crawler(crawler, url="https://d.test/")
+    site = build_sites(["https://d.test/"], None, follow_depth=2, max_pages=0)[0]
+    assert spider.page_request("https://d.test/news/2025/03/ferry", site, source="rss", depth=1) is not None
+    page = HtmlResponse("https://d.test/world/", body=b"<html></html>")
+    links = ["https://d.test/news/2025/03/ferry",  # asked for from the feed
+             "https://www.d.test/news/2025/03/ferry?utm_source=x#top",  # the same page
+             "https://d.test/news/2025/03/harbour", "https://d.test/news/2025/03/harbour"]
+    urls = [r.url for r in spider._follow_links(links, page, site, depth=1, pagination=0)]
+    assert urls == ["https://d.test/news/2025/03/harbour"]
+    assert crawler.stats.get_value("newscrawl/links/already_requested") == 3
