@@ -21,8 +21,8 @@ from crawler.extraction import EXTRACTOR_VERSION, extract_page
 
 GOLDEN = Path(__file__).parent / "golden" / "extraction"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
-CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "modified", "body", "language",
-                 "site", "description", "tags", "image", "is_article", "reason", "signals",
+CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "modified", "body", "body_html", "language",
+                 "site", "description", "tags", "image", "images", "section", "paywalled", "is_article", "reason", "signals",
                  "extractor"}
 
 
