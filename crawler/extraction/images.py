@@ -30,6 +30,9 @@ from lxml.html import HtmlElement
 from crawler.extraction.metadata import PageMeta
 
 MIN_SIDE = 50  # pixels: smaller declared images are icons, buttons or tracking pixels
+# in the body, narrower images are thumbnails of links to other articles, not its photos
+MIN_BODY_WIDTH = 150
+_THUMB_NAME = re.compile(r"[-_](\d{2,3})x\d{2,3}\.\w+$")
 MAX_IMAGES = 50
 MAX_CAPTION = 600
 MAX_CREDIT = 150
@@ -205,10 +208,9 @@ def caption_and_credit(figure: HtmlElement | None) -> tuple[str, str]:
                     child.tag in ("small", "cite") or _CREDIT_CLASS.search(child.get("class", ""))):
                 credit_parts.append(child.text_content())
     caption, credit = _fold(" ".join(caption_parts)), _fold(" ".join(credit_parts))
-    if credit:
-        credit = _clean_credit(credit)
-    else:
-        caption, credit = split_credit(caption)
+    shown, phrase = split_credit(caption)  # a credit phrase left in the caption text
+    caption = shown if phrase else caption
+    credit = _clean_credit(credit) if credit else phrase
     return caption[:MAX_CAPTION], credit[:MAX_CREDIT]
 
 
@@ -307,7 +309,9 @@ def pick_images(pm: PageMeta, tree: HtmlElement, base: str, declared: str | None
         key = image_key(lead_url)
         for img, url, width in _page_images(tree, base):
             if image_key(url) == key and not _is_furniture(img, None):
-                lead, lead_el = _entry(lead_url, width, _figure_of(img)), img
+                # the page's own size of the picture is the declared URL's only if same
+                lead, lead_el = _entry(lead_url, width if url == lead_url else None,
+                                       _figure_of(img)), img
                 seen.add(image_key(url))
                 break
     elif first_block is not None:  # no declared image: the first figure above the body
@@ -333,7 +337,10 @@ def pick_images(pm: PageMeta, tree: HtmlElement, base: str, declared: str | None
     if region is not None:
         for img, url, width in _page_images(region, base):
             key = image_key(url)
-            if key in seen or _is_furniture(img, region):
+            if key in seen or _is_furniture(img, region) or (width or MIN_BODY_WIDTH) < MIN_BODY_WIDTH:
+                continue
+            thumb = _THUMB_NAME.search(urlsplit(url).path)
+            if thumb and int(thumb.group(1)) < 2 * MIN_BODY_WIDTH:
                 continue
             seen.add(key)
             images.append(_entry(url, width, _figure_of(img)))

@@ -216,7 +216,7 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
         elif tag == "time":
             value = el.get("datetime")
             updated = is_update_time(el)
-            if value and len(pm.time_datetimes) < 10 and not updated:
+            if value and len(pm.time_datetimes) < 10:
                 pm.time_datetimes.append(value.strip())
             if updated and len(pm.time_modified) < 5:
                 shown = value or text_of(el)

@@ -34,11 +34,22 @@ _PAYWALL_NAME = re.compile(
     r"(?:wall|box|gate|prompt|cta|offer|banner|only|teaser)|premium[-_]?(?:wall|box|gate|banner|"
     r"teaser|offer|overlay)|meter(?:ed)?[-_]?(?:wall|box|offer)|piano[-_]?(?:offer|inline|"
     r"template|paywall)|tp-(?:container|modal|paywall))(?:$|[\s_-])", re.I)
+# what a subscription box asks of the reader
 _CALL = re.compile(
-    r"subscri|abonn|\babo\b|abo-|log ?in|sign ?in|anmelden|einloggen|register|registrier|"
-    r"member|mitglied|unlock|freischalten|continue reading|keep reading|weiterlesen|"
-    r"read the full|full (?:article|story)|already a|bereits|премиум|подпис|suscr|abbon|"
-    r"inscreva|assine|prenumer", re.I)
+    r"\bsubscri|\babonn|\babo\b|\babo-|\blog ?in\b|\bsign ?in\b|\banmelden|\beinloggen|"
+    r"\bregist(?:er|rier)|\bmembers?(?:hip)?\b|\bmitglied|\bunlock|\bfreischalten|"
+    r"\bcontinue reading|\bkeep reading|\bweiterlesen|\bread the full|\balready a\b|"
+    r"премиум|подпис|\bsuscr|\babbon|\binscreva|\bassine|\bprenumer", re.I)
+# what a box says when the text above it is all a reader gets
+_CUT = re.compile(
+    r"\b(?:continue|keep) reading|\bto (?:read|continue|unlock|access) (?:the|this|more|further|"
+    r"all|our)\b|\bread the (?:full|rest|whole)\b|\bunlock (?:this|the|full)\b|"
+    r"\b(?:for|only for|exclusive(?:ly)? for|reserved for) (?:paying )?(?:subscribers|members)\b|"
+    r"\bsubscribers? only\b|\bmembers? only\b|\balready a (?:subscriber|member)\b|"
+    r"\bthis (?:article|story|content) is (?:for|only|exclusive|available)\b|"
+    r"\bweiterlesen mit\b|\bexklusiv für (?:abonnenten|abonnentinnen|\w*plus)|"
+    r"\bréservé aux abonnés\b|\bla suite est réservée\b|\bsolo para suscriptores\b|"
+    r"\briservato agli abbonati\b|\bdit artikel is alleen\b|\bдоступ(?:ен)? только\b", re.I)
 MAX_BOX_CHARS = 1500
 MAX_BOX_PROSE = 1  # paragraphs of prose a box may hold (an offer's pitch)
 PROSE = 150
@@ -93,26 +104,27 @@ def _types(obj: dict[str, Any]) -> list[str]:
         if isinstance(t, list) else []
 
 
-def _is_box(el: HtmlElement) -> bool:
+def _is_box(el: HtmlElement, pattern: re.Pattern[str] = _CALL) -> bool:
     name = f"{el.get('class', '')} {el.get('id', '')}"
     if el.get("data-paywall") is None and not _PAYWALL_NAME.search(name):
         return False
     if el.tag in ("html", "body", "article", "main"):
         return False
     text = " ".join(el.text_content().split())
-    if not text or len(text) > MAX_BOX_CHARS or not _CALL.search(text):
+    if not text or len(text) > MAX_BOX_CHARS or not pattern.search(text):
         return False
     prose = sum(1 for p in el.iter("p") if len(" ".join(p.text_content().split())) >= PROSE)
     return prose <= MAX_BOX_PROSE
 
 
-def paywall_boxes(tree: HtmlElement) -> list[HtmlElement]:
-    """The page's subscription boxes, outermost only."""
+def paywall_boxes(tree: HtmlElement, pattern: re.Pattern[str] = _CALL) -> list[HtmlElement]:
+    """The page's subscription boxes, outermost only (``pattern``: what their text must
+    say; by default any call to subscribe, log in or pay)."""
     boxes: list[HtmlElement] = []
     for el in _CANDIDATES(tree):
         if any(b in el.iterancestors() for b in boxes):
             continue
-        if _is_box(el):
+        if _is_box(el, pattern):
             boxes.append(el)
     return boxes
 
@@ -122,7 +134,7 @@ def paywall_state(pm: PageMeta, tree: HtmlElement) -> bool | None:
     access = declared_access(pm)
     if access is False:
         return True
-    if paywall_boxes(tree):
+    if paywall_boxes(tree, _CUT):  # a box saying the text stops here, not any offer
         return True
     return False if access is True else None
 
