@@ -121,9 +121,11 @@ def image_source(img: HtmlElement, base: str) -> tuple[str, int | None] | None:
     if _NOT_PHOTO.search(img.get("class", "")):
         return None
     srcsets = [img.get(a) for a in _SRCSET_ATTRS]
-    parent = img.getparent()
-    if parent is not None and parent.tag == "picture":
-        srcsets += [s.get(a) for s in parent.iterchildren("source") for a in _SRCSET_ATTRS]
+    # a <picture>'s <source>s; libxml2 does not know <source> as void and nests the
+    # <img> inside it, so look a few levels up
+    picture = next((a for _, a in zip(range(3), img.iterancestors()) if a.tag == "picture"), None)
+    if picture is not None:
+        srcsets += [s.get(a) for s in picture.iter("source") for a in _SRCSET_ATTRS]
     best: tuple[str, int | None] | None = None
     for srcset in srcsets:
         if srcset and not srcset.strip().startswith("data:"):

@@ -127,7 +127,7 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
     body = with_lede
     signals = measure(pm, tree, url, body, published, date_source)
     signals.update({"author_source": author_source, "date_source": date_source,
-                    "body_source": body_source})
+                    "body_source": body_source, "paywalled": paywalled})
     is_article, reason = judge(signals)
     art = pm.article or {}
     declared_image = absolute_url(pm.first("og:image", "og:image:url", "twitter:image")

@@ -8,8 +8,9 @@ paywall markup), False when it says it is free (``isAccessibleForFree: true``,
 ``content_tier`` "free"), None when it says nothing.
 
 A subscription box is an element whose class, id or data attribute names a paywall
-(``paywall``, ``regwall``, ``subscription-wall``, ``premium-box``, ``piano-offer``...)
-and whose text is short and asks the reader to subscribe, log in or pay.  Google's
+(``paywall``, ``regwall``, ``subscription-wall``, ``premium-box``, ``piano-offer``...) or
+an appeal for money (``membership-appeal``, ``support-us``, ``donate-box``...), and whose
+text is short and asks the reader to subscribe, become a member, log in or pay.  Google's
 structured-data guidelines have publishers mark the *paywalled text itself* with such a
 class (``hasPart.cssSelector``), so a long element, or one holding paragraphs of prose,
 is never taken for a box.
@@ -28,12 +29,17 @@ from crawler.extraction.metadata import PageMeta
 _CANDIDATES = etree.XPath(
     "//*[@data-paywall or contains(@class, 'aywall') or contains(@id, 'aywall') or "
     "contains(@class, 'regwall') or contains(@class, 'ubscri') or contains(@id, 'ubscri') or "
-    "contains(@class, 'remium') or contains(@class, 'piano') or contains(@class, 'meter')]")
+    "contains(@class, 'remium') or contains(@class, 'piano') or contains(@class, 'meter') or "
+    "contains(@class, 'member') or contains(@class, 'donat') or contains(@class, 'upport')]")
 _PAYWALL_NAME = re.compile(
     r"(?:^|[\s_-])(?:\w*pay-?wall\w*|regwall|reg-wall|subscri(?:be|ber|ption)s?[-_]?"
     r"(?:wall|box|gate|prompt|cta|offer|banner|only|teaser)|premium[-_]?(?:wall|box|gate|banner|"
     r"teaser|offer|overlay)|meter(?:ed)?[-_]?(?:wall|box|offer)|piano[-_]?(?:offer|inline|"
-    r"template|paywall)|tp-(?:container|modal|paywall))(?:$|[\s_-])", re.I)
+    r"template|paywall)|tp-(?:container|modal|paywall)|"
+    # appeals for money that sit in the article the same way
+    r"members?(?:hip)?[-_]?(?:appeal|cta|box|banner|promo|prompt|ask|offer)|"
+    r"(?:support|donat\w*|contribut\w*)[-_]?(?:us|appeal|cta|box|banner|ask|epic|prompt))"
+    r"(?:$|[\s_-])", re.I)
 # what a subscription box asks of the reader
 _CALL = re.compile(
     r"\bsubscri|\babonn|\babo\b|\babo-|\blog ?in\b|\bsign ?in\b|\banmelden|\beinloggen|"

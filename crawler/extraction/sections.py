@@ -56,6 +56,8 @@ def _is_home(name: str, href: str | None, url: str) -> bool:
 def _last_step(steps: list[tuple[str, str | None]], url: str, title: str | None) -> str | None:
     """The last breadcrumb step that is neither the article itself nor the homepage."""
     key = fold(title or "")
+    if steps and steps[-1][1] is None:
+        steps = steps[:-1]  # a last step that names no page is the article itself
     for name, href in reversed(steps):
         if not name or len(name) > MAX_SECTION or _same_page(href, url) or \
                 (key and fold(name) == key) or _is_home(name, href, url):
@@ -95,11 +97,8 @@ def markup_breadcrumbs(tree: HtmlElement) -> list[tuple[str, str | None]]:
     found = _BREADCRUMBS(tree)
     if not found:
         return []
-    steps = [(_ws(a.text_content()), a.get("href")) for a in found[0].iter("a")]
-    last = [el for el in found[0].iter("li", "span") if len(el) == 0 and _ws(el.text)]
-    if last and (not steps or _ws(last[-1].text) != steps[-1][0]):
-        steps.append((_ws(last[-1].text), None))  # the current page, often not a link
-    return steps
+    # the steps that link: the current page, the last step, is mostly shown unlinked
+    return [(_ws(a.text_content()), a.get("href")) for a in found[0].iter("a")]
 
 
 def pick_section(pm: PageMeta, tree: HtmlElement, url: str, title: str | None) -> str | None:
