@@ -446,15 +446,17 @@ def with_standfirst(body: str, lede: str) -> str:
     return f"{lede}\n{body}" if body else lede
 
 
-def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> Reading:
+def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
+                 boxes: list[HtmlElement] | None = None) -> Reading:
     """The raw article text, which reading produced it (``Reading.source``: a trafilatura
     mode, the article markup, the JSON-LD articleBody) and its blocks.  Removes from
     ``tree`` first what holds no article text (``drop_inert``), related-link paragraphs
     (``drop_related_links``) and subscription boxes (``drop_paywall_boxes``): call it
-    after the stages that read scripts."""
+    after the stages that read scripts.  ``boxes``: the subscription boxes, when found
+    already (``paywall_boxes``)."""
     drop_inert(tree)
     drop_related_links(tree)
-    drop_paywall_boxes(tree)
+    drop_paywall_boxes(tree, boxes)
     reading = run_trafilatura(tree, url)
     text = reading.text
     if looks_like_nav_dump(text) or len(text) < 200:

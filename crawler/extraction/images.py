@@ -274,9 +274,12 @@ def _jsonld_image(pm: PageMeta, base: str) -> tuple[str | None, str, str]:
     return url, caption, credit
 
 
-def _page_images(root: HtmlElement, base: str) -> Iterator[tuple[HtmlElement, str, int | None]]:
+def _page_images(root: HtmlElement, base: str, cache: dict[Any, Any]
+                 ) -> Iterator[tuple[HtmlElement, str, int | None]]:
     for img in root.iter("img"):
-        found = image_source(img, base)
+        if img not in cache:
+            cache[img] = image_source(img, base)
+        found = cache[img]
         if found:
             yield img, found[0], found[1]
 
@@ -304,12 +307,13 @@ def pick_images(pm: PageMeta, tree: HtmlElement, base: str, declared: str | None
     elements: list[HtmlElement | None] = []
     seen: set[str] = set()
     lead_el: HtmlElement | None = None
+    cache: dict[Any, Any] = {}  # each <img> read once
     lead_url = declared
     lead: dict[str, Any] | None = None
     ld_url, ld_caption, ld_credit = _jsonld_image(pm, base)
     if lead_url:
         key = image_key(lead_url)
-        for img, url, width in _page_images(tree, base):
+        for img, url, width in _page_images(tree, base, cache):
             if image_key(url) == key and not _is_furniture(img, None):
                 # the page's own size of the picture is the declared URL's only if same
                 lead, lead_el = _entry(lead_url, width if url == lead_url else None,
@@ -321,7 +325,7 @@ def pick_images(pm: PageMeta, tree: HtmlElement, base: str, declared: str | None
         for el in _preceding(first_block, container):
             if not isinstance(el.tag, str) or _is_furniture(el, container):
                 continue
-            for img, url, width in _page_images(el, base):
+            for img, url, width in _page_images(el, base, cache):
                 lead_url = url
                 lead, lead_el = _entry(url, width, _figure_of(img)), img
                 break
@@ -337,7 +341,7 @@ def pick_images(pm: PageMeta, tree: HtmlElement, base: str, declared: str | None
         elements.append(lead_el)
         seen.add(image_key(lead_url))
     if region is not None:
-        for img, url, width in _page_images(region, base):
+        for img, url, width in _page_images(region, base, cache):
             key = image_key(url)
             if key in seen or _is_furniture(img, region) or (width or MIN_BODY_WIDTH) < MIN_BODY_WIDTH:
                 continue

@@ -23,7 +23,7 @@ from crawler.extraction.document import parse_html
 from crawler.extraction.images import pick_images
 from crawler.extraction.liveblog import live_entries, liveblog_reading
 from crawler.extraction.metadata import PageMeta, read_metadata
-from crawler.extraction.paywall import paywall_state
+from crawler.extraction.paywall import paywall_boxes, paywall_state
 from crawler.extraction.sections import pick_section
 from crawler.extraction.result import Extraction
 from crawler.extraction.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION  # noqa: F401 - re-exported
@@ -108,8 +108,9 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
     published, date_source = pick_date(pm, tree, url)
-    paywalled = paywall_state(pm, tree)  # before extract_body takes the boxes out
-    reading = extract_body(tree, url, pm)
+    boxes = paywall_boxes(tree)
+    paywalled = paywall_state(pm, tree, boxes)  # before extract_body takes the boxes out
+    reading = extract_body(tree, url, pm, boxes)
     entries = live_entries(pm)
     if entries:
         reading = liveblog_reading(entries)
