@@ -173,7 +173,9 @@ class PageSources:
     def __init__(self, tree: HtmlElement) -> None:
         self.by_key: dict[str, HtmlElement] = {}
         for el in tree.iter(*_SOURCE_TAGS):
-            text = fold(el.text_content())
+            own = el.text or ""
+            # an element whose own text fills the key needs no walk over its children
+            text = fold(own) if len(own) > 2 * LOOKUP_KEY else fold(el.text_content())
             if len(text) >= MIN_LOOKUP:
                 self.by_key.setdefault(text[:LOOKUP_KEY].casefold(), el)
 

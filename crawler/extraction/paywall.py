@@ -115,7 +115,9 @@ def _is_box(el: HtmlElement) -> bool:
     name = f"{el.get('class', '')} {el.get('id', '')}"
     if el.get("data-paywall") is None and not _PAYWALL_NAME.search(name):
         return False
-    if el.tag in ("html", "body", "article", "main"):
+    # a paragraph in the article's flow is left to the body's line filters: a box is a
+    # container (a heading, a pitch, a button), not one <p> (Wired marks every <p> paywall)
+    if el.tag in ("html", "body", "article", "main", "p"):
         return False
     text = " ".join(el.text_content().split())
     if not text or len(text) > MAX_BOX_CHARS or not (_CALL.search(text) or _CUT.search(text)):
