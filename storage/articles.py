@@ -20,7 +20,15 @@ from storage.records import (
 
 # Fields whose change makes a new version (the others are refreshed silently).
 VERSIONED_FIELDS = ("title", "body")
-COMPARED_FIELDS = ("title", "body", "authors", "published", "modified", "description", "tags", "image", "language")
+COMPARED_FIELDS = ("title", "body", "authors", "published", "modified", "description", "tags", "image", "language",
+                   "section", "paywalled", "images")
+# What the same text's page may say differently without a new version: refreshed in place.
+REFRESHED_FIELDS = ("body_html", "images", "section", "paywalled")
+
+
+def paywall_flag(value: bool | None) -> int | None:
+    """``articles.paywalled``: 1, 0, or NULL when the page says nothing."""
+    return None if value is None else int(bool(value))
 
 
 def article_values(rec: PageRecord) -> dict[str, Any]:
@@ -34,6 +42,9 @@ def article_values(rec: PageRecord) -> dict[str, Any]:
         "modified": getattr(ex, "modified", None) or rec.signal_lastmod,
         "description": ex.description,
         "tags": json.dumps(list(ex.tags or []), ensure_ascii=False), "image": ex.image,
+        "images": json.dumps(list(getattr(ex, "images", None) or []), ensure_ascii=False),
+        "body_html": getattr(ex, "body_html", "") or "",
+        "section": getattr(ex, "section", None), "paywalled": paywall_flag(getattr(ex, "paywalled", None)),
         "word_count": len(body.split()), "body_hash": rec.body_key, "extractor": ex.extractor,
         "page_key": rec.url_key,
     }
@@ -107,12 +118,12 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
     text changed, keep the current text as a version and make the new one
     current. Returns the changed fields, or None when nothing versioned changed."""
     row = db.execute(
-        f"SELECT page_key, body_hash, version, coalesce(updated, first_seen), {', '.join(COMPARED_FIELDS)}"
-        " FROM articles WHERE id = ?",
+        f"SELECT page_key, body_hash, version, coalesce(updated, first_seen), {', '.join(COMPARED_FIELDS)},"
+        " body_html FROM articles WHERE id = ?",
         [article_id],
     ).fetchone()
     page_key, body_hash, version, since = row[:4]
-    current = dict(zip(COMPARED_FIELDS, row[4:]))
+    current = dict(zip((*COMPARED_FIELDS, "body_html"), row[4:]))
     if page_key != rec.url_key:
         return None
     values = article_values(rec)
@@ -125,15 +136,19 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
         if "modified" in changed and values["modified"]:
             # the same text with a later modification date: keep the date, no version
             db.execute("UPDATE articles SET modified = ? WHERE id = ?", [values["modified"], article_id])
+        refreshed = {f: values[f] for f in REFRESHED_FIELDS if values[f] != current[f]}
+        if refreshed:  # the same text, its images, section, paywall or markup told anew
+            sets = ", ".join(f"{k} = ?" for k in refreshed)
+            db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*refreshed.values(), article_id])
         return None
     db.execute(
         """
         INSERT INTO article_versions (article_id, version, first_seen, replaced_at, changed, title, authors,
-                                      published, modified, body, body_hash, run_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      published, modified, body, body_hash, run_id, body_html)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [article_id, version, since, rec.fetched_at, json.dumps(changed), current["title"], current["authors"],
-         current["published"], current["modified"], current["body"], body_hash, rec.run_id],
+         current["published"], current["modified"], current["body"], body_hash, rec.run_id, current["body_html"]],
     )
     values = _without_hash_clash(db, article_id, values)
     values.update(version=version + 1, updated=rec.fetched_at)

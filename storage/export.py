@@ -16,11 +16,13 @@ from storage.pages import decompress_html
 # Article columns in export order (the ``articles`` table, README "Database schema").
 ARTICLE_COLUMNS: tuple[str, ...] = (
     "id", "url", "site", "site_name", "title", "description", "authors", "published", "modified", "body",
-    "language", "tags", "image", "word_count", "body_hash", "extractor", "first_seen",
-    "last_seen", "run_id", "version", "updated", "story_id",
+    "body_html", "language", "tags", "image", "images", "section", "paywalled", "word_count", "body_hash",
+    "extractor", "first_seen", "last_seen", "run_id", "version", "updated", "story_id",
 )
-# Stored as JSON text, exported as lists.
-LIST_COLUMNS: frozenset[str] = frozenset({"authors", "tags"})
+# Stored as JSON text, exported as lists (``images``: a list of objects).
+LIST_COLUMNS: frozenset[str] = frozenset({"authors", "tags", "images"})
+# Stored as 0/1/NULL, exported as true/false/null.
+BOOL_COLUMNS: frozenset[str] = frozenset({"paywalled"})
 
 
 def _article_filters(
@@ -47,6 +49,9 @@ def _decode_lists(row: dict[str, Any]) -> dict[str, Any]:
         except ValueError:  # written by something else: keep it, as a one-item list
             decoded = [value]
         row[column] = decoded if isinstance(decoded, list) else [decoded]
+    for column in BOOL_COLUMNS:
+        if row.get(column) is not None:
+            row[column] = bool(row[column])
     return row
 
 
@@ -61,7 +66,7 @@ def iter_articles(
     ``sites`` keeps those whose ``articles.site`` is one of them; ``since`` (an
     ISO date or datetime) those published on or after it (undated ones: first
     seen on or after it).
-    ``authors`` and ``tags`` are lists.
+    ``authors``, ``tags`` and ``images`` are lists, ``paywalled`` a bool or None.
     """
     where, args = _article_filters("a", sites, since)
     # Export reads without migrating: a database from an older newscrawl may lack the

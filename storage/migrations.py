@@ -259,3 +259,24 @@ def m0011_pages_rendered(db: sqlite_utils.Database) -> None:
     # The browser that rendered a page whose stored html is its rendered DOM (an
     # application shell run through headless Chromium); NULL: the html as fetched.
     db.execute("ALTER TABLE pages ADD COLUMN rendered TEXT")
+
+
+@MIGRATIONS(name="0012_article_record_fields")
+def m0012_article_record_fields(db: sqlite_utils.Database) -> None:
+    # Richer article records (issue 17), all NULL until the article is extracted by
+    # newscrawl-6 or later (a crawl, or `newscrawl reextract` on the stored pages):
+    # - articles.images: JSON list of {"url", "caption", "credit", "width"?}, the lead
+    #   image first, then the images inside the body;
+    # - articles.body_html: the body as sanitised structural HTML (same paragraphs);
+    # - articles.section: the site's section; articles.paywalled: 1 the page says its
+    #   text is cut, 0 it says it is free, NULL it says nothing;
+    # - article_versions.body_html: each earlier version's HTML beside its body.
+    db.executescript(
+        """
+        ALTER TABLE articles ADD COLUMN images TEXT;
+        ALTER TABLE articles ADD COLUMN body_html TEXT;
+        ALTER TABLE articles ADD COLUMN section TEXT;
+        ALTER TABLE articles ADD COLUMN paywalled INTEGER;
+        ALTER TABLE article_versions ADD COLUMN body_html TEXT;
+        """
+    )

@@ -77,6 +77,10 @@ class ExtractedPage(Protocol):
     description: str | None
     tags: list[str]
     image: str | None
+    images: list[dict[str, Any]]
+    body_html: str
+    section: str | None
+    paywalled: bool | None
     is_article: bool
     reason: str
     signals: dict[str, Any]

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.articles import body_holder, replace_signature
+from storage.articles import body_holder, paywall_flag, replace_signature
 from storage.neardup import Signature
 from storage.records import ExtractedPage, text_hash
 
@@ -31,8 +31,12 @@ FIELDS: dict[str, str] = {
     "description": "description",
     "tags": "tags",
     "image": "image",
+    "images": "images",
+    "body_html": "body_html",
+    "section": "section",
+    "paywalled": "paywalled",
 }
-JSON_LIST_FIELDS = frozenset({"authors", "tags"})
+JSON_LIST_FIELDS = frozenset({"authors", "tags", "images"})
 # Columns a crawl may fill from elsewhere (``modified`` from the sitemap's lastmod when
 # the page gives no date): a page that says nothing keeps the stored value.
 KEEP_WHEN_MISSING = frozenset({"modified"})
@@ -118,8 +122,10 @@ def stored_form(column: str, value: Any) -> Any:
     """An extraction value as the ``articles`` column holds it."""
     if column in JSON_LIST_FIELDS:
         return json.dumps(list(value or []), ensure_ascii=False)
-    if column == "body":
+    if column in ("body", "body_html"):
         return value or ""
+    if column == "paywalled":
+        return paywall_flag(value)
     return value
 
 
@@ -138,7 +144,8 @@ def diff_article(
             # compare as lists so formatting differences are not changes
             fresh = list(value or [])
             try:
-                same = json.loads(old or "[]") == fresh
+                # NULL: never extracted with this field (a database from before it)
+                same = old is not None and json.loads(old) == fresh
             except ValueError:
                 same = False
             if not same:

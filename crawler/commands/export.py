@@ -39,10 +39,12 @@ def export_command(db_path: Path, fmt: str, since: str | None, sites: tuple[str,
     """Export articles, streamed in id order without loading them all in memory.
 
     Columns: id, url, site, site_name, title, description, authors, published,
-    body, language, tags, image, word_count, body_hash, extractor, first_seen,
-    last_seen, run_id, version, updated, story_id (authors and tags as lists;
-    columns a database from an older newscrawl lacks come out empty). The number
-    of articles written goes to stderr.
+    modified, body, body_html, language, tags, image, images, section, paywalled,
+    word_count, body_hash, extractor, first_seen, last_seen, run_id, version,
+    updated, story_id (authors, tags and images as lists, images as objects with
+    url, caption, credit and width; paywalled true, false or empty; columns a
+    database from an older newscrawl lacks come out empty). The number of
+    articles written goes to stderr.
     """
     if fmt == "parquet":
         require_pyarrow()

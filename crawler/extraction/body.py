@@ -25,7 +25,9 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.bodyhtml import Reading, blocks_from_elements, blocks_from_xml, text_lines
 from crawler.extraction.metadata import PageMeta
+from crawler.extraction.paywall import drop_paywall_boxes
 from crawler.extraction.titles import clean_text, fold
 
 # a fast-mode result made mostly of short lines is a menu, not an article
@@ -107,17 +109,19 @@ MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
 
 
-def run_trafilatura(tree: HtmlElement, url: str, mode: str = "fast") -> str:
-    """trafilatura's text of ``tree``: mode "fast", "precision" or "full" (whole cascade)."""
+def run_trafilatura(tree: HtmlElement, url: str, mode: str = "fast") -> Reading:
+    """trafilatura's text of ``tree`` and the output tree it was written from (its
+    blocks, for ``body_html``): mode "fast", "precision" or "full" (whole cascade)."""
+    source = f"trafilatura {mode}"
     try:
         doc = trafilatura.bare_extraction(
             tree, url=url, fast=mode == "fast", favor_precision=mode == "precision",
             include_comments=False, include_tables=True, with_metadata=False,
             deduplicate=False)
     except Exception:  # trafilatura raises assorted errors on odd trees; no body is fine
-        return ""
+        return Reading("", source)
     text = getattr(doc, "text", None) if doc is not None else None
-    return text or ""
+    return Reading(text or "", source, extra={"xml": getattr(doc, "body", None)})
 
 
 # a fast text under this share of what the page announces has lost part of the article
@@ -211,7 +215,12 @@ def markup_text(container: HtmlElement) -> str:
     """The article text of an article container read block by block (paragraphs,
     subheadings, list items), leaving out asides, figures, ads, share and related
     blocks: for pages whose article markup holds more than trafilatura found."""
-    lines: list[str] = []
+    return "\n".join(line for _, line in markup_blocks(container))
+
+
+def markup_blocks(container: HtmlElement) -> list[tuple[HtmlElement, str]]:
+    """``markup_text``'s blocks: each text block's element and its line."""
+    lines: list[tuple[HtmlElement, str]] = []
 
     def walk(el: HtmlElement) -> None:
         for child in el.iterchildren():
@@ -222,12 +231,12 @@ def markup_text(container: HtmlElement) -> str:
             if tag in _TEXT_BLOCKS:
                 line = " ".join(child.text_content().split())
                 if line:
-                    lines.append(line)
+                    lines.append((child, line))
             else:
                 walk(child)
 
     walk(container)
-    return "\n".join(lines)
+    return lines
 
 
 def looks_like_nav_dump(text: str) -> bool:
@@ -300,11 +309,18 @@ def _is_teaser(line: str) -> bool:
 
 def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = ()) -> str:
     """Drop headline repeats, top bylines/datelines and promo lines; join by "\\n"."""
+    lines = text_lines(text)
+    return "\n".join(lines[i] for i in clean_lines(lines, titles, authors))
+
+
+def clean_lines(lines: list[str], titles: Iterable[str] = (),
+                authors: Iterable[str] = ()) -> list[int]:
+    """Which of the body's ``lines`` (``text_lines``) stay: the indices of all but
+    headline repeats, top bylines/datelines and promo lines."""
     titles = [t for t in titles if t]
     author_keys = [fold(a) for a in authors if a]
-    lines = [" ".join(ln.split()) for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
     out: list[str] = []
+    kept: list[int] = []
     in_teasers = False
     for i, line in enumerate(lines):
         if in_teasers and _is_teaser(line):
@@ -325,7 +341,8 @@ def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = (
             in_teasers = bool(_RELATED_HEADING.match(line))
             continue
         out.append(line)
-    return "\n".join(out)
+        kept.append(i)
+    return kept
 
 
 # elements that never hold article text; trafilatura drops them too, but only after
@@ -429,38 +446,60 @@ def with_standfirst(body: str, lede: str) -> str:
     return f"{lede}\n{body}" if body else lede
 
 
-def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None) -> tuple[str, str]:
-    """Raw article text and which trafilatura mode produced it.  Removes from ``tree``
-    first what holds no article text (``drop_inert``) and related-link paragraphs
-    (``drop_related_links``): call it after the stages that read scripts."""
+def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
+                 boxes: list[HtmlElement] | None = None) -> Reading:
+    """The raw article text, which reading produced it (``Reading.source``: a trafilatura
+    mode, the article markup, the JSON-LD articleBody) and its blocks.  Removes from
+    ``tree`` first what holds no article text (``drop_inert``), related-link paragraphs
+    (``drop_related_links``) and subscription boxes (``drop_paywall_boxes``): call it
+    after the stages that read scripts.  ``boxes``: the subscription boxes, when found
+    already (``paywall_boxes``)."""
     drop_inert(tree)
     drop_related_links(tree)
-    text, source = run_trafilatura(tree, url), "trafilatura fast"
+    drop_paywall_boxes(tree, boxes)
+    reading = run_trafilatura(tree, url)
+    text = reading.text
     if looks_like_nav_dump(text) or len(text) < 200:
         precise = run_trafilatura(tree, url, mode="precision")
-        if precise and (len(precise) >= 200 or not text or looks_like_nav_dump(text)):
-            text, source = precise, "trafilatura precision"
+        if precise.text and (len(precise.text) >= 200 or not text or looks_like_nav_dump(text)):
+            reading = precise
+            text = reading.text
     expected = announced(pm, tree)
     if expected.source == "none" and len(text) < SHORT_UNANNOUNCED:
         # a page that says nothing about its article and gave the fast mode only a few
         # paragraphs: where the fast mode most often missed the main text
         full = run_trafilatura(tree, url, mode="full")
-        return (full, "trafilatura full (short, nothing announced)") if full else (text, source)
+        if full.text:
+            full.source = "trafilatura full (short, nothing announced)"
+            return with_blocks(full)
+        return with_blocks(reading)
     if not expected.short(text):
-        return text, source
-    why = f"{source} short of {expected.source}"
+        return with_blocks(reading)
+    why = f"{reading.source} short of {expected.source}"
     # the fuller readings: trafilatura's full cascade, the article markup's own text (an
     # article split into several containers between ads defeats both trafilatura modes),
     # the page's articleBody; the one that reads the most of the article without going
     # beyond what the page announces wins
     container = expected.container if expected.container is not None else \
         article_container(tree)[0]
-    candidates = [(run_trafilatura(tree, url, mode="full"), "trafilatura full"),
-                  (markup_text(container) if container is not None else "", "article markup"),
-                  (expected.text, "jsonld articleBody")]
-    fitting = [(c, name) for c, name in candidates
-               if len(c) >= MIN_GAIN * len(text) and not expected.overshot(c)]
+    pairs = markup_blocks(container) if container is not None else []
+    candidates = [run_trafilatura(tree, url, mode="full"),
+                  Reading("\n".join(line for _, line in pairs), "article markup",
+                          blocks_from_elements(pairs)),
+                  Reading(expected.text, "jsonld articleBody")]
+    fitting = [c for c in candidates
+               if len(c.text) >= MIN_GAIN * len(text) and not expected.overshot(c.text)]
     if fitting:
-        best, name = max(fitting, key=lambda cn: len(cn[0]))
-        return best, f"{name} ({why})"
-    return text, source
+        best = max(fitting, key=lambda c: len(c.text))
+        best.source = f"{best.source} ({why})"
+        return with_blocks(best)
+    return with_blocks(reading)
+
+
+def with_blocks(reading: Reading) -> Reading:
+    """``reading`` with its blocks: trafilatura's output tree cut into blocks (one
+    paragraph a line when they do not add up to its text)."""
+    if reading.blocks is None and "xml" in reading.extra:
+        reading.blocks = blocks_from_xml(reading.extra.pop("xml"), reading.text)
+    reading.extra.pop("xml", None)
+    return reading

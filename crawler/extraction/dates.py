@@ -115,8 +115,45 @@ def modified_date(pm: PageMeta) -> str | None:
 
 def pick_modified(pm: PageMeta) -> str | None:
     """When the page says it was last modified: JSON-LD ``dateModified``, else
-    ``article:modified_time``, ``og:updated_time`` and the like."""
-    return modified_date(pm)
+    ``article:modified_time``, ``og:updated_time`` and the like, else the time it shows
+    as "Updated" (a ``<time>`` element, ``PageMeta.time_modified``).  ISO 8601 with the
+    timezone the page gives."""
+    return modified_date(pm) or next(
+        (p for v in pm.time_modified if (p := parse_date(v) or parse_shown_date(v))), None)
+
+
+_SHOWN = re.compile(
+    r"(?:(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})|"
+    r"(?P<day2>\d{1,2})\.?\s+(?P<mon2>[A-Za-z]{3})[a-z]*\.?,?\s+(?P<year2>\d{4}))"
+    r"(?:,?\s+(?:at\s+)?(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:\s*(?P<ampm>[ap]\.?m\.?))?"
+    r"(?:\s+(?P<tz>[A-Z]{3,4}|[+-]\d{2}:?\d{2}))?)?", re.I)
+
+
+def parse_shown_date(text: str) -> str | None:
+    """A date as English pages show it: "March 27, 2025 3:40 PM", "27 Mar 2025, 15:40
+    CET"; ISO 8601, with a timezone only when the text names one."""
+    m = _SHOWN.search(text[:MAX_DATE_CHARS])
+    if not m:
+        return None
+    mon = (m.group("mon") or m.group("mon2") or "").lower()
+    if mon not in _MONTHS:
+        return None
+    try:
+        day = date(int(m.group("year") or m.group("year2")), _MONTHS[mon],
+                   int(m.group("day") or m.group("day2")))
+        if not _plausible(day):
+            return None
+        if m.group("h") is None:
+            return day.isoformat()
+        hour = int(m.group("h"))
+        ampm = (m.group("ampm") or "").lower().replace(".", "")
+        if ampm:
+            hour = hour % 12 + (12 if ampm == "pm" else 0)
+        dt = datetime(day.year, day.month, day.day, hour, int(m.group("m")),
+                      tzinfo=_tz(m.group("tz")))
+    except ValueError:
+        return None
+    return dt.isoformat()
 
 
 def searched_date(tree: HtmlElement, url: str) -> str | None:

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 from crawler.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
 
 MIN_TEXT = 400  # characters of extracted prose an article needs at least
+MIN_TEXT_PAYWALLED = 150  # the visible teaser of a page that says its text is cut
 MIN_TEXT_CJK = 150  # ... in Chinese/Japanese/Korean, where a character carries more
 MIN_TEXT_UNTYPED = 800  # ... when nothing on the page says "article"
 MAX_LINK_DENSITY = 0.5  # share of page text inside links, above which short pages are lists
@@ -147,6 +148,10 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
     if s["homepage_path"]:
         return False, "not_article: homepage path"
     min_text = MIN_TEXT_CJK if s.get("cjk_share", 0) > 0.3 else MIN_TEXT
+    if s.get("paywalled") and typed_article and s["has_published_date"]:
+        # a page that says its text is cut shows a teaser: its markup and date still say
+        # it is one article
+        min_text = min(min_text, MIN_TEXT_PAYWALLED)
     if text < min_text:
         return False, f"not_article: text_length {text} < {min_text}"
     if s["listing_path"] and not (typed_article and s["has_published_date"] and

@@ -44,6 +44,9 @@ class PageMeta:
     h1: list[str] = field(default_factory=list)
     rel_author: list[str] = field(default_factory=list)  # text of <a rel=author>
     time_datetimes: list[str] = field(default_factory=list)  # <time datetime> values
+    # <time> elements the page shows as its last update ("Updated", itemprop dateModified,
+    # class "updated"): the datetime attribute, else the visible text
+    time_modified: list[str] = field(default_factory=list)
 
     def first(self, *names: str) -> str | None:
         """First non-empty content among the given meta names, in order."""
@@ -63,6 +66,36 @@ class PageMeta:
             for t in types_of(obj):
                 seen.setdefault(t, None)
         return list(seen)
+
+
+# the label a page writes before (or in) the time of its last update
+UPDATE_LABEL = re.compile(
+    r"\b(?:updated?|last (?:updated|modified)|modified|aktualisiert|geändert|mis à jour|"
+    r"actualizado|actualización|aggiornat[oa]|bijgewerkt|oppdatert|opdateret|uppdaterad|"
+    r"päivitetty|zaktualizowano|aktualizováno|обновлено|оновлено|güncellendi|更新)", re.I)
+_UPDATE_CLASS = re.compile(r"updat|modif", re.I)
+MAX_LABEL = 40
+
+
+def is_update_time(el: HtmlElement) -> bool:
+    """Whether a <time> element is the page's last update: itemprop dateModified, a
+    class that says so, or an "Updated" label in it or just before it."""
+    if (el.get("itemprop") or "").lower() == "datemodified" or \
+            _UPDATE_CLASS.search(el.get("class", "")):
+        return True
+    label = (el.text or "")[:MAX_LABEL]
+    prev = el.getprevious()
+    if prev is not None:
+        label += " " + (prev.tail or "")[-MAX_LABEL:]
+        if len(prev) == 0:
+            label += " " + (prev.text or "")[-MAX_LABEL:]
+    else:
+        parent = el.getparent()
+        if parent is not None:
+            label += " " + (parent.text or "")[-MAX_LABEL:]
+            if _UPDATE_CLASS.search(parent.get("class", "")):
+                return True
+    return bool(UPDATE_LABEL.search(label))
 
 
 def text_of(el: HtmlElement) -> str:
@@ -182,8 +215,13 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
                     pm.rel_author.append(txt)
         elif tag == "time":
             value = el.get("datetime")
+            updated = is_update_time(el)
             if value and len(pm.time_datetimes) < 10:
                 pm.time_datetimes.append(value.strip())
+            if updated and len(pm.time_modified) < 5:
+                shown = value or text_of(el)
+                if shown:
+                    pm.time_modified.append(shown.strip())
     pm.jsonld = objects[:MAX_JSONLD_OBJECTS]
     pm.article = _pick_article(pm.jsonld)
     return pm

@@ -13,13 +13,18 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from crawler.extraction.authors import byline_from_text, pick_authors
-from crawler.extraction.body import (clean_body, description_of, extract_body, standfirst,
+from crawler.extraction.body import (clean_lines, description_of, extract_body, standfirst,
                                      with_standfirst)
+from crawler.extraction.bodyhtml import Block, PageSources, body_region, render, text_lines
 from crawler.extraction.dates import pick_date, pick_modified
 from crawler.extraction.decode import decode_html, looks_binary
 from crawler.extraction.detect import judge, measure, plain_listing
 from crawler.extraction.document import parse_html
+from crawler.extraction.images import pick_images
+from crawler.extraction.liveblog import live_entries, liveblog_reading
 from crawler.extraction.metadata import PageMeta, read_metadata
+from crawler.extraction.paywall import paywall_boxes, paywall_state
+from crawler.extraction.sections import pick_section
 from crawler.extraction.result import Extraction
 from crawler.extraction.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION  # noqa: F401 - re-exported
 from crawler.discovery.pagelinks import tree_links
@@ -103,18 +108,54 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
     published, date_source = pick_date(pm, tree, url)
-    raw_body, body_source = extract_body(tree, url, pm)
+    boxes = paywall_boxes(tree)
+    paywalled = paywall_state(pm, tree, boxes)  # before extract_body takes the boxes out
+    reading = extract_body(tree, url, pm, boxes)
+    entries = live_entries(pm)
+    if entries:
+        reading = liveblog_reading(entries)
+    raw_body, body_source = reading.text, reading.source
     if not authors:
         authors = byline_from_text(raw_body)
         author_source = "text byline" if authors else author_source
-    body = clean_body(raw_body, [title or ""] + title_candidates(pm), authors)
+    lines = text_lines(raw_body)
+    kept = clean_lines(lines, [title or ""] + title_candidates(pm), authors)
+    body = "\n".join(lines[i] for i in kept)
     description = description_of(pm)
-    body = with_standfirst(body, standfirst(tree, description) if description else "")
+    lede = standfirst(tree, description) if description else ""
+    with_lede = with_standfirst(body, lede)
+    lede_lines = lede.split("\n") if with_lede != body else []
+    body = with_lede
     signals = measure(pm, tree, url, body, published, date_source)
     signals.update({"author_source": author_source, "date_source": date_source,
-                    "body_source": body_source})
+                    "body_source": body_source, "paywalled": paywalled})
     is_article, reason = judge(signals)
     art = pm.article or {}
+    declared_image = absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
+                                  or art.get("image"), url)
+    # the body's blocks and the page elements they were read from (links, figures)
+    blocks = reading.blocks if reading.blocks is not None else [Block("p", [ln]) for ln in lines]
+    kept_set = set(kept)
+    sources = None
+    index = 0
+    region_sources = []
+    for block in blocks:
+        first_kept = next((ln for i, ln in enumerate(block.lines, index) if i in kept_set), None)
+        index += len(block.lines)
+        if block.source is None and first_kept is not None:
+            sources = sources or PageSources(tree)
+            found = sources.find(first_kept)
+            if found is not None:
+                block.source = found.getparent() if block.kind == "list" and \
+                    found.tag == "li" and found.getparent() is not None else found
+        if block.source is not None and first_kept is not None:
+            region_sources.append(block.source)
+    region = body_region(region_sources)
+    image, images, elements = pick_images(pm, tree, url, declared_image, region,
+                                          region_sources[0] if region_sources else None)
+    lead = 1 if image else 0
+    body_html = render(blocks, kept_set, lede=lede_lines, base=url, region=region,
+                       figures=list(zip(images[lead:], elements[lead:])))
     return Extraction(
         url=url,
         canonical_url=absolute_url(pm.canonical or pm.first("og:url"), url),
@@ -123,12 +164,15 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
         published=published,
         modified=pick_modified(pm),
         body=body,
+        body_html=body_html,
         language=language_of(pm),
         site=site_of(pm, url),
         description=description or None,
         tags=tags_of(pm),
-        image=absolute_url(pm.first("og:image", "og:image:url", "twitter:image")
-                           or art.get("image"), url),
+        image=image,
+        images=images,
+        section=pick_section(pm, tree, url, title),
+        paywalled=paywalled,
         is_article=is_article,
         reason=reason,
         signals=signals,

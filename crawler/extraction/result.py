@@ -23,7 +23,15 @@ class Extraction:
     site: str | None = None  # the publisher's name as the page gives it
     description: str | None = None
     tags: list[str] = field(default_factory=list)
-    image: str | None = None
+    image: str | None = None  # the lead image's URL (images[0]["url"] when it is the lead)
+    # the lead image first, then the images inside the article body: {"url", "caption",
+    # "credit", and "width" when the page gives it}
+    images: list[dict[str, Any]] = field(default_factory=list)
+    # the body as safe structural HTML (same paragraphs as ``body``), sanitised by nh3
+    body_html: str = ""
+    section: str | None = None  # the site's section (articleSection, article:section, breadcrumbs)
+    # True: the page says its text is cut (paywall); False: it says it is free; None: silent
+    paywalled: bool | None = None
     is_article: bool = False
     reason: str = ""  # why the page is (not) an article: "article: jsonld NewsArticle", "not_article: ..."
     signals: dict[str, Any] = field(default_factory=dict)  # what article detection measured

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.utils.errors import UserError
-from storage.export import ARTICLE_COLUMNS, LIST_COLUMNS
+from storage.export import ARTICLE_COLUMNS, BOOL_COLUMNS, LIST_COLUMNS
 
 # Rows per Parquet row group: bounds memory while writing.
 PARQUET_BATCH = 1000
@@ -40,13 +40,17 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """One header line, then one line per article; lists as JSON text."""
+    """One header line, then one line per article; lists as JSON text, booleans as
+    ``true``/``false`` (empty: unknown)."""
     writer = csv.DictWriter(out, fieldnames=list(ARTICLE_COLUMNS), lineterminator="\n")
     writer.writeheader()
     n = 0
     for row in rows:
         for column in LIST_COLUMNS:
             row[column] = json.dumps(row[column], ensure_ascii=False)
+        for column in BOOL_COLUMNS:
+            if row[column] is not None:
+                row[column] = json.dumps(row[column])
         writer.writerow(row)
         n += 1
     return n
@@ -65,9 +69,12 @@ def require_pyarrow() -> Any:
 
 
 def parquet_schema(pa: Any) -> Any:
+    image = pa.struct([("url", pa.string()), ("caption", pa.string()), ("credit", pa.string()),
+                       ("width", pa.int64())])
     types = {"id": pa.int64(), "word_count": pa.int64(), "run_id": pa.int64(),
-             "version": pa.int64(), "story_id": pa.int64(),
-             "authors": pa.list_(pa.string()), "tags": pa.list_(pa.string())}
+             "version": pa.int64(), "story_id": pa.int64(), "paywalled": pa.bool_(),
+             "authors": pa.list_(pa.string()), "tags": pa.list_(pa.string()),
+             "images": pa.list_(image)}
     return pa.schema([(c, types.get(c, pa.string())) for c in ARTICLE_COLUMNS])
 
 

@@ -34,6 +34,8 @@ def stored(db: Path, where: str = "", params: tuple[Any, ...] = ()) -> list[dict
     for row in rows:
         row["authors"] = json.loads(row["authors"])
         row["tags"] = json.loads(row["tags"])
+        row["images"] = json.loads(row["images"])
+        row["paywalled"] = None if row["paywalled"] is None else bool(row["paywalled"])
     return rows
 
 
@@ -74,6 +76,9 @@ def test_csv_round_trips_multiline_bodies(crawled_db: Path, tmp_path: Path) -> N
     for row, w in zip(rows, want):
         assert row["body"] == w["body"] and "\n" in row["body"]
         assert json.loads(row["authors"]) == w["authors"]
+        assert json.loads(row["images"]) == w["images"]
+        assert row["paywalled"] == ("" if w["paywalled"] is None else json.dumps(w["paywalled"]))
+        assert row["body_html"].startswith("<p>")
     assert not out.with_name("articles.csv.part").exists()
 
 
@@ -86,8 +91,12 @@ def test_parquet_export(crawled_db: Path, tmp_path: Path) -> None:
     assert table.column_names == list(ARTICLE_COLUMNS)
     rows = table.to_pylist()
     want = stored(crawled_db, "WHERE site = ?", (rows[0]["site"],))
+    for w in want:  # a struct has every field: a width the page did not give is null
+        w["images"] = [{**image, "width": image.get("width")} for image in w["images"]]
     assert rows == [{c: w[c] for c in ARTICLE_COLUMNS} for w in want]
     assert str(table.schema.field("authors").type) == "list<element: string>"
+    assert str(table.schema.field("paywalled").type) == "bool"
+    assert "caption" in str(table.schema.field("images").type)
 
 
 # -- streaming ---------------------------------------------------------------------------
@@ -113,5 +122,7 @@ def test_a_database_from_before_the_versions_migration_exports_with_empty_column
     lines = [json.loads(x) for x in export("--db", path).stdout.splitlines()]
     assert len(lines) == 1 and lines[0]["title"] == "Kept" and lines[0]["authors"] == ["A B"]
     assert (lines[0]["version"], lines[0]["updated"], lines[0]["story_id"]) == (None, None, None)
+    assert (lines[0]["images"], lines[0]["body_html"], lines[0]["section"], lines[0]["paywalled"]) == \
+        ([], None, None, None)
     # export only reads: the old database is left as it was
     assert "version" not in {c.name for c in sqlite_utils.Database(path)["articles"].columns}

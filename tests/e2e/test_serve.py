@@ -32,6 +32,9 @@ from tests.support.waiting import HANG
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCRIPT = "<script>document.title='pwned'</script>"
+# what body_html holds: structural HTML, which datasette must show as text
+BODY_HTML = ('<p>Harmless first paragraph about the <a href="https://harbour.example/" '
+             'rel="nofollow noopener noreferrer">harbour</a>.</p><h2>Rendered-marker</h2>')
 CANNED = {"latest_articles", "articles_per_site_per_day", "duplicates", "failures_by_reason", "runs"}
 
 
@@ -52,7 +55,8 @@ def served_db(crawled_db: Path) -> Iterator[ServedDb]:
     rec = record(canonical_key(url), fetched_url=url, site="hostile.example", signed=True,
                  html=f"<html><body>{body}</body></html>".encode(),
                  ex=extraction(url=url, title=f"Escaping test {SCRIPT}", body=body, authors=["Mallory"],
-                               published="2025-03-29T10:00:00+00:00", reason="test"))
+                               published="2025-03-29T10:00:00+00:00", reason="test",
+                               body_html=BODY_HTML))
     result = store_page(db, rec)
     assert result.outcome == "new" and result.article_id is not None
     db.conn.close()
@@ -73,6 +77,19 @@ def get_json(db: ServedDb, path: str) -> Any:
 
 
 # -- metadata ----------------------------------------------------------------------------
+
+
+def test_body_html_is_shown_as_text_never_rendered(served_db: ServedDb) -> None:
+    row = get_json(served_db, f"/{served_db.name}/articles/{served_db.script_article}.json?_shape=array")
+    assert row[0]["body_html"] == BODY_HTML
+    page = serve("--db", served_db.path, "--get",
+                 f"/{served_db.name}/articles/{served_db.script_article}").stdout
+    assert "&lt;h2&gt;Rendered-marker&lt;/h2&gt;" in page
+    assert "<h2>Rendered-marker" not in page and '<a href="https://harbour.example/"' not in page
+    columns = get_json(served_db, "/-/metadata.json")["databases"][served_db.name]["tables"][
+        "articles"]["columns"]
+    assert "never rendered" in columns["body_html"]
+    assert {"images", "section", "paywalled", "body_html"} <= set(columns)
 
 
 def test_metadata_describes_tables_and_columns(served_db: ServedDb) -> None:
@@ -282,3 +299,5 @@ def test_browser_table_search_and_row(live: str, served_db: ServedDb, tmp_path: 
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt; in the text." in dom
     assert "Harmless first paragraph about the harbour." in dom and "The end." in dom
     assert "<script>document.title" not in dom
+    # body_html: its tags shown as text in the browser, none of them an element
+    assert "&lt;h2&gt;Rendered-marker&lt;/h2&gt;" in dom and "<h2>Rendered-marker" not in dom

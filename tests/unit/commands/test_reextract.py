@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import zlib
 from pathlib import Path
@@ -202,3 +203,40 @@ def test_a_reextraction_is_recorded_as_a_run(news_db: Path) -> None:
     assert "newscrawl/reextract/field/image" not in stats
     assert json.loads(run["command"])["command"] == "reextract"
     assert f"run {run['id']}, database" in result.output
+
+
+def _as_before_record_fields(path: Path) -> None:
+    """Make ``path`` a database from before migration 0012 (no images, body_html,
+    section, paywalled columns; the migration not applied)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for column in ("images", "body_html", "section", "paywalled"):
+            conn.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+        conn.execute("ALTER TABLE article_versions DROP COLUMN body_html")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_article_record_fields'")
+    conn.close()
+
+
+def test_reextract_fills_the_record_fields_of_a_database_from_before_them(news_db: Path) -> None:
+    _as_before_record_fields(news_db)
+    assert "body_html" not in {r["name"] for r in rows(news_db, "PRAGMA table_info(articles)")}
+
+    result = invoke("--db", str(news_db))
+
+    assert result.exit_code == 0, result.output
+    after = rows(news_db)
+    assert len(after) == 4
+    for row in after:
+        assert row["body_html"].startswith("<p>") and row["extractor"] == EXTRACTOR_VERSION
+        images = json.loads(row["images"])
+        assert images and images[0]["url"] == row["image"]  # the lead image: og:image
+        assert row["paywalled"] is None and row["section"] is None  # the pages say nothing
+    # the same paragraphs as the body, which did not change
+    from crawler.extraction.bodyhtml import body_paragraphs, html_paragraphs
+    assert all(html_paragraphs(r["body_html"]) == body_paragraphs(r["body"]) for r in after)
+    assert summary_figure(result.output, "articles changed") == 4
+    assert summary_figure(result.output, "body_html") == 4
+    assert not re.search(r"^\s*body\s+\d", result.output, re.M)  # the text stayed the same
+    # run again: nothing left to fill
+    again = invoke("--db", str(news_db))
+    assert again.exit_code == 0 and summary_figure(again.output, "articles changed") == 0

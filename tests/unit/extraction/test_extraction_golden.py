@@ -15,14 +15,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 
 from crawler.extraction import EXTRACTOR_VERSION, extract_page
+from crawler.extraction.bodyhtml import ALLOWED_TAGS, body_paragraphs, html_paragraphs
 
 GOLDEN = Path(__file__).parent / "golden" / "extraction"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
-CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "modified", "body", "language",
-                 "site", "description", "tags", "image", "is_article", "reason", "signals",
+CONTRACT_KEYS = {"url", "canonical_url", "title", "authors", "published", "modified", "body", "body_html", "language",
+                 "site", "description", "tags", "image", "images", "section", "paywalled", "is_article", "reason", "signals",
                  "extractor"}
 
 
@@ -63,6 +65,25 @@ def test_body_keeps_article_and_drops_boilerplate(
         assert sentence in out["body"]
     for junk in spec["body_excludes"]:
         assert junk.casefold() not in out["body"].casefold(), junk
+
+
+def test_body_html_holds_the_body_and_nothing_that_runs(
+        golden_case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """body_html has the same paragraphs as body, the structure and links each case
+    names, and no script, style or event handler whatever the page held."""
+    spec, out = golden_case
+    assert html_paragraphs(out["body_html"]) == body_paragraphs(out["body"])
+    for fragment in spec.get("body_html_contains", []):
+        assert fragment in out["body_html"], fragment
+    for fragment in spec.get("body_html_excludes", []):
+        assert fragment not in out["body_html"], fragment
+    if out["body_html"]:
+        root = lxml.html.fragment_fromstring(out["body_html"], create_parent="div")
+        for el in root.iter():
+            assert el is root or el.tag in ALLOWED_TAGS, el.tag
+            assert set(el.attrib) <= {"href", "rel", "src", "alt", "width", "datetime"}, el.attrib
+            for attr in ("href", "src"):
+                assert el.get(attr) is None or el.get(attr).startswith(("https://", "http://"))
 
 
 def test_output_follows_the_contract(golden_case: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -126,6 +147,14 @@ def test_golden_pages_cover_each_class_of_fix() -> None:
                  "ko_site_label_role_word", "de_kicker_lesen_sie_auch",
                  "en_org_author_relative_time", "en_two_person_byline",
                  "de_standfirst_outside_body"):
+        assert name in CASES
+
+
+def test_golden_pages_cover_the_record_fields() -> None:
+    """Issue 17's pages: a lead photo with caption and credit (the seed article), srcset
+    and an in-body gallery, a paywalled article, a live blog, a page with no images."""
+    for name in ("kyiv_independent_full", "en_gallery_srcset", "en_paywalled", "en_liveblog",
+                 "en_no_images"):
         assert name in CASES
 
 

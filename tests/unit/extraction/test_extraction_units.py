@@ -9,6 +9,7 @@ from lxml.html import HtmlElement
 from crawler.extraction.authors import (author_links, byline_from_text, clean_authors,
                                         is_organisation, is_publisher, labelled_byline,
                                         split_names, twitter_credit)
+from crawler.extraction.bodyhtml import Reading
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
                                      looks_like_nav_dump, markup_text, standfirst,
                                      with_standfirst)
@@ -469,18 +470,21 @@ def test_a_short_fast_text_on_a_page_announcing_nothing_gets_the_full_cascade(
 
     modes: list[str] = []
 
-    def fake(tree: HtmlElement, url: str, mode: str = "fast") -> str:
+    def fake(tree: HtmlElement, url: str, mode: str = "fast") -> Reading:
         modes.append(mode)
-        return {"fast": "A few lines. " * 30, "full": "The whole blog post. " * 100}.get(mode, "")
+        return Reading({"fast": "A few lines. " * 30, "full": "The whole blog post. " * 100}
+                       .get(mode, ""), f"trafilatura {mode}")
 
     monkeypatch.setattr(body, "run_trafilatura", fake)
-    text, source = body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    reading = body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
+    text, source = reading.text, reading.source
     assert modes == ["fast", "full"] and text.startswith("The whole blog post.")
     assert source == "trafilatura full (short, nothing announced)"
     # a long fast text, or a page that announces its article, stays on the fast path
     modes.clear()
     monkeypatch.setattr(body, "run_trafilatura",
-                        lambda tree, url, mode="fast": modes.append(mode) or "Long text. " * 200)
+                        lambda tree, url, mode="fast": modes.append(mode) or
+                        Reading("Long text. " * 200, mode))
     body.extract_body(_tree("<div><p>page</p></div>"), "https://x.test/p")
     assert modes == ["fast"]
 
@@ -543,12 +547,14 @@ def test_the_fuller_reading_that_fits_the_announcement_wins(
     tree = _tree("<article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>")
     readings = {"fast": paragraphs[0], "full": "\n".join(paragraphs[:8])}
     monkeypatch.setattr(body, "run_trafilatura",
-                        lambda tree, url, mode="fast": readings.get(mode, ""))
-    text, source = body.extract_body(tree, "https://x.test/a")
-    assert text == "\n".join(paragraphs) and source.startswith("article markup")
+                        lambda tree, url, mode="fast": Reading(readings.get(mode, ""), mode))
+    reading = body.extract_body(tree, "https://x.test/a")
+    assert reading.text == "\n".join(paragraphs) and reading.source.startswith("article markup")
+    # the markup's blocks are its paragraphs, each read from its own element
+    assert reading.blocks is not None and [b.lines[0] for b in reading.blocks] == paragraphs
     # a full reading that overshoots the announcement (it took in the page) is not kept
     readings["full"] = "\n".join(paragraphs * 3)
-    assert body.extract_body(tree, "https://x.test/a")[1].startswith("article markup")
+    assert body.extract_body(tree, "https://x.test/a").source.startswith("article markup")
 
 
 @pytest.mark.parametrize("line", [

@@ -47,3 +47,40 @@ def test_replacing_a_signature_of_another_format_drops_all_its_bands(db):
     with db.conn:
         replace_signature(db, first.article_id, new)
     assert band_rows(db, first.article_id) == list(enumerate(new.bands))
+
+
+def test_record_fields_are_stored_versioned_and_refreshed(db):
+    """images, body_html, section and paywalled go into the article row; a new version
+    keeps the old body_html beside the old body; the same text told with other images or
+    another paywall state refreshes the row without a version."""
+    import json
+
+    from tests.support.factories import extraction
+
+    url = "https://daily/a"
+    images = [{"url": "https://daily/lead.jpg", "caption": "Harbour", "credit": "AFP", "width": 1200}]
+    first = extraction(url=url, body=STORY, body_html=f"<p>{STORY}</p>", images=images,
+                       section="Local", paywalled=True)
+    stored = store_page(db, record(url, ex=first))
+    row = db.execute("SELECT images, body_html, section, paywalled FROM articles WHERE id = ?",
+                     [stored.article_id]).fetchone()
+    assert (json.loads(row[0]), row[1], row[2], row[3]) == (images, f"<p>{STORY}</p>", "Local", 1)
+
+    # the same text, told anew: no version, the fields follow the page
+    same = extraction(url=url, body=STORY, body_html=f"<p>{STORY}</p>", images=[], section="Local",
+                      paywalled=False)
+    assert store_page(db, record(url, ex=same)).outcome == "duplicate_url"
+    row = db.execute("SELECT images, paywalled, version FROM articles WHERE id = ?",
+                     [stored.article_id]).fetchone()
+    assert (row[0], row[1], row[2]) == ("[]", 0, 1)
+
+    # an edited text: a new version, the old body_html kept with it
+    edited = STORY + " A late paragraph was added."
+    new = extraction(url=url, body=edited, body_html=f"<p>{edited}</p>", section="Local", paywalled=None)
+    assert store_page(db, record(url, ex=new)).outcome == "updated"
+    old = db.execute("SELECT body_html FROM article_versions WHERE article_id = ?",
+                     [stored.article_id]).fetchone()
+    assert old[0] == f"<p>{STORY}</p>"
+    row = db.execute("SELECT body_html, paywalled, version FROM articles WHERE id = ?",
+                     [stored.article_id]).fetchone()
+    assert row == (f"<p>{edited}</p>", None, 2)
