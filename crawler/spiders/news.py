@@ -381,13 +381,17 @@ class NewsSpider(scrapy.Spider):
             links = [u for u in links if is_http_url(u) and site.owns(host_of(u))]
             if isinstance(out, PageItem):
                 out.links_hash = links_hash(links)
-        yield out
+        # The page's follow-up requests before the page itself: once its record is
+        # stored, a cluster worker killed mid-callback must not have lost its links (the
+        # page's lease goes back to the frontier, but a listing stored this run is not due
+        # again, so nobody would read them).
         if depth == 0 and site.use_feeds:
             for url in feed_links(response.body, response.url):
                 yield self._discovery_request(url, site, "feed")
         if links is not None:
             for request in self._follow_links(links, response, site, depth, meta.get("newscrawl_pagination", 0)):
                 yield request
+        yield out
 
     def _follow_links(
         self, links: list[str], response: TextResponse, site: Site, depth: int, pagination: int
