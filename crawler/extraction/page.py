@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -20,7 +20,7 @@ from crawler.extraction.dates import pick_date, pick_modified
 from crawler.extraction.decode import decode_html, looks_binary
 from crawler.extraction.detect import judge, measure, plain_listing
 from crawler.extraction.document import parse_html
-from crawler.extraction.images import pick_images
+from crawler.extraction.images import absolute, pick_images
 from crawler.extraction.liveblog import live_entries, liveblog_reading
 from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.paywall import paywall_boxes, paywall_state
@@ -48,13 +48,7 @@ def absolute_url(value: object, base: str) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         value = value.get("url") or value.get("contentUrl") or value.get("@id")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        full = urljoin(base, value.strip())
-    except ValueError:
-        return None
-    return full if urlsplit(full).scheme in ("http", "https") else None
+    return absolute(value, base) if isinstance(value, str) else None
 
 
 def language_of(pm: PageMeta) -> str | None:
