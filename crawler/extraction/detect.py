@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.dates import pick_date
 from crawler.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
 
 MIN_TEXT = 400  # characters of extracted prose an article needs at least
@@ -216,7 +217,9 @@ def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = 
         reason = f"not_article: listing path {signals['url_path']}"
     elif signals["static_path"] and not strong:
         reason = f"not_article: section or static path {signals['url_path']}"
-    elif kind in LISTING_KINDS and not strong:
+    elif kind in LISTING_KINDS and not strong and pick_date(pm, tree, url)[0] is None:
+        # the kind is read off the URL, and real articles live under /columnists/ or
+        # /archive/<id> too: only an undated one is plainly a listing
         reason = f"not_article: {kind} page {signals['url_path']}"
     elif not strong:
         signals["link_density"] = link_density(tree)

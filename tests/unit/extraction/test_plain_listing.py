@@ -78,3 +78,17 @@ def test_links_are_read_from_the_parsed_page_as_the_crawl_reads_them() -> None:
     assert out.links == page_links(HtmlResponse("https://d.test/", body=html, encoding="utf-8"))
     assert out.links[-2:] == ["https://cdn.d.test/sub/rel/x?q=%C3%A9", "https://cdn.d.test/map"]  # <base>
     assert extract_page(html, "https://d.test/", strict=True).links is None  # only when asked
+
+
+def test_a_dated_article_under_a_listing_like_path_is_extracted() -> None:
+    """The kind is read off the URL: a columnist's article under /columnists/ is an
+    author "kind" by its path, but its date says it is one article."""
+    html = page(head='<meta property="og:type" content="website">',
+                body=f'<h1>Royal arrogance</h1><time datetime="2019-11-18T10:00:00Z">18 Nov 2019</time>{BODY}')
+    url = "https://d.test/columnists/201911181077343476-royal-arrogance/"
+    out = extract_page(html, url, strict=True, listing="author", skim=True)
+    assert out.signals["body_source"] != "none (plainly not an article)"
+    assert "Paragraph 11 of a long report" in out.body
+    undated = extract_page(page(head='<meta property="og:type" content="website">', body=f"<h1>Ann</h1>{BODY}"),
+                           "https://d.test/columnists/ann-alpha/", strict=True, listing="author", skim=True)
+    assert undated.signals["body_source"] == "none (plainly not an article)"
