@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
                              "--depth1: 300)")
     parser.add_argument("--keep", type=Path, help="keep the database in this directory")
     parser.add_argument("--profile", type=Path, metavar="FILE",
-                        help="farm: profile the crawl's main process with cProfile into FILE "
+                        help="profile the crawl's main process with cProfile into FILE "
                              "(slows it: not for figures)")
     parser.add_argument("--timeline", type=float, default=0, metavar="SECONDS",
                         help="farm: print CPU use and pages served per step of this many seconds")
@@ -612,7 +612,8 @@ def main(argv: list[str] | None = None) -> int:
         # homepage, and the corpus pages' own links 404 here: a 404 storm that measures
         # nothing. So depth 1, plus sitemaps, which list every page.
         depth = "1"
-        cmd = [sys.executable, "-m", "crawler.cli", "crawl", *sites.homepages(), "--db", str(db_path),
+        profile = ["-m", "cProfile", "-o", str(args.profile.resolve())] if args.profile else []
+        cmd = [sys.executable, *profile, "-m", "crawler.cli", "crawl", *sites.homepages(), "--db", str(db_path),
                "--depth", depth, *POLITENESS_OFF]
         for setting in args.settings:
             cmd += ["-s", setting]
