@@ -35,7 +35,7 @@ extraction workers) are found through /proc; the sum of their RSS and the sum of
 their PSS (smaps_rollup; shared pages split between processes, so it does not
 double-count) are taken, and the maximum over time is reported.
 
-usage: .venv/bin/python bench/crawl.py [--copies 5] [--sites 4] [--baseline-pages N] [--keep DIR]
+usage: .venv/bin/python bench/crawl.py [--rounds N] [--copies 5] [--sites 4] [--baseline-pages N] [--keep DIR]
        .venv/bin/python bench/crawl.py --depth1 [--corpus DIR] [--repeat N] [--synthetic N] [--hosts 8]
 """
 
@@ -49,6 +49,7 @@ import random
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -414,11 +415,7 @@ def db_figures(db_path: Path) -> dict[str, Any]:
 
 def farm_main(args: argparse.Namespace) -> int:
     """The whole ``newscrawl crawl`` at its default depth over the farm (see the module doc)."""
-    from collections import Counter
-
-    from farm import NewsFarm, serve
-
-    from crawler.demo.server import SiteServer
+    from farm import NewsFarm
 
     corpus = load_corpus(args.corpus)
     farm = NewsFarm(corpus, sites=args.sites, copies=args.copies)
@@ -434,6 +431,28 @@ def farm_main(args: argparse.Namespace) -> int:
     # page), so a machine whose load changes during the run weighs on both sides alike.
     before, after = sample[::2], sample[1::2]
     del sample
+    ratios: list[float] = []
+    codes: list[int] = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"\n## round {number} of {args.rounds}", flush=True)
+        ratio, code = farm_round(args, farm, before, after)
+        ratios.append(ratio)
+        codes.append(code)
+    if args.rounds > 1:
+        print(f"\nratio per round: {', '.join(f'{r:.2f}x' for r in ratios)}; "
+              f"median {statistics.median(ratios):.2f}x, best {max(ratios):.2f}x, worst {min(ratios):.2f}x")
+    return 0 if all(code == 0 for code in codes) else 1
+
+
+def farm_round(args: argparse.Namespace, farm: Any, before: list[tuple[str, bytes]],
+               after: list[tuple[str, bytes]]) -> tuple[float, int]:
+    """One measured round: plain trafilatura on ``before``, the whole crawl, plain
+    trafilatura on ``after``; prints the round's table, returns (ratio, exit status)."""
+    from farm import serve
+
+    from crawler.demo.server import SiteServer
+
     traf_seconds = [0.0, 0.0]
     if not args.no_baseline:
         print(f"timing plain trafilatura on {len(before)} of the article pages, one core "
@@ -479,7 +498,6 @@ def farm_main(args: argparse.Namespace) -> int:
     traf_n = 0 if args.no_baseline else len(before) + len(after)
     traf_rate = traf_n / sum(traf_seconds) if traf_n else float("nan")
     halves = (len(before) / max(traf_seconds[0], 1e-9), len(after) / max(traf_seconds[1], 1e-9))
-    del before, after
     print(out.rstrip())
     if proc.returncode != 0:
         print(f"crawl exited with {proc.returncode}\n{err[-3000:]}", file=sys.stderr)
@@ -519,7 +537,7 @@ def farm_main(args: argparse.Namespace) -> int:
     kept = f"; database kept: {db_path}" if args.keep else ""
     print(f"\nload average after: {os.getloadavg()[0]:.2f}{kept}")
     shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if proc.returncode == 0 else 1
+    return (stored / wall / traf_rate if traf_n else float("nan")), proc.returncode
 
 
 def print_timeline(launched: float, ended: float, samples: list[tuple[float, float, float]],
@@ -560,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, metavar="FILE",
                         help="profile the crawl's main process with cProfile into FILE "
                              "(slows it: not for figures)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="farm: measured rounds (baseline halves and a fresh crawl each), median reported")
     parser.add_argument("--timeline", type=float, default=0, metavar="SECONDS",
                         help="farm: print CPU use and pages served per step of this many seconds")
     parser.add_argument("--no-baseline", action="store_true",
