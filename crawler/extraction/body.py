@@ -25,7 +25,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extraction.bodyhtml import Reading, blocks_from_elements, blocks_from_xml, text_lines
+from crawler.extraction.bodyhtml import TABLE_RULE, Reading, blocks_from_elements, blocks_from_xml, text_lines
+from crawler.extraction.document import squash
 from crawler.extraction.metadata import PageMeta
 from crawler.extraction.paywall import drop_paywall_boxes
 from crawler.extraction.titles import clean_text, fold
@@ -98,7 +99,6 @@ MAX_INLINE_RELATED = 250
 # a related-link paragraph: its text after the label is mostly link text
 RELATED_LINK_SHARE = 0.6
 # trafilatura writes table rules ("|---|---|") as lines of their own
-_TABLE_RULE = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
 _CREDIT = re.compile(r"^\W*(?:©|\(c\)\s|copyright\b|(?:foto|bild|photo|image|quelle|source)\s*:)",
                      re.I)
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
@@ -267,7 +267,7 @@ def _same_as(line: str, refs: Iterable[str]) -> bool:
 
 def _is_boilerplate(line: str) -> bool:
     s = line.strip()
-    if _TABLE_RULE.match(s):
+    if TABLE_RULE.match(s):
         return True
     if len(s) <= MAX_INLINE_RELATED and _INLINE_RELATED.match(s):
         return True  # "Read also: How North Korean troops ended up ..."
@@ -371,10 +371,6 @@ _NOT_STANDFIRST = frozenset({"nav", "footer", "aside", "a", "li", "button", "for
                              "figcaption", "label", "select", "noscript", "blockquote"})
 
 
-def _fold_ws(text: str) -> str:
-    return " ".join(text.split())
-
-
 def description_of(pm: PageMeta) -> str:
     art = pm.article or {}
     raw = pm.first("og:description", "description", "twitter:description") or \
@@ -416,7 +412,7 @@ def _standfirst_block(el: HtmlElement, key: str, limit: float) -> str:
     block, text = el, ""
     while block is not None:
         if block.tag in _STANDFIRST_BLOCKS:
-            text = _fold_ws(block.text_content())
+            text = squash(block.text_content())
             if len(text) >= len(key) + MAX_DATELINE:
                 break
             if 0 <= text.find(key) <= MAX_DATELINE:
@@ -429,7 +425,7 @@ def _standfirst_block(el: HtmlElement, key: str, limit: float) -> str:
     # ... and to the block holding all of a standfirst written as several paragraphs
     lines = [text]
     while (parent := block.getparent()) is not None and parent.tag in _STANDFIRST_BLOCKS:
-        parts = [(child, _fold_ws(child.text_content())) for child in parent]
+        parts = [(child, squash(child.text_content())) for child in parent]
         parts = [(child, t) for child, t in parts if t]
         if (parent.text or "").strip() or not parts or parts[0][0] is not block or \
                 any(child is not block and child.tag != "p" for child, _ in parts) or \
@@ -441,7 +437,7 @@ def _standfirst_block(el: HtmlElement, key: str, limit: float) -> str:
 
 def with_standfirst(body: str, lede: str) -> str:
     """``body`` with the standfirst on top, unless the text already has it."""
-    if not lede or lede[:STANDFIRST_KEY] in _fold_ws(body):
+    if not lede or lede[:STANDFIRST_KEY] in squash(body):
         return body
     return f"{lede}\n{body}" if body else lede
 

@@ -27,10 +27,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import nh3
 from lxml.html import HtmlElement, fragment_fromstring
+
+from crawler.extraction.document import squash
+from crawler.extraction.images import absolute
 
 ALLOWED_TAGS = frozenset({
     "p", "br", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
@@ -47,18 +49,14 @@ LOOKUP_KEY = 80
 REGION_SHARE = 0.8
 _SOURCE_TAGS = ("p", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th", "dd")
 _BULLET = re.compile(r"^(?:(?:[-*•–]|\d{1,3}[.)])\s+)+")
-_TABLE_RULE = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
+TABLE_RULE = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
 _ITEM_MARKER = re.compile(r"^- ")  # what trafilatura's text writes before a list item
 _BLOCK_READ = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "pre"})
 
 
-def fold(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
 def text_lines(text: str) -> list[str]:
     """The body's lines as the line filters see them: whitespace folded, none empty."""
-    return [ln for ln in (fold(line) for line in text.split("\n")) if ln]
+    return [ln for ln in (squash(line) for line in text.split("\n")) if ln]
 
 
 @dataclass
@@ -108,7 +106,7 @@ def _xml_kind(el: Any) -> tuple[str, int, bool]:
 def _table_rows(el: Any) -> list[list[tuple[str, bool]]]:
     rows = []
     for row in el.iter("row"):
-        cells = [(fold(" ".join(c.itertext())), c.get("role") == "head") for c in row.iter("cell")]
+        cells = [(squash(" ".join(c.itertext())), c.get("role") == "head") for c in row.iter("cell")]
         if cells:
             rows.append(cells)
     return rows
@@ -122,7 +120,7 @@ def blocks_from_xml(body: Any, text: str) -> list[Block] | None:
     if body is None:
         return None
     blocks: list[Block] = []
-    if fold(body.text):
+    if squash(body.text):
         blocks.append(Block("p", text_lines(body.text)))
     for child in body:
         tail, child.tail = child.tail, None
@@ -134,7 +132,7 @@ def blocks_from_xml(body: Any, text: str) -> list[Block] | None:
             kind, level, ordered = _xml_kind(child)
             rows = _table_rows(child) if kind == "table" else None
             blocks.append(Block(kind, lines, level=level, ordered=ordered, rows=rows))
-        if fold(tail):
+        if squash(tail):
             blocks.append(Block("p", text_lines(tail or "")))
     if [ln for b in blocks for ln in b.lines] != text_lines(text):
         return None
@@ -164,7 +162,7 @@ def blocks_from_elements(pairs: Sequence[tuple[HtmlElement, str]]) -> list[Block
 # -- the page elements the paragraphs were read from -----------------------------------------
 
 def _lookup_key(line: str) -> str:
-    return _BULLET.sub("", fold(line))[:LOOKUP_KEY].casefold()
+    return _BULLET.sub("", squash(line))[:LOOKUP_KEY].casefold()
 
 
 class PageSources:
@@ -175,7 +173,7 @@ class PageSources:
         for el in tree.iter(*_SOURCE_TAGS):
             own = el.text or ""
             # an element whose own text fills the key needs no walk over its children
-            text = fold(own) if len(own) > 2 * LOOKUP_KEY else fold(el.text_content())
+            text = squash(own) if len(own) > 2 * LOOKUP_KEY else squash(el.text_content())
             if len(text) >= MIN_LOOKUP:
                 self.by_key.setdefault(text[:LOOKUP_KEY].casefold(), el)
 
@@ -209,14 +207,11 @@ def _links_of(el: HtmlElement | None, base: str) -> list[tuple[str, str]]:
         return []
     out = []
     for a in el.iter("a"):
-        text, href = fold(a.text_content()), (a.get("href") or "").strip()
+        text, href = squash(a.text_content()), (a.get("href") or "").strip()
         if len(text) < 2 or not href or href.startswith("#"):
             continue
-        try:
-            full = urljoin(base, href)
-        except ValueError:
-            continue
-        if urlsplit(full).scheme in ("http", "https"):
+        full = absolute(href, base)
+        if full:
             out.append((text, full))
     return out
 
@@ -262,7 +257,7 @@ def _render_block(block: Block, kept: list[str], base: str) -> str:
     if block.kind == "pre":
         return "<pre>" + html.escape("\n".join(kept), quote=False) + "</pre>"
     if block.kind == "table" and block.rows and \
-            len(kept) == len([ln for ln in block.lines if not _TABLE_RULE.match(ln)]):
+            len(kept) == len([ln for ln in block.lines if not TABLE_RULE.match(ln)]):
         rows = "".join(
             "<tr>" + "".join(f"<{'th' if head else 'td'}>{html.escape(text, quote=False)}"
                              f"</{'th' if head else 'td'}>" for text, head in row) + "</tr>"
@@ -291,7 +286,7 @@ def render(blocks: list[Block], kept: set[int], *, lede: Sequence[str] = (), bas
     index, last_pos, in_entry = 0, -1, False
     for block in blocks:
         lines = [ln for i, ln in enumerate(block.lines, index) if i in kept and
-                 not (block.kind == "table" and _TABLE_RULE.match(ln))]
+                 not (block.kind == "table" and TABLE_RULE.match(ln))]
         index += len(block.lines)
         if block.source is not None and block.source in order:
             last_pos = order[block.source]
@@ -321,12 +316,12 @@ def sanitize(fragment: str) -> str:
 
 def paragraph_key(line: str) -> str:
     """A paragraph as both texts write it: list bullets and table rules set aside."""
-    return _BULLET.sub("", fold(line.replace("|", " ").replace("\\", " ")))
+    return _BULLET.sub("", squash(line.replace("|", " ").replace("\\", " ")))
 
 
 def body_paragraphs(body: str) -> list[str]:
     return [k for k in (paragraph_key(ln) for ln in body.split("\n")
-                        if not _TABLE_RULE.match(ln.strip())) if k]
+                        if not TABLE_RULE.match(ln.strip())) if k]
 
 
 def html_paragraphs(fragment: str) -> list[str]:
@@ -340,7 +335,7 @@ def html_paragraphs(fragment: str) -> list[str]:
         if not isinstance(el.tag, str) or any(a.tag == "figure" for a in el.iterancestors()):
             continue
         if el.tag == "tr":
-            out.append(" ".join(fold(c.text_content()) for c in el if isinstance(c.tag, str)))
+            out.append(" ".join(squash(c.text_content()) for c in el if isinstance(c.tag, str)))
         elif el.tag in _BLOCK_READ:
             if el.tag == "pre":
                 out.extend((el.text_content() or "").split("\n"))

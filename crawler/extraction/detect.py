@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from itertools import islice
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -193,7 +194,8 @@ def judge(s: dict[str, Any]) -> tuple[bool, str]:
 LISTING_KINDS = frozenset({"tag", "topic", "author", "archive", "search", "pagination"})
 
 
-def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = None) -> dict[str, Any] | None:
+def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = None,
+                  dated: Callable[[], tuple[str | None, str]] | None = None) -> dict[str, Any] | None:
     """The signals of a page that is plainly not an article whatever its text, or None.
 
     These are ``judge``'s verdicts that need no body: a homepage path; a listing,
@@ -201,7 +203,8 @@ def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = 
     that is nearly all links; and a page reached as a tag, topic, author, archive,
     search or pagination page (``kind``) without article markup or a publication
     date. Such a page costs its metadata and one pass over its links, not a body
-    extraction; any other page is judged on its extracted text."""
+    extraction; any other page is judged on its extracted text. ``dated``: the page's
+    ``pick_date``, when the caller keeps it (the analysis reads it again)."""
     types = pm.jsonld_types
     jsonld_article = any(t.lower() in ARTICLE_TYPES for t in types)
     og_type = (pm.first("og:type") or "").lower() or None
@@ -217,7 +220,7 @@ def plain_listing(pm: PageMeta, tree: HtmlElement, url: str, kind: str | None = 
         reason = f"not_article: listing path {signals['url_path']}"
     elif signals["static_path"] and not strong:
         reason = f"not_article: section or static path {signals['url_path']}"
-    elif kind in LISTING_KINDS and not strong and pick_date(pm, tree, url)[0] is None:
+    elif kind in LISTING_KINDS and not strong and (dated() if dated else pick_date(pm, tree, url))[0] is None:
         # the kind is read off the URL, and real articles live under /columnists/ or
         # /archive/<id> too: only an undated one is plainly a listing
         reason = f"not_article: {kind} page {signals['url_path']}"

@@ -37,3 +37,7 @@ def parse_html(text: str) -> HtmlElement | None:
         return None
     return tree if len(tree) else None
 
+
+def squash(text: str | None) -> str:
+    """``text`` with every run of whitespace one space, trimmed ("" for None)."""
+    return " ".join((text or "").split())

@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from crawler.extraction.document import squash
 from crawler.extraction.metadata import PageMeta
 
 MIN_SIDE = 50  # pixels: smaller declared images are icons, buttons or tracking pixels
@@ -72,10 +73,6 @@ _TRAILING_AGENCY = re.compile(
 _SIZE_SUFFIX = re.compile(r"(?:[-_](?:\d{2,5}x\d{2,5}|scaled|large|medium|small|thumb\w*))+(?=\.\w+$)", re.I)
 _SRCSET_SPLIT = re.compile(r",\s+")
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
-
-
-def _fold(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def absolute(value: str | None, base: str) -> str | None:
@@ -155,7 +152,7 @@ def image_key(url: str) -> str:
 
 def split_credit(text: str) -> tuple[str, str]:
     """(caption, credit) of a caption text that may end or open with a credit."""
-    text = _fold(text)
+    text = squash(text)
     for pattern in (_PAREN_CREDIT, _TRAILING_LABEL, _TRAILING_AGENCY):
         m = pattern.search(text)
         if m and m.group("credit").strip():
@@ -168,7 +165,7 @@ def split_credit(text: str) -> tuple[str, str]:
 
 
 def _clean_credit(credit: str) -> str:
-    return _fold(credit).strip(" .;,|()")
+    return squash(credit).strip(" .;,|()")
 
 
 def _caption_element(figure: HtmlElement) -> HtmlElement | None:
@@ -209,7 +206,7 @@ def caption_and_credit(figure: HtmlElement | None) -> tuple[str, str]:
             if child is not figure and isinstance(child.tag, str) and child.tag != "img" and (
                     child.tag in ("small", "cite") or _CREDIT_CLASS.search(child.get("class", ""))):
                 credit_parts.append(child.text_content())
-    caption, credit = _fold(" ".join(caption_parts)), _fold(" ".join(credit_parts))
+    caption, credit = squash(" ".join(caption_parts)), squash(" ".join(credit_parts))
     shown, phrase = split_credit(caption)  # a credit phrase left in the caption text
     caption = shown if phrase else caption
     credit = _clean_credit(credit) if credit else phrase
@@ -257,7 +254,7 @@ def _jsonld_image(pm: PageMeta, base: str) -> tuple[str | None, str, str]:
     if not isinstance(value, dict):
         return None, "", ""
     url = absolute(value.get("url") or value.get("contentUrl"), base)
-    caption = _fold(value.get("caption") if isinstance(value.get("caption"), str) else
+    caption = squash(value.get("caption") if isinstance(value.get("caption"), str) else
                     value.get("description") if isinstance(value.get("description"), str) else "")
     credit = ""
     for key in ("creditText", "copyrightHolder", "author", "copyrightNotice"):
@@ -267,7 +264,7 @@ def _jsonld_image(pm: PageMeta, base: str) -> tuple[str | None, str, str]:
         if isinstance(v, list):
             v = ", ".join(x.get("name", "") if isinstance(x, dict) else str(x) for x in v)
         if isinstance(v, str) and v.strip():
-            credit = _fold(v)
+            credit = squash(v)
             break
     if caption and not credit:
         caption, credit = split_credit(caption)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -92,7 +93,9 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
     """``listing``: the kind of listing page the URL was reached as (``crawler.utils.listings``);
     ``skim``: a page that is plainly not an article gets no body (see ``extract_page``)."""
     pm = read_metadata(tree)
-    plain = plain_listing(pm, tree, url, listing) if skim else None
+    # the date is read once: the skim may need it before the analysis does
+    dated = functools.cache(lambda: pick_date(pm, tree, url))
+    plain = plain_listing(pm, tree, url, listing, dated) if skim else None
     if plain is not None:  # no body to extract: it is not an article whatever its text
         return Extraction(url=url, extractor=EXTRACTOR_VERSION, reason=plain.pop("reason"), signals=plain,
                           title=pick_title(pm, url),
@@ -101,7 +104,7 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
     sites = site_names(pm, url)
     title = pick_title(pm, url)
     authors, author_source = pick_authors(pm, tree, sites)
-    published, date_source = pick_date(pm, tree, url)
+    published, date_source = dated()
     boxes = paywall_boxes(tree)
     paywalled = paywall_state(pm, tree, boxes)  # before extract_body takes the boxes out
     reading = extract_body(tree, url, pm, boxes)

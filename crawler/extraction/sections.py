@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.document import squash
 from crawler.extraction.metadata import PageMeta, types_of
 from crawler.extraction.titles import clean_text, fold
 
@@ -23,10 +24,6 @@ _HOME = re.compile(r"^(?:home|homepage|start|startseite|accueil|inicio|portada|h
 _BREADCRUMBS = etree.XPath(
     "(//@class[contains(., 'breadcrumb')]/.. | //@aria-label[contains(., 'readcrumb')]/.. | "
     "//@itemtype[contains(., 'BreadcrumbList')]/.. | //@id[contains(., 'breadcrumb')]/..)[1]")
-
-
-def _ws(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def _text(value: Any) -> str:
@@ -99,7 +96,7 @@ def markup_breadcrumbs(tree: HtmlElement) -> list[tuple[str, str | None]]:
     if not found:
         return []
     # the steps that link: the current page, the last step, is mostly shown unlinked
-    return [(_ws(a.text_content()), a.get("href")) for a in found[0].iter("a")]
+    return [(squash(a.text_content()), a.get("href")) for a in found[0].iter("a")]
 
 
 def pick_section(pm: PageMeta, tree: HtmlElement, url: str, title: str | None) -> str | None:
