@@ -35,7 +35,7 @@ class CrawlDelayMiddleware:
     def __init__(self, crawler: Crawler, cap: float) -> None:
         self.crawler = crawler
         self.cap = cap
-        self.delays: dict[str, float] = {}  # downloader slot key -> delay in seconds
+        self.delayed: set[str] = set()  # downloader slot keys given a robots.txt delay
         crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
 
     @classmethod
@@ -67,7 +67,7 @@ class CrawlDelayMiddleware:
             stats.inc_value("newscrawl/crawl_delay/capped")
             delay = self.cap
         stats.inc_value("newscrawl/crawl_delay/hosts")
-        self.delays[key] = delay
+        self.delayed.add(key)
         slot_settings = downloader.per_slot_settings.setdefault(key, {})
         slot_settings["delay"] = max(float(slot_settings.get("delay", 0.0)), delay)
         slot_settings["jitter"] = 0.0
@@ -78,9 +78,9 @@ class CrawlDelayMiddleware:
         logger.info("Crawl-delay for %s: %gs between requests", key, delay)
 
     def process_request(self, request: Request) -> None:
-        if not self.delays:
+        if not self.delayed:
             return None
         assert self.crawler.engine is not None
-        if self.crawler.engine.downloader.get_slot_key(request) in self.delays:
+        if self.crawler.engine.downloader.get_slot_key(request) in self.delayed:
             request.meta["autothrottle_dont_adjust_delay"] = True
         return None

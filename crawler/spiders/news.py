@@ -359,6 +359,8 @@ class NewsSpider(scrapy.Spider):
         )
         links: list[str] | None = None
         out: Any = unchanged_page(item)  # a re-checked article whose bytes did not change
+        if out is None and item.not_modified and not follow:
+            out = item  # a listing read from its stored copy, links not followed: nothing to analyse
         if out is None:
             # Analysed now, in the extraction workers, which also read the page's links
             # from the tree they parse (off the event loop): its follow-up requests go

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -41,6 +42,7 @@ _SEGMENTS: dict[str, str] = {
 _DATE_PATH = re.compile(r"^/(\d{4})(/\d{1,2}){0,2}/?$")
 
 
+@lru_cache(maxsize=16384)  # pure; asked for one URL by the spider's priority and the known-URL check
 def listing_kind(url: str, depth: int = 0, source: str | None = "link") -> str:
     """The listing kind of a page URL reached at ``depth`` from ``source``."""
     if source == "start":
