@@ -133,11 +133,12 @@ def new_version(db: sqlite_utils.Database, article_id: int, rec: PageRecord) -> 
     if values["body_hash"] != text_hash(current["body"] or ""):
         changed.insert(0, "body")
     if not any(f in VERSIONED_FIELDS for f in changed):
-        if "modified" in changed and values["modified"]:
-            # the same text with a later modification date: keep the date, no version
-            db.execute("UPDATE articles SET modified = ? WHERE id = ?", [values["modified"], article_id])
+        # the same text: its images, section, paywall or markup told anew, and a later
+        # modification date kept; no version
         refreshed = {f: values[f] for f in REFRESHED_FIELDS if values[f] != current[f]}
-        if refreshed:  # the same text, its images, section, paywall or markup told anew
+        if "modified" in changed and values["modified"]:
+            refreshed["modified"] = values["modified"]
+        if refreshed:
             sets = ", ".join(f"{k} = ?" for k in refreshed)
             db.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*refreshed.values(), article_id])
         return None

@@ -27,9 +27,10 @@ DROP_MIN_PREVIOUS = 3.0  # mean new articles per run before a drop to zero count
 DROP_MIN_RUNS = 2  # ... over at least this many runs (one run then a quiet one is normal)
 PREVIOUS_RUNS = 3  # productive runs compared with the zero streak
 HISTORY_RUNS = 20  # runs of a site looked at
+# Requests of a run by kind: articles, listings, robots.txt/sitemaps/feeds.
+REQUEST_KINDS = ("article_requests", "listing_requests", "discovery_requests")
 # What the latest run cost a site (crawl_run_sites), in the order shown.
-RUN_COST = ("article_requests", "listing_requests", "discovery_requests", "new", "updated", "not_modified",
-            "listings_not_due")
+RUN_COST = (*REQUEST_KINDS, "new", "updated", "not_modified", "listings_not_due")
 
 
 @dataclass
@@ -57,7 +58,7 @@ class SiteHealth:
     def last_run_requests(self) -> int:
         """Requests of the latest run: articles, listings, robots.txt/sitemaps/feeds."""
         cost = self.last_run or {}
-        return sum(int(cost.get(k, 0)) for k in ("article_requests", "listing_requests", "discovery_requests"))
+        return sum(int(cost.get(k, 0)) for k in REQUEST_KINDS)
 
     @property
     def failure_rate(self) -> float:

@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.articles import body_holder, paywall_flag, replace_signature
+from storage.export import LIST_COLUMNS
 from storage.neardup import Signature
 from storage.records import ExtractedPage, text_hash
 
@@ -36,7 +37,6 @@ FIELDS: dict[str, str] = {
     "section": "section",
     "paywalled": "paywalled",
 }
-JSON_LIST_FIELDS = frozenset({"authors", "tags", "images"})
 # Columns a crawl may fill from elsewhere (``modified`` from the sitemap's lastmod when
 # the page gives no date): a page that says nothing keeps the stored value.
 KEEP_WHEN_MISSING = frozenset({"modified"})
@@ -120,7 +120,7 @@ def load_stored(db: sqlite_utils.Database, page_id: int) -> tuple[str, dict[str,
 
 def stored_form(column: str, value: Any) -> Any:
     """An extraction value as the ``articles`` column holds it."""
-    if column in JSON_LIST_FIELDS:
+    if column in LIST_COLUMNS:
         return json.dumps(list(value or []), ensure_ascii=False)
     if column in ("body", "body_html"):
         return value or ""
@@ -140,7 +140,7 @@ def diff_article(
         value = getattr(extraction, attr, None)
         if value is None and column in KEEP_WHEN_MISSING:
             continue
-        if column in JSON_LIST_FIELDS:
+        if column in LIST_COLUMNS:
             # compare as lists so formatting differences are not changes
             fresh = list(value or [])
             try:

@@ -272,10 +272,6 @@ class IngestSession:
         if not self.dry_run and self._batch.done():
             self._publish()
 
-    def set_discovered(self, site: str, count: int) -> None:
-        """URLs of ``site`` that discovery listed this run (``crawl_run_sites.discovered``)."""
-        self.set_site_count(site, "discovered", count)
-
     def set_site_count(self, site: str, column: str, count: int) -> None:
         """A per-site count the caller kept itself (``crawl_run_sites``: ``discovered``,
         ``discovery_requests``, ``listings_not_due``)."""

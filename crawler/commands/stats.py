@@ -60,7 +60,7 @@ def format_table(report: list[SiteHealth]) -> str:
         cost_rows = [("site", "run", "requests", "articles", "listings", "robots/sitemaps/feeds", "new",
                       "updated", "not modified", "listings not due")]
         for h in costs:
-            c = h.last_run or {}
+            c = h.last_run
             cost_rows.append((h.site, str(c["run"]), str(h.last_run_requests), *(str(c[k]) for k in RUN_COST)))
         lines += _aligned(cost_rows, numeric=set(range(1, 10)))
     blocked = [h for h in report if h.looks_blocked]

@@ -236,11 +236,12 @@ class ChangingSite:
         return files
 
     def write(self, root: Path) -> Path:
-        for rel, content in self.files().items():
+        files = self.files()
+        for rel, content in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
-        self._published = self.files()
+        self._published = files
         return root
 
     def publish(self, server: object) -> list[str]:
