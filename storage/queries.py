@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -26,6 +25,7 @@ from storage.recheck import (
     later,
     next_check,
     next_interval,
+    parse_http_date,
     parse_time,
 )
 from storage.records import Outcome, PageRecord, StoreResult, utcnow
@@ -473,12 +473,8 @@ def recheck_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | N
 
 def http_date(value: str | None) -> str | None:
     """An HTTP date (``Last-Modified``) as ISO 8601; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(value).isoformat()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+    when = parse_http_date(value)
+    return when.isoformat() if when else None
 
 
 def listing_state(db: sqlite_utils.Database, url_key: str) -> dict[str, Any] | None:

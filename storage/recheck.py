@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +16,17 @@ class RecheckPolicy:
     young_days: float = 2.0
     young_every_hours: float = 0.0
     old_every_days: float | None = None
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date (``Last-Modified``, ``Retry-After``, ``Date``) as a datetime, naive
+    when it names no zone; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def parse_time(value: str | None) -> datetime | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -32,6 +31,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 
 from crawler.resolver import refused_name_reason
+from storage.recheck import parse_http_date
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -48,11 +48,8 @@ def backoff_delay(retry: int, base: float, cap: float, rand: float | None = None
 
 
 def _http_date(value: bytes | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value.decode("latin-1").strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
+    when = parse_http_date(value.decode("latin-1").strip()) if value else None
+    if when is None:
         return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
