@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from storage.recheck import later, parse_time
+from storage.recheck import later
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,9 @@ class EditSignals:
         return len(self._by_key)
 
     def see(self, key: str, *, lastmod: str | None, published: str | None) -> bool:
-        """Record a sitemap/feed entry's dates; True when the URL's signal moved."""
-        if parse_time(lastmod) is None:
-            lastmod = None
-        if parse_time(published) is None:
-            published = None
+        """Record a sitemap/feed entry's dates; True when the URL's signal moved.
+        (``later`` passes over unreadable dates and keeps the first of two equal times,
+        so ``latest`` changes only when a strictly later date arrives.)"""
         if lastmod is None and published is None:
             return False
         old = self._by_key.get(hash(key), NO_SIGNAL)
@@ -56,7 +54,7 @@ class EditSignals:
         if new == old:
             return False
         self._by_key[hash(key)] = new
-        return parse_time(new.latest) != parse_time(old.latest)
+        return new.latest != old.latest
 
     def get(self, key: str) -> EditSignal:
         return self._by_key.get(hash(key), NO_SIGNAL)
@@ -75,8 +73,7 @@ class EditSignals:
         signal = self.get(key)
         if discovery:
             lastmod, published = discovery.get("lastmod"), discovery.get("published")
-            signal = signal.merged(lastmod if parse_time(lastmod) else None,
-                                   published if parse_time(published) else None)
+            signal = signal.merged(lastmod, published)
         return signal
 
 
