@@ -302,6 +302,25 @@ def drop_related_links(tree: HtmlElement) -> int:
     return len(dropped)
 
 
+# a teaser card: a link that holds a heading (and often a kicker, a picture, a summary)
+_TEASER_CARDS = etree.XPath(
+    '//a[@href][not(starts-with(normalize-space(@href), "#"))]'
+    '[.//h2 or .//h3 or .//h4 or .//h5 or .//h6]')
+MAX_TEASER_CARD = 400  # characters: a longer link is not a card
+
+
+def drop_teaser_cards(tree: HtmlElement) -> int:
+    """Remove links that hold a heading: a teaser card for another page (its headline,
+    kicker and summary), not a subheading of the article; returns how many.  The
+    link's tail text stays."""
+    dropped = [a for a in _TEASER_CARDS(tree)
+               if len(" ".join(a.text_content().split())) <= MAX_TEASER_CARD]
+    for a in dropped:
+        if a.getparent() is not None:
+            a.drop_tree()
+    return len(dropped)
+
+
 def _is_teaser(line: str) -> bool:
     """A headline-like line as found in "read more" lists: short, no closing period."""
     return len(line) < TEASER_MAX and not line.rstrip().endswith((".", ":", ";"))
@@ -452,6 +471,7 @@ def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
     already (``paywall_boxes``)."""
     drop_inert(tree)
     drop_related_links(tree)
+    drop_teaser_cards(tree)
     drop_paywall_boxes(tree, boxes)
     reading = run_trafilatura(tree, url)
     text = reading.text

@@ -11,7 +11,7 @@ from crawler.extraction.authors import (author_links, byline_from_text, clean_au
                                         split_names, twitter_credit)
 from crawler.extraction.bodyhtml import Reading
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
-                                     looks_like_nav_dump, markup_text, standfirst,
+                                     drop_teaser_cards, looks_like_nav_dump, markup_text, standfirst,
                                      with_standfirst)
 from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
@@ -403,6 +403,20 @@ def test_drop_related_links_needs_a_mostly_linked_paragraph() -> None:
                  "of everything that happened in the months before.</p>")
     assert drop_related_links(tree) == 1
     assert [p.text_content()[:9] for p in tree.iter("p")] == ["One.", "Read more"]
+
+
+def test_drop_teaser_cards_removes_links_that_hold_a_heading() -> None:
+    tree = _tree("<article><h2>A subheading of the story</h2><p>The story goes on.</p>"
+                 "<a href='/other-story'><img src='x.jpg'><span>Kicker</span>"
+                 "<h3>Another story's headline</h3><p>Its summary.</p></a>"
+                 "<h3><a href='/topic'>A linked subheading</a></h3>"
+                 "<a href='#part-2'><h4>Part two</h4></a><p>More of the story.</p></article>")
+    assert drop_teaser_cards(tree) == 1
+    text = tree.text_content()
+    assert "Another story" not in text and "Its summary" not in text and "Kicker" not in text
+    for kept in ("A subheading", "The story goes on.", "A linked subheading", "Part two",
+                 "More of the story."):
+        assert kept in text
 
 
 def _announced(**kw: object) -> Announced:
