@@ -104,6 +104,15 @@ _CREDIT = re.compile(r"^\W*(?:©|\(c\)\s|copyright\b|(?:foto|bild|photo|image|qu
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
 # "March 27, 2025 1:11 PM", "Stand: 22.04.2024, 06:00 Uhr", "30. Januar 2024"
 _DATE_LINE = re.compile(r"^[\w.,:/| +-]{0,40}\b(?:19|20)\d{2}\b[\w.,:/| +-]{0,25}$")
+# production credits under an article: who contributed, edited, checked, and its sources
+# ("With files from The Associated Press", "Redaktion: A, B", "Quellen:" + a list)
+_CREDIT_LINE = re.compile(
+    r"^\W*(?:with (?:files|reports|reporting|additional reporting) (?:from|by)|"
+    r"(?:additional )?reporting by|(?:writing|editing|edited|compiled) by|contributing:|"
+    r"redaktion:|faktencheck:|mitarbeit:|mit material (?:von|der|des)|quellen?:|sources?:|"
+    r"con información de|avec (?:afp|reuters|ap)\b)", re.I)
+_SOURCES_HEADING = re.compile(r"^\W*(?:quellen?|sources?|fuentes?)\s*:\s*$", re.I)
+MAX_CREDIT_LINE = 200
 MAX_DATE_LINE_WORDS = 7
 MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
@@ -340,11 +349,17 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
     author_keys = [fold(a) for a in authors if a]
     out: list[str] = []
     kept: list[int] = []
-    in_teasers = False
+    in_teasers = in_sources = False
     for i, line in enumerate(lines):
         if in_teasers and _is_teaser(line):
             continue
         in_teasers = False
+        if in_sources and line.startswith("- ") and len(line) <= MAX_CREDIT_LINE:
+            continue  # the list under "Sources:"
+        in_sources = False
+        if len(line) <= MAX_CREDIT_LINE and _CREDIT_LINE.match(line):
+            in_sources = bool(_SOURCES_HEADING.match(line))
+            continue
         at_top = not any(len(o) > 150 for o in out) and i < 8
         if at_top and len(line) < 300 and _same_as(line, titles):
             continue

@@ -419,6 +419,16 @@ def test_drop_teaser_cards_removes_links_that_hold_a_heading() -> None:
         assert kept in text
 
 
+def test_production_credits_are_not_article_text() -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "Sources say the vote was close, and the mayor has promised a review."]
+    raw = "\n".join(story + ["With files from The Associated Press and Jane Roe",
+                             "Redaktion: Jane Roe, Max Muster", "Faktencheck: Max Muster",
+                             "Quellen:", "- Council minutes, 3 March", "- Interviews",
+                             "Reporting by Jane Roe; Editing by Max Muster"])
+    assert clean_body(raw).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
