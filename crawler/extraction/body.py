@@ -363,6 +363,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
         at_top = not any(len(o) > 150 for o in out) and i < 8
         if at_top and len(line) < 300 and _same_as(line, titles):
             continue
+        if not at_top and titles and (fl := fold(line)) and fl == fold(titles[0]):
+            continue  # the headline again, further down (above a photo, in a share box)
         if at_top and len(line) < 80:
             fl = fold(line)
             if _BYLINE.match(line) or (_DATE_LINE.match(line) and

@@ -429,6 +429,17 @@ def test_production_credits_are_not_article_text() -> None:
     assert clean_body(raw).split("\n") == story
 
 
+def test_headline_repeated_further_down_is_not_article_text() -> None:
+    first = ("The council met on Tuesday and voted for the new harbour wall. " * 3).strip()
+    raw = "\n".join([first, "Harbour wall: the council says yes",
+                     "The vote was close, and the mayor has promised a review."])
+    assert clean_body(raw, ["Harbour Wall — the Council Says Yes"]).split("\n") == [
+        first, "The vote was close, and the mayor has promised a review."]
+    # a line that only starts like the headline stays
+    line = "Harbour wall: the council says yes, and the mayor has promised a review."
+    assert line in clean_body("\n".join([first, line]), ["Harbour wall: the council says yes"])
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
