@@ -114,6 +114,10 @@ _CREDIT_LINE = re.compile(
 _SOURCES_HEADING = re.compile(r"^\W*(?:quellen?|sources?|fuentes?)\s*:\s*$", re.I)
 MAX_CREDIT_LINE = 200
 MAX_DATE_LINE_WORDS = 7
+# a byline and nothing else: a by-word and names ("Von Nina Muster", "Par Les Echos")
+_BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
+_NAME_JOINERS = frozenset({"and", "und", "et", "y", "e", "og", "en", "och", "&", "-", "|", "·"})
+MAX_BYLINE_NAMES = 6
 MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
 
@@ -335,6 +339,18 @@ def _is_teaser(line: str) -> bool:
     return len(line) < TEASER_MAX and not line.rstrip().endswith((".", ":", ";"))
 
 
+def _is_byline(line: str, author_keys: list[str]) -> bool:
+    """A line that is only a byline: a by-word and capitalised names, or the name of one
+    of the page's authors."""
+    m = _BY_WORD.match(line)
+    if m:
+        words = line[m.end():].replace(",", " ").split()
+        names = [w for w in words if w.lower() not in _NAME_JOINERS]
+        return 0 < len(names) <= MAX_BYLINE_NAMES and all(w[0].isupper() for w in names)
+    fl = fold(line)
+    return bool(fl) and fl in author_keys
+
+
 def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = ()) -> str:
     """Drop headline repeats, top bylines/datelines and promo lines; join by "\\n"."""
     lines = text_lines(text)
@@ -373,6 +389,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
             if author_keys and any(k and k in fl for k in author_keys) and \
                     len(fl) <= max(len(k) for k in author_keys) + 25:
                 continue
+        if len(line) < 80 and _is_byline(line, author_keys):
+            continue  # a byline further down (above a photo, in an author box at the end)
         if _is_boilerplate(line):
             in_teasers = bool(_RELATED_HEADING.match(line))
             continue

@@ -440,6 +440,22 @@ def test_headline_repeated_further_down_is_not_article_text() -> None:
     assert line in clean_body("\n".join([first, line]), ["Harbour wall: the council says yes"])
 
 
+@pytest.mark.parametrize("line", ["Von Nina Muster", "By Jane Doe and Max Muster", "Par Les Échos",
+                                  "Jane Roe"])
+def test_byline_further_down_is_not_article_text(line: str) -> None:
+    first = ("The council met on Tuesday and voted for the new harbour wall. " * 3).strip()
+    last = "The vote was close, and the mayor has promised a review."
+    body = clean_body("\n".join([first, line, last]), authors=["Jane Roe"])
+    assert body.split("\n") == [first, last]
+
+
+@pytest.mark.parametrize("line", ["Von Montag an gilt der neue Fahrplan.", "By the numbers",
+                                  "Von Berlin nach Hamburg", "By 2030"])
+def test_lines_that_start_like_a_byline_stay(line: str) -> None:
+    first = ("The council met on Tuesday and voted for the new harbour wall. " * 3).strip()
+    assert line in clean_body("\n".join([first, line]), authors=["Jane Roe"]).split("\n")
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
