@@ -25,7 +25,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extraction.bodyhtml import TABLE_RULE, Reading, blocks_from_elements, blocks_from_xml, text_lines
+from crawler.extraction.bodyhtml import (TABLE_RULE, Block, Reading, blocks_from_elements,
+                                        blocks_from_xml, text_lines)
 from crawler.extraction.document import squash
 from crawler.extraction.metadata import PageMeta
 from crawler.extraction.paywall import drop_paywall_boxes
@@ -498,6 +499,62 @@ def with_standfirst(body: str, lede: str) -> str:
 
 def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
                  boxes: list[HtmlElement] | None = None) -> Reading:
+    """``read_body`` with the subheadings the reading left out between its paragraphs
+    (``with_subheadings``)."""
+    return with_subheadings(read_body(tree, url, pm, boxes), tree)
+
+
+# a subheading: a heading element of this many characters
+MIN_SUBHEADING, MAX_SUBHEADING = 3, 150
+SUBHEADING_KEY = 40  # characters of a paragraph that find its line in the body
+MIN_SUBHEADING_NEIGHBOUR = 40  # a paragraph around it, not a label
+
+
+def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
+    """``reading`` with the subheadings (h2-h4) that stand in the page between two of its
+    consecutive paragraphs: a heading between two paragraphs of the article is part of
+    it (trafilatura drops them when it reads a page without a known article container)."""
+    lines = text_lines(reading.text)
+    if len(lines) < 2:
+        return reading
+    starts: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if len(line) >= MIN_SUBHEADING_NEIGHBOUR:
+            starts.setdefault(line[:SUBHEADING_KEY], i)
+    inserts: list[tuple[int, HtmlElement, str]] = []
+    for h in tree.iter("h2", "h3", "h4"):
+        heading = squash(h.text_content())
+        prev, nxt = h.getprevious(), h.getnext()
+        if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING or prev is None or \
+                nxt is None or prev.tag != "p" or nxt.tag != "p":
+            continue
+        after, before = squash(nxt.text_content()), squash(prev.text_content())
+        if len(after) < MIN_SUBHEADING_NEIGHBOUR or len(before) < MIN_SUBHEADING_NEIGHBOUR:
+            continue
+        j = starts.get(after[:SUBHEADING_KEY])
+        if j is None or j == 0 or not lines[j - 1].startswith(before[:SUBHEADING_KEY]):
+            continue
+        inserts.append((j, h, heading))
+    if not inserts:
+        return reading
+    blocks = reading.blocks
+    if blocks is not None:
+        first_of: dict[int, int] = {}  # line index -> the block that starts with it
+        index = 0
+        for b, block in enumerate(blocks):
+            first_of[index] = b
+            index += len(block.lines)
+        inserts = [(j, h, t) for j, h, t in inserts if j in first_of]
+    for j, h, heading in sorted(inserts, key=lambda x: x[0], reverse=True):
+        lines.insert(j, heading)
+        if blocks is not None:
+            blocks.insert(first_of[j], Block("h", [heading], level=int(h.tag[1]), source=h))
+    reading.text = "\n".join(lines)
+    return reading
+
+
+def read_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
+              boxes: list[HtmlElement] | None = None) -> Reading:
     """The raw article text, which reading produced it (``Reading.source``: a trafilatura
     mode, the article markup, the JSON-LD articleBody) and its blocks.  Removes from
     ``tree`` first what holds no article text (``drop_inert``), related-link paragraphs

@@ -9,9 +9,9 @@ from lxml.html import HtmlElement
 from crawler.extraction.authors import (author_links, byline_from_text, clean_authors,
                                         is_organisation, is_publisher, labelled_byline,
                                         split_names, twitter_credit)
-from crawler.extraction.bodyhtml import Reading
+from crawler.extraction.bodyhtml import Block, Reading
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
-                                     drop_teaser_cards, looks_like_nav_dump, markup_text, standfirst,
+                                     drop_teaser_cards, looks_like_nav_dump, with_subheadings, markup_text, standfirst,
                                      with_standfirst)
 from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
@@ -454,6 +454,25 @@ def test_byline_further_down_is_not_article_text(line: str) -> None:
 def test_lines_that_start_like_a_byline_stay(line: str) -> None:
     first = ("The council met on Tuesday and voted for the new harbour wall. " * 3).strip()
     assert line in clean_body("\n".join([first, line]), authors=["Jane Roe"]).split("\n")
+
+
+def test_subheadings_between_paragraphs_of_the_text_come_back() -> None:
+    one = "The council met on Tuesday and voted for the new harbour wall, after a long debate."
+    two = "The vote was close, and the mayor has promised a review of the costs next spring."
+    three = "Work on the wall starts in May and should take two years, the builders say today."
+    tree = _tree(f"<div class='longText'><p>{one}</p><h2>A close vote </h2><p>{two}</p>"
+                 f"<h3>What comes next</h3><p>{three}</p><h2>Unrelated box</h2>"
+                 "<p>A paragraph that the reading did not take, long enough to count.</p></div>")
+    plain = with_subheadings(Reading("\n".join([one, two, three]), "trafilatura fast"), tree)
+    assert plain.text.split("\n") == [one, "A close vote", two, "What comes next", three]
+    blocks = [Block("p", [one]), Block("p", [two]), Block("p", [three])]
+    read = with_subheadings(Reading("\n".join([one, two, three]), "x", blocks), tree)
+    assert [(b.kind, b.lines) for b in read.blocks or []] == [
+        ("p", [one]), ("h", ["A close vote"]), ("p", [two]), ("h", ["What comes next"]),
+        ("p", [three])]
+    # already there: nothing added
+    text = "\n".join([one, "A close vote", two, "What comes next", three])
+    assert with_subheadings(Reading(text, "x"), tree).text == text
 
 
 def _announced(**kw: object) -> Announced:
