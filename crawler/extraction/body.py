@@ -119,6 +119,13 @@ MAX_DATE_LINE_WORDS = 7
 _BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
 _NAME_JOINERS = frozenset({"and", "und", "et", "y", "e", "og", "en", "och", "&", "-", "|", "·"})
 MAX_BYLINE_NAMES = 6
+# an author's bio under the article: "<Role> Jane Doe is ...", "Max Muster ist ..."
+_BIO_VERB = re.compile(
+    r",?\s+(?:is|was|ist|war|est|était|es|è|är|er|has|hat|writes|schreibt|covers|"
+    r"berichtet|arbeitet|works|lives|lebt)\b", re.I)
+BIO_LAST_LINES = 3
+MAX_BIO = 500
+MAX_BIO_LEAD_WORDS = 3  # words before the name: a role ("Korrespondent", "Senior editor")
 MAX_BOILERPLATE_LINE = 90
 TEASER_MAX = 120
 
@@ -352,6 +359,19 @@ def _is_byline(line: str, author_keys: list[str]) -> bool:
     return bool(fl) and fl in author_keys
 
 
+def _is_bio(line: str, authors: list[str]) -> bool:
+    """A line that opens with one of the page's authors' full names (after at most a role)
+    and says who they are: an author's bio."""
+    if len(line) > MAX_BIO:
+        return False
+    for name in authors:
+        k = line.find(name) if len(name.split()) >= 2 else -1
+        if k >= 0 and len(line[:k].split()) <= MAX_BIO_LEAD_WORDS and \
+                _BIO_VERB.match(line, k + len(name)):
+            return True
+    return False
+
+
 def clean_body(text: str, titles: Iterable[str] = (), authors: Iterable[str] = ()) -> str:
     """Drop headline repeats, top bylines/datelines and promo lines; join by "\\n"."""
     lines = text_lines(text)
@@ -363,7 +383,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
     """Which of the body's ``lines`` (``text_lines``) stay: the indices of all but
     headline repeats, top bylines/datelines and promo lines."""
     titles = [t for t in titles if t]
-    author_keys = [fold(a) for a in authors if a]
+    authors = [a for a in authors if a]
+    author_keys = [fold(a) for a in authors]
     out: list[str] = []
     kept: list[int] = []
     in_teasers = in_sources = False
@@ -390,6 +411,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
             if author_keys and any(k and k in fl for k in author_keys) and \
                     len(fl) <= max(len(k) for k in author_keys) + 25:
                 continue
+        if i >= len(lines) - BIO_LAST_LINES and _is_bio(line, authors):
+            continue  # who the author is, under the article
         if len(line) < 80 and _is_byline(line, author_keys):
             continue  # a byline further down (above a photo, in an author box at the end)
         if _is_boilerplate(line):

@@ -475,6 +475,19 @@ def test_subheadings_between_paragraphs_of_the_text_come_back() -> None:
     assert with_subheadings(Reading(text, "x"), tree).text == text
 
 
+@pytest.mark.parametrize("bio", [
+    "Jane Roe is our harbour correspondent and has covered the coast since 2010.",
+    "Korrespondentin Jane Roe ist bei der Zeitung für die Küste zuständig.",
+])
+def test_author_bio_under_the_article_is_not_article_text(bio: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "The mayor, who told Jane Roe is not the only one who doubts it, promised a review."]
+    assert clean_body("\n".join(story + [bio]), authors=["Jane Roe"]).split("\n") == story
+    # the same words by someone else, or not at the end, stay
+    assert bio in clean_body("\n".join(story + [bio]), authors=["Max Muster"])
+    assert bio in clean_body("\n".join([bio] + story * 2), authors=["Jane Roe"])
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
