@@ -119,6 +119,13 @@ MAX_DATE_LINE_WORDS = 7
 _BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
 _NAME_JOINERS = frozenset({"and", "und", "et", "y", "e", "og", "en", "och", "&", "-", "|", "·"})
 MAX_BYLINE_NAMES = 6
+# a call to sign up for the site's newsletter or to pay for it, of any length
+_SIGN_UP = (r"(?:sign(?:ing)? up|subscribe|register|abonnieren|anmelden|inscri\w*|"
+            r"suscr[ií]b\w*|iscriv\w*)")
+_NEWSLETTER_CALL = re.compile(
+    rf"\b{_SIGN_UP}\b.{{0,80}}\bnewsletters?\b|\bnewsletters?\b.{{0,80}}\b{_SIGN_UP}\b|"
+    r"^\W*if you (?:enjoyed|liked|value|appreciate) (?:this|our|reading)\b", re.I)
+MAX_NEWSLETTER_CALL = 400
 # an author's bio under the article: "<Role> Jane Doe is ...", "Max Muster ist ..."
 _BIO_VERB = re.compile(
     r",?\s+(?:is|was|ist|war|est|était|es|è|är|er|has|hat|writes|schreibt|covers|"
@@ -292,6 +299,8 @@ def _is_boilerplate(line: str) -> bool:
         return True
     if len(s) <= MAX_INLINE_RELATED and _INLINE_RELATED.match(s):
         return True  # "Read also: How North Korean troops ended up ..."
+    if len(s) <= MAX_NEWSLETTER_CALL and _NEWSLETTER_CALL.search(s):
+        return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
     return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s))

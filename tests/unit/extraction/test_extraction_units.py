@@ -488,6 +488,19 @@ def test_author_bio_under_the_article_is_not_article_text(bio: str) -> None:
     assert bio in clean_body("\n".join([bio] + story * 2), authors=["Jane Roe"])
 
 
+@pytest.mark.parametrize("line", [
+    "Start your day with the Harbour Brief, the coast's favourite morning read. Sign up for "
+    "the free daily newsletter and get it delivered to your inbox before breakfast, every day.",
+    "Melden Sie sich jetzt für unseren Newsletter an und abonnieren Sie die Küstennachrichten.",
+    "If you enjoyed this article, we have a proposition for you: join our members' club, which "
+    "funds our reporting and gives you every story without ads or limits.",
+])
+def test_newsletter_and_membership_calls_are_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "The company's newsletter reaches 10,000 subscribers, its spokesman said."]
+    assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
