@@ -119,6 +119,12 @@ MAX_DATE_LINE_WORDS = 7
 _BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
 _NAME_JOINERS = frozenset({"and", "und", "et", "y", "e", "og", "en", "och", "&", "-", "|", "·"})
 MAX_BYLINE_NAMES = 6
+# the page's filing data: "Tags: a, b", "Filed under: ...", "Publicado por: X - Categoria: Y"
+_META_LABEL = (r"(?:tags?|tagged(?: with)?|filed under|posted (?:in|by)|published by|"
+               r"categor(?:y|ies|ia|ias)|catégories?|kategorien?|schlagw[öo]rter|etiquetas|"
+               r"mots-clés|argomenti|publicado por)\s*:")
+_META_LINE = re.compile(rf"^\W*{_META_LABEL}", re.I)
+_META_LABELS = re.compile(rf"\b{_META_LABEL}", re.I)
 # a call to sign up for the site's newsletter or to pay for it, of any length
 _SIGN_UP = (r"(?:sign(?:ing)? up|subscribe|register|abonnieren|anmelden|inscri\w*|"
             r"suscr[ií]b\w*|iscriv\w*)")
@@ -301,6 +307,8 @@ def _is_boilerplate(line: str) -> bool:
         return True  # "Read also: How North Korean troops ended up ..."
     if len(s) <= MAX_NEWSLETTER_CALL and _NEWSLETTER_CALL.search(s):
         return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
+    if len(s) <= MAX_CREDIT_LINE and (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):
+        return True  # "Tags: harbour, council", "Posted by: X - Category: Y"
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
     return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s))

@@ -501,6 +501,15 @@ def test_newsletter_and_membership_calls_are_not_article_text(line: str) -> None
     assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
 
 
+@pytest.mark.parametrize("line", [
+    "Tags: harbour, council, budget", "Filed under: Local news",
+    "05/10/2024 - Posted by: Jane Roe - Category: Coast", "Schlagwörter: Hafen, Rat"])
+def test_filing_data_lines_are_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "Categories matter to the council: the wall is filed under coastal defence."]
+    assert clean_body("\n".join([line] + story + [line])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
