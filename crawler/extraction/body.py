@@ -132,6 +132,18 @@ _NEWSLETTER_CALL = re.compile(
     rf"\b{_SIGN_UP}\b.{{0,80}}\bnewsletters?\b|\bnewsletters?\b.{{0,80}}\b{_SIGN_UP}\b|"
     r"^\W*if you (?:enjoyed|liked|value|appreciate) (?:this|our|reading)\b", re.I)
 MAX_NEWSLETTER_CALL = 400
+# a call to write to the newsroom or the reporters, with the address or channel to use
+_CONTACT_CALL = re.compile(
+    r"\b(?:send us|write to us|"
+    r"reach (?:us|the reporters?|the authors?|the writers?|him|her|them)|"
+    r"follow (?:the reporters?|the authors?|him|her|them|[A-Z]\w+ [A-Z]\w+) on|tips? (?:to|at)|"
+    r"senden sie (?:uns|ihr)|schreiben sie uns|melden sie (?:sich|vertraulich|uns)|"
+    r"kontaktieren sie|écrivez-nous|envoyez-nous|contactez-nous|escríbenos|envíanos|"
+    r"scriveteci|kontakt(?:ieren)? (?:sie )?uns)\b", re.I)
+_CONTACT_CHANNEL = re.compile(
+    r"@|\b(?:twitter|signal|threema|whatsapp|telegram|e-?mail|mail|x\.com|bluesky|mastodon|"
+    r"facebook|instagram)\b", re.I)
+MAX_CONTACT_CALL = 300
 # an author's bio under the article: "<Role> Jane Doe is ...", "Max Muster ist ..."
 _BIO_VERB = re.compile(
     r",?\s+(?:is|was|ist|war|est|était|es|è|är|er|has|hat|writes|schreibt|covers|"
@@ -307,6 +319,8 @@ def _is_boilerplate(line: str) -> bool:
         return True  # "Read also: How North Korean troops ended up ..."
     if len(s) <= MAX_NEWSLETTER_CALL and _NEWSLETTER_CALL.search(s):
         return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
+    if len(s) <= MAX_CONTACT_CALL and _CONTACT_CALL.search(s) and _CONTACT_CHANNEL.search(s):
+        return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
     if len(s) <= MAX_CREDIT_LINE and (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):
         return True  # "Tags: harbour, council", "Posted by: X - Category: Y"
     if len(s) > MAX_BOILERPLATE_LINE:

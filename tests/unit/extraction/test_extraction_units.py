@@ -510,6 +510,18 @@ def test_filing_data_lines_are_not_article_text(line: str) -> None:
     assert clean_body("\n".join([line] + story + [line])).split("\n") == story
 
 
+@pytest.mark.parametrize("line", [
+    "Your opinion matters to us. Send us your feedback on this article: letters@example.org",
+    "Reach the reporters on Twitter at https://twitter.com/janeroe and https://x.com/maxm",
+    "Sie haben Hinweise zum Thema? Melden Sie sich vertraulich via Signal bei unserem Reporter.",
+    "Follow Jane Roe on Bluesky for more from the coast.",
+])
+def test_calls_to_contact_the_newsroom_are_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "Residents can send us their questions, the mayor said, and the council will answer."]
+    assert clean_body("\n".join(story + [line])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
