@@ -66,6 +66,19 @@ _PROMO = re.compile(
     # a call to action that ends in "click here"
     r".{0,60}\bclick(?:ing)? here)\W*$",
     re.I)
+# the label of an ad break inside the text ("Skip advertisement", "Story continues below
+# advertisement", "Weiterlesen nach der Anzeige", "Passer la publicité")
+_AD_BREAK = re.compile(
+    r"^\W*(?:passer la publicité|skip (?:the )?(?:ad|advert|advertisement)s?|"
+    r"(?:werbung|anzeige) überspringen|saltar (?:la )?publicidad|"
+    r"(?:the )?(?:story|article|text|content) continues (?:below|after)"
+    r"(?: (?:the |this )?(?:advertisement|ad|advert))?|"
+    r"continue reading (?:below|the main story)|"
+    r"(?:advertisement|werbung|anzeige|publicité|publicidad|pubblicità|reklama|annonse|annons|"
+    r"mainos)\W*(?:scroll to continue(?: with content)?|continue reading below)?|"
+    r"weiterlesen nach der anzeige|lesen sie nach der anzeige weiter|"
+    r"(?:der )?artikel wird nach der anzeige fortgesetzt|"
+    r"la suite après (?:cette |la )?publicité|le texte continue après la publicité)\W*$", re.I)
 # "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
 _UPDATED_LINE = re.compile(
     r"^\W*(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|last (?:updated|modified)|"
@@ -325,7 +338,8 @@ def _is_boilerplate(line: str) -> bool:
         return True  # "Tags: harbour, council", "Posted by: X - Category: Y"
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
-    return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s))
+    return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s) or
+                _AD_BREAK.match(s))
 
 
 def drop_related_links(tree: HtmlElement) -> int:

@@ -522,6 +522,16 @@ def test_calls_to_contact_the_newsroom_are_not_article_text(line: str) -> None:
     assert clean_body("\n".join(story + [line])).split("\n") == story
 
 
+@pytest.mark.parametrize("line", [
+    "Passer la publicité", "Skip advertisement", "Story continues below advertisement",
+    "ADVERTISEMENT - SCROLL TO CONTINUE", "Weiterlesen nach der Anzeige",
+    "La suite après cette publicité"])
+def test_ad_break_labels_are_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "The story continues below the harbour, where the old wall still stands."]
+    assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
