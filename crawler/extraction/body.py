@@ -526,6 +526,29 @@ def standfirst(tree: HtmlElement, description: str) -> str:
         text = _standfirst_block(start, key, limit) if start is not None else ""
         if text:
             return text
+    return marked_standfirst(tree)
+
+
+# what templates call the standfirst in its class
+_STANDFIRST_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:lead|lede|intro|standfirst|summary|dek|excerpt|abstract|chapo|chapeau|"
+    r"preamble|ingress|teaser-?text)(?:$|[\s_-])", re.I)
+_AFTER_HEADLINE = etree.XPath("(//body//h1)[1]/following::*[position() <= $n]")
+STANDFIRST_SCAN = 60  # elements after the headline
+MAX_STANDFIRST = 600
+
+
+def marked_standfirst(tree: HtmlElement) -> str:
+    """The standfirst a page marks as such when it does not repeat its description: the
+    first paragraph below the headline whose class names a lead, an intro or a summary."""
+    for el in _AFTER_HEADLINE(tree, n=STANDFIRST_SCAN):
+        if el.tag not in ("p", "div", "h2") or \
+                not _STANDFIRST_CLASS.search(el.get("class", "")):
+            continue
+        text = squash(el.text_content())
+        if MIN_STANDFIRST <= len(text) <= MAX_STANDFIRST and \
+                not any(a.tag in _NOT_STANDFIRST for a in el.iterancestors()):
+            return text
     return ""
 
 

@@ -532,6 +532,18 @@ def test_ad_break_labels_are_not_article_text(line: str) -> None:
     assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
 
 
+def test_standfirst_marked_by_its_class_when_the_description_differs() -> None:
+    lede = "The harbour wall will be built after all: a close vote, and a promise of a review."
+    tree = _tree("<nav><p class='summary'>A menu summary that is long enough to count here.</p>"
+                 "</nav><h1>Harbour wall: the council says yes</h1>"
+                 "<aside><p class='lead'>A teaser in an aside, long enough to count as one.</p></aside>"
+                 f"<div class='article-header__lead'>{lede}</div>"
+                 "<p>The council met on Tuesday and voted for the new harbour wall.</p>")
+    assert standfirst(tree, "A description that the page does not show anywhere at all.") == lede
+    assert standfirst(_tree("<h1>Headline</h1><p>No lead here, only the article's text.</p>"),
+                      "A description that the page does not show anywhere at all.") == ""
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
