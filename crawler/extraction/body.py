@@ -369,9 +369,6 @@ def drop_related_links(tree: HtmlElement) -> int:
 
 
 # a teaser card: a link that holds a heading (and often a kicker, a picture, a summary)
-_TEASER_CARDS = etree.XPath(
-    '//a[@href][not(starts-with(normalize-space(@href), "#"))]'
-    '[.//h2 or .//h3 or .//h4 or .//h5 or .//h6]')
 MAX_TEASER_CARD = 400  # characters: a longer link is not a card
 
 
@@ -379,8 +376,14 @@ def drop_teaser_cards(tree: HtmlElement) -> int:
     """Remove links that hold a heading: a teaser card for another page (its headline,
     kicker and summary), not a subheading of the article; returns how many.  The
     link's tail text stays."""
-    dropped = [a for a in _TEASER_CARDS(tree)
-               if len(" ".join(a.text_content().split())) <= MAX_TEASER_CARD]
+    cards: dict[HtmlElement, None] = {}  # (headings are fewer than links: start there)
+    for h in tree.iter("h2", "h3", "h4", "h5", "h6"):
+        for a in h.iterancestors("a"):
+            href = (a.get("href") or "").strip()
+            if href and not href.startswith("#"):
+                cards[a] = None
+            break
+    dropped = [a for a in cards if len(" ".join(a.text_content().split())) <= MAX_TEASER_CARD]
     for a in dropped:
         if a.getparent() is not None:
             a.drop_tree()
