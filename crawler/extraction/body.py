@@ -115,6 +115,12 @@ RELATED_LINK_SHARE = 0.6
 # trafilatura writes table rules ("|---|---|") as lines of their own
 _CREDIT = re.compile(r"^\W*(?:©|\(c\)\s|copyright\b|(?:foto|bild|photo|image|quelle|source)\s*:)",
                      re.I)
+# a caption that ends with its picture's credit ("... Bild: Jane Roe", "... (Photo: AFP)")
+_CAPTION_CREDIT = re.compile(
+    r"(?:\b(?:bild|foto|fotos|photo|photograph|image|credit|picture|illustration|grafik|kuva|"
+    r"billede)\s*:\s*[^.!?:]{2,80}|\((?:photo|foto|bild|image|credit|picture)\b[^)]{0,80}\)|"
+    r"©\s*[^.!?]{2,60})$", re.I)
+MAX_CAPTION_LINE = 300
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
 # "March 27, 2025 1:11 PM", "Stand: 22.04.2024, 06:00 Uhr", "30. Januar 2024"
 _DATE_LINE = re.compile(r"^[\w.,:/| +-]{0,40}\b(?:19|20)\d{2}\b[\w.,:/| +-]{0,25}$")
@@ -332,6 +338,8 @@ def _is_boilerplate(line: str) -> bool:
         return True  # "Read also: How North Korean troops ended up ..."
     if len(s) <= MAX_NEWSLETTER_CALL and _NEWSLETTER_CALL.search(s):
         return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
+    if len(s) <= MAX_CAPTION_LINE and _CAPTION_CREDIT.search(s):
+        return True  # a photo caption with its credit
     if len(s) <= MAX_CONTACT_CALL and _CONTACT_CALL.search(s) and _CONTACT_CHANNEL.search(s):
         return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
     if len(s) <= MAX_CREDIT_LINE and (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):

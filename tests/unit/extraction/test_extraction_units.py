@@ -544,6 +544,16 @@ def test_standfirst_marked_by_its_class_when_the_description_differs() -> None:
                       "A description that the page does not show anywhere at all.") == ""
 
 
+@pytest.mark.parametrize("line", [
+    "Off we go: from Monday the ferry costs 49 euros a month. Bild: Jane Roe",
+    "Workers on the harbour wall in March (Photo: Max Muster/AFP)",
+    "Die Baustelle am Hafen im März. Foto: dpa", "The harbour at dawn. © Jane Roe"])
+def test_caption_with_its_credit_is_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "The photo shows the harbour: the wall will stand where the old pier was."]
+    assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
