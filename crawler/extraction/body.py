@@ -612,6 +612,10 @@ SUBHEADING_KEY = 40  # characters of a paragraph that find its line in the body
 MIN_SUBHEADING_NEIGHBOUR = 40  # a paragraph around it, not a label
 
 
+# soft hyphens and zero-width characters: in the page's text, not in trafilatura's
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
     """``reading`` with the subheadings (h2-h4) that stand in the page between two of its
     consecutive paragraphs: a heading between two paragraphs of the article is part of
@@ -625,12 +629,13 @@ def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
             starts.setdefault(line[:SUBHEADING_KEY], i)
     inserts: list[tuple[int, HtmlElement, str]] = []
     for h in tree.iter("h2", "h3", "h4"):
-        heading = squash(h.text_content())
+        heading = squash(h.text_content().translate(_INVISIBLE))
         prev, nxt = h.getprevious(), h.getnext()
         if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING or prev is None or \
                 nxt is None or prev.tag != "p" or nxt.tag != "p":
             continue
-        after, before = squash(nxt.text_content()), squash(prev.text_content())
+        after = squash(nxt.text_content().translate(_INVISIBLE))
+        before = squash(prev.text_content().translate(_INVISIBLE))
         if len(after) < MIN_SUBHEADING_NEIGHBOUR or len(before) < MIN_SUBHEADING_NEIGHBOUR:
             continue
         j = starts.get(after[:SUBHEADING_KEY])

@@ -554,6 +554,15 @@ def test_caption_with_its_credit_is_not_article_text(line: str) -> None:
     assert clean_body("\n".join(story[:1] + [line] + story[1:])).split("\n") == story
 
 
+def test_subheadings_come_back_next_to_soft_hyphenated_paragraphs() -> None:
+    one = "The council met on Tuesday and voted for the new harbour wall, after a long debate."
+    two = "The vote was close, and the mayor has promised a review of the costs next spring."
+    hyphened = two.replace("promised", "prom\u00adised")
+    tree = _tree(f"<div><p>{one}</p><h2>A close\u00ad vote</h2><p>{hyphened}</p></div>")
+    read = with_subheadings(Reading("\n".join([one, two]), "trafilatura fast"), tree)
+    assert read.text.split("\n") == [one, "A close vote", two]
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
