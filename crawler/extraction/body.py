@@ -616,6 +616,17 @@ MIN_SUBHEADING_NEIGHBOUR = 40  # a paragraph around it, not a label
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
+_PARAGRAPHS = frozenset({"p", "div"})
+
+
+def _text_sibling(siblings: Iterable[HtmlElement]) -> HtmlElement | None:
+    """The first of ``siblings`` that shows text (an empty ad slot is passed over)."""
+    for el in siblings:
+        if isinstance(el.tag, str) and el.text_content().strip():
+            return el
+    return None
+
+
 def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
     """``reading`` with the subheadings (h2-h4) that stand in the page between two of its
     consecutive paragraphs: a heading between two paragraphs of the article is part of
@@ -630,9 +641,11 @@ def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
     inserts: list[tuple[int, HtmlElement, str]] = []
     for h in tree.iter("h2", "h3", "h4"):
         heading = squash(h.text_content().translate(_INVISIBLE))
-        prev, nxt = h.getprevious(), h.getnext()
-        if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING or prev is None or \
-                nxt is None or prev.tag != "p" or nxt.tag != "p":
+        if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING:
+            continue
+        prev, nxt = _text_sibling(h.itersiblings(preceding=True)), _text_sibling(h.itersiblings())
+        if prev is None or nxt is None or prev.tag not in _PARAGRAPHS or \
+                nxt.tag not in _PARAGRAPHS:
             continue
         after = squash(nxt.text_content().translate(_INVISIBLE))
         before = squash(prev.text_content().translate(_INVISIBLE))

@@ -563,6 +563,15 @@ def test_subheadings_come_back_next_to_soft_hyphenated_paragraphs() -> None:
     assert read.text.split("\n") == [one, "A close vote", two]
 
 
+def test_subheadings_come_back_across_empty_ad_slots() -> None:
+    one = "The council met on Tuesday and voted for the new harbour wall, after a long debate."
+    two = "The vote was close, and the mayor has promised a review of the costs next spring."
+    tree = _tree(f"<div><div class='para'>{one}</div><div class='ad-slot'></div>"
+                 f"<h2>A close vote</h2><div class='ad-slot'> </div><p>{two}</p></div>")
+    read = with_subheadings(Reading("\n".join([one, two]), "trafilatura fast"), tree)
+    assert read.text.split("\n") == [one, "A close vote", two]
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
