@@ -622,7 +622,7 @@ _PARAGRAPHS = frozenset({"p", "div"})
 def _text_sibling(siblings: Iterable[HtmlElement]) -> HtmlElement | None:
     """The first of ``siblings`` that shows text (an empty ad slot is passed over)."""
     for el in siblings:
-        if isinstance(el.tag, str) and el.text_content().strip():
+        if isinstance(el.tag, str) and any(not t.isspace() for t in el.itertext()):
             return el
     return None
 
@@ -638,10 +638,11 @@ def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
     for i, line in enumerate(lines):
         if len(line) >= MIN_SUBHEADING_NEIGHBOUR:
             starts.setdefault(line[:SUBHEADING_KEY], i)
+    present = set(lines)
     inserts: list[tuple[int, HtmlElement, str]] = []
     for h in tree.iter("h2", "h3", "h4"):
         heading = squash(h.text_content().translate(_INVISIBLE))
-        if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING:
+        if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING or heading in present:
             continue
         prev, nxt = _text_sibling(h.itersiblings(preceding=True)), _text_sibling(h.itersiblings())
         if prev is None or nxt is None or prev.tag not in _PARAGRAPHS or \
