@@ -121,6 +121,9 @@ _CAPTION_CREDIT = re.compile(
     r"billede)\s*:\s*[^.!?:]{2,80}|\((?:photo|foto|bild|image|credit|picture)\b[^)]{0,80}\)|"
     r"©\s*[^.!?]{2,60})$", re.I)
 MAX_CAPTION_LINE = 300
+CAPTION_CREDIT_TAIL = 100  # characters at the end of a line that can hold the credit
+_CAPTION_CREDIT_WORDS = ("bild", "foto", "photo", "image", "credit", "picture", "illustration",
+                         "grafik", "kuva", "billede", "©")
 _BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
 # "March 27, 2025 1:11 PM", "Stand: 22.04.2024, 06:00 Uhr", "30. Januar 2024"
 _DATE_LINE = re.compile(r"^[\w.,:/| +-]{0,40}\b(?:19|20)\d{2}\b[\w.,:/| +-]{0,25}$")
@@ -163,6 +166,9 @@ _CONTACT_CHANNEL = re.compile(
     r"@|\b(?:twitter|signal|threema|whatsapp|telegram|e-?mail|mail|x\.com|bluesky|mastodon|"
     r"facebook|instagram)\b", re.I)
 MAX_CONTACT_CALL = 300
+# a word that each _CONTACT_CALL alternative holds
+_CONTACT_WORDS = ("send", "write", "reach", "follow", "tip", "senden", "schreiben", "melden",
+                  "kontakt", "nous", "escr", "env", "scrivete")
 # an author's bio under the article: "<Role> Jane Doe is ...", "Max Muster ist ..."
 _BIO_VERB = re.compile(
     r",?\s+(?:is|was|ist|war|est|était|es|è|är|er|has|hat|writes|schreibt|covers|"
@@ -336,14 +342,24 @@ def _is_boilerplate(line: str) -> bool:
         return True
     if len(s) <= MAX_INLINE_RELATED and _INLINE_RELATED.match(s):
         return True  # "Read also: How North Korean troops ended up ..."
-    if len(s) <= MAX_NEWSLETTER_CALL and _NEWSLETTER_CALL.search(s):
-        return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
-    if len(s) <= MAX_CAPTION_LINE and _CAPTION_CREDIT.search(s):
-        return True  # a photo caption with its credit
-    if len(s) <= MAX_CONTACT_CALL and _CONTACT_CALL.search(s) and _CONTACT_CHANNEL.search(s):
-        return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
-    if len(s) <= MAX_CREDIT_LINE and (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):
-        return True  # "Tags: harbour, council", "Posted by: X - Category: Y"
+    if len(s) <= MAX_NEWSLETTER_CALL:
+        # (a word of each pattern is looked for first: the patterns are slow on prose)
+        low = s.lower()
+        if ("newsletter" in low or low.startswith("if you")) and _NEWSLETTER_CALL.search(s):
+            return True  # "Sign up for our free daily newsletter", "If you enjoyed this article"
+        tail = s[-CAPTION_CREDIT_TAIL:]
+        if len(s) > CAPTION_CREDIT_TAIL:
+            tail = tail[tail.find(" ") + 1:]  # from a word's start
+        tail_low = tail.lower()
+        if len(s) <= MAX_CAPTION_LINE and any(k in tail_low for k in _CAPTION_CREDIT_WORDS) \
+                and _CAPTION_CREDIT.search(tail):
+            return True  # a photo caption with its credit
+        if len(s) <= MAX_CONTACT_CALL and any(k in low for k in _CONTACT_WORDS) and \
+                _CONTACT_CHANNEL.search(s) and _CONTACT_CALL.search(s):
+            return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
+        if len(s) <= MAX_CREDIT_LINE and ":" in s and \
+                (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):
+            return True  # "Tags: harbour, council", "Posted by: X - Category: Y"
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
     return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s) or
@@ -411,6 +427,8 @@ def _is_byline(line: str, author_keys: list[str]) -> bool:
         words = line[m.end():].replace(",", " ").split()
         names = [w for w in words if w.lower() not in _NAME_JOINERS]
         return 0 < len(names) <= MAX_BYLINE_NAMES and all(w[0].isupper() for w in names)
+    if not author_keys or len(line) > 2 * max(len(k) for k in author_keys) + 10:
+        return False
     fl = fold(line)
     return bool(fl) and fl in author_keys
 
@@ -441,6 +459,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
     titles = [t for t in titles if t]
     authors = [a for a in authors if a]
     author_keys = [fold(a) for a in authors]
+    headline = titles[0] if titles else ""
+    headline_key = fold(headline)
     out: list[str] = []
     kept: list[int] = []
     in_teasers = in_sources = False
@@ -457,7 +477,8 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
         at_top = not any(len(o) > 150 for o in out) and i < 8
         if at_top and len(line) < 300 and _same_as(line, titles):
             continue
-        if not at_top and titles and (fl := fold(line)) and fl == fold(titles[0]):
+        if not at_top and headline and len(line) <= 2 * len(headline) + 10 and \
+                (fl := fold(line)) and fl == headline_key:
             continue  # the headline again, further down (above a photo, in a share box)
         if at_top and len(line) < 80:
             fl = fold(line)
