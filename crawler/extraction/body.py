@@ -166,6 +166,10 @@ _CONTACT_CHANNEL = re.compile(
     r"@|\b(?:twitter|signal|threema|whatsapp|telegram|e-?mail|mail|x\.com|bluesky|mastodon|"
     r"facebook|instagram)\b", re.I)
 MAX_CONTACT_CALL = 300
+# the page's suggested citation: its address and the day it was read
+_CITATION = re.compile(
+    r"\b(?:abgerufen am|retrieved (?:on|from)|accessed on|consulté le|consultado (?:el|en))\b",
+    re.I)
 # a word that each _CONTACT_CALL alternative holds
 _CONTACT_WORDS = ("send", "write", "reach", "follow", "tip", "senden", "schreiben", "melden",
                   "kontakt", "nous", "escr", "env", "scrivete")
@@ -357,6 +361,8 @@ def _is_boilerplate(line: str) -> bool:
         if len(s) <= MAX_CONTACT_CALL and any(k in low for k in _CONTACT_WORDS) and \
                 _CONTACT_CHANNEL.search(s) and _CONTACT_CALL.search(s):
             return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
+        if len(s) <= MAX_CONTACT_CALL and "http" in low and _CITATION.search(s):
+            return True  # "Title. In: Site, 20.10.2025, https://... (abgerufen am: 20.10.2025)"
         if len(s) <= MAX_CREDIT_LINE and ":" in s and \
                 (_META_LINE.match(s) or len(_META_LABELS.findall(s)) >= 2):
             return True  # "Tags: harbour, council", "Posted by: X - Category: Y"

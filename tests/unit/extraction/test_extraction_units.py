@@ -572,6 +572,16 @@ def test_subheadings_come_back_across_empty_ad_slots() -> None:
     assert read.text.split("\n") == [one, "A close vote", two]
 
 
+@pytest.mark.parametrize("line", [
+    "Harbour wall: the council says yes. In: Coast Courier, 04.05.2024, "
+    "https://example.org/a/123 (abgerufen am: 05.05.2024)",
+    "Roe, J. (2024). Harbour wall. Coast Courier. Retrieved from https://example.org/a/123"])
+def test_suggested_citation_of_the_page_is_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "The plans were retrieved from the archive, the mayor said, and shown to all."]
+    assert clean_body("\n".join(story + [line])).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
