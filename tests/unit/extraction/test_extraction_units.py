@@ -11,8 +11,8 @@ from crawler.extraction.authors import (author_links, byline_from_text, clean_au
                                         split_names, twitter_credit)
 from crawler.extraction.bodyhtml import Block, Reading
 from crawler.extraction.body import (Announced, clean_body, drop_related_links,
-                                     drop_teaser_cards, looks_like_nav_dump, with_subheadings, markup_text, standfirst,
-                                     with_standfirst)
+                                     drop_teaser_cards, looks_like_nav_dump, markup_text,
+                                     standfirst, with_standfirst, with_subheadings)
 from crawler.extraction.domains import host_names, is_domain_name
 from crawler.extraction.dates import parse_date
 from crawler.extraction.decode import choose_charset, decode_html, looks_binary
@@ -536,7 +536,8 @@ def test_standfirst_marked_by_its_class_when_the_description_differs() -> None:
     lede = "The harbour wall will be built after all: a close vote, and a promise of a review."
     tree = _tree("<nav><p class='summary'>A menu summary that is long enough to count here.</p>"
                  "</nav><h1>Harbour wall: the council says yes</h1>"
-                 "<aside><p class='lead'>A teaser in an aside, long enough to count as one.</p></aside>"
+                 "<aside><p class='lead'>A teaser in an aside, long enough to count as one.</p>"
+                 "</aside>"
                  f"<div class='article-header__lead'>{lede}</div>"
                  "<p>The council met on Tuesday and voted for the new harbour wall.</p>")
     assert standfirst(tree, "A description that the page does not show anywhere at all.") == lede
