@@ -136,6 +136,12 @@ _CREDIT_LINE = re.compile(
     r"con información de|avec (?:afp|reuters|ap)\b)", re.I)
 _SOURCES_HEADING = re.compile(r"^\W*(?:quellen?|sources?|fuentes?)\s*:\s*$", re.I)
 MAX_CREDIT_LINE = 200
+# a digest box above the article: its heading and the bullet points under it
+_DIGEST_HEADING = re.compile(
+    r"^\W*(?:kort fortalt|das wichtigste in kürze|das wichtigste|key points|key takeaways|"
+    r"in short|at a glance|auf einen blick|en bref|l'essentiel|in brief|kurz gefasst|"
+    r"kortversion|i korthet|lyhyesti|w skrócie|en resumen|in sintesi|in het kort)\W*$", re.I)
+MAX_DIGEST_POINT = 400
 MAX_DATE_LINE_WORDS = 7
 # a byline and nothing else: a by-word and names ("Von Nina Muster", "Par Les Echos")
 _BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
@@ -469,11 +475,17 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
     headline_key = fold(headline)
     out: list[str] = []
     kept: list[int] = []
-    in_teasers = in_sources = False
+    in_teasers = in_sources = in_digest = False
     for i, line in enumerate(lines):
         if in_teasers and _is_teaser(line):
             continue
         in_teasers = False
+        if in_digest and line.startswith("- ") and len(line) <= MAX_DIGEST_POINT:
+            continue  # a point of the digest box
+        in_digest = False
+        if _DIGEST_HEADING.match(line) and i + 1 < len(lines) and lines[i + 1].startswith("- "):
+            in_digest = True
+            continue
         if in_sources and line.startswith("- ") and len(line) <= MAX_CREDIT_LINE:
             continue  # the list under "Sources:"
         in_sources = False

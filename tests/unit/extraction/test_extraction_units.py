@@ -583,6 +583,17 @@ def test_suggested_citation_of_the_page_is_not_article_text(line: str) -> None:
     assert clean_body("\n".join(story + [line])).split("\n") == story
 
 
+def test_digest_box_above_the_article_is_not_article_text() -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "In short, nobody expected the vote to be this close, the mayor said.",
+             "- The review will report in spring.", "- The wall will cost 12 million."]
+    raw = "\n".join(["Key points", "- The council voted for the harbour wall.",
+                     "- The mayor promised a review."] + story)
+    assert clean_body(raw).split("\n") == story
+    # the heading alone, without points under it, stays
+    assert clean_body("\n".join(["In short", story[0]])).split("\n") == ["In short", story[0]]
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
