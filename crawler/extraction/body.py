@@ -79,6 +79,10 @@ _AD_BREAK = re.compile(
     r"weiterlesen nach der anzeige|lesen sie nach der anzeige weiter|"
     r"(?:der )?artikel wird nach der anzeige fortgesetzt|"
     r"la suite après (?:cette |la )?publicité|le texte continue après la publicité)\W*$", re.I)
+# a label that says what kind of page this is: an article ("Článek", "Artikel")
+_KIND_LABEL = re.compile(
+    r"^\W*(?:article|artikel|článek|článok|artículo|articolo|artigo|artykuł|cikk|статья|стаття)"
+    r"\W*$", re.I)
 # "Last updated 14.02.2019", "Letzte Änderung: 3. März 2021": page metadata, not text
 _UPDATED_LINE = re.compile(
     r"^\W*(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|last (?:updated|modified)|"
@@ -375,7 +379,7 @@ def _is_boilerplate(line: str) -> bool:
     if len(s) > MAX_BOILERPLATE_LINE:
         return False
     return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s) or
-                _AD_BREAK.match(s))
+                _AD_BREAK.match(s) or _KIND_LABEL.match(s))
 
 
 def drop_related_links(tree: HtmlElement) -> int:

@@ -594,6 +594,13 @@ def test_digest_box_above_the_article_is_not_article_text() -> None:
     assert clean_body("\n".join(["In short", story[0]])).split("\n") == ["In short", story[0]]
 
 
+@pytest.mark.parametrize("line", ["Článek", "ARTIKEL", "Article"])
+def test_page_kind_label_is_not_article_text(line: str) -> None:
+    story = ["The council met on Tuesday and voted for the new harbour wall.",
+             "Article 5 of the harbour law says the wall must be finished by 2027."]
+    assert clean_body("\n".join([line] + story)).split("\n") == story
+
+
 def _announced(**kw: object) -> Announced:
     return Announced(**kw)  # type: ignore[arg-type]
 
