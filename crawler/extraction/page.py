@@ -28,7 +28,6 @@ from crawler.extraction.paywall import paywall_boxes, paywall_state
 from crawler.extraction.sections import pick_section
 from crawler.extraction.result import Extraction
 from crawler.extraction.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION  # noqa: F401 - re-exported
-from crawler.discovery.pagelinks import tree_links
 from crawler.extraction.titles import clean_text, pick_title, site_names, title_candidates
 
 # bump whenever a change here may change extraction output (stored with each article)
@@ -216,8 +215,14 @@ def extract_page(html: bytes | str, url: str, headers: Mapping[str, str] | None 
     tree = parse_html(text)
     if tree is None:
         return empty_result(url, "not_article: unparseable html", {"charset": charset})
-    # before the analysis, which may take page furniture out of the tree
-    found = tree_links(tree, url, charset) if links else None
+    found = None
+    if links:
+        # imported here: pagelinks brings Scrapy (~0.5 s of start-up), which a worker of
+        # `newscrawl extract` never needs; before the analysis, which may take page
+        # furniture out of the tree
+        from crawler.discovery.pagelinks import tree_links
+
+        found = tree_links(tree, url, charset)
     if strict if strict is not None else strict_default():
         result = analyse(tree, url, listing, skim)
     else:
