@@ -168,7 +168,8 @@ MAX_NEWSLETTER_CALL = 400
 _CONTACT_CALL = re.compile(
     r"\b(?:send us|write to us|"
     r"reach (?:us|the reporters?|the authors?|the writers?|him|her|them)|"
-    r"follow (?:the reporters?|the authors?|him|her|them|[A-Z]\w+ [A-Z]\w+) on|tips? (?:to|at)|"
+    r"follow (?:the reporters?|the authors?|him|her|them|(?-i:[A-Z]\w+ [A-Z]\w+)) on|"
+    r"(?:send|e-?mail|submit|share|have) (?:us )?(?:your |a |news |story )?tips?\b|"
     r"senden sie (?:uns|ihr)|schreiben sie uns|melden sie (?:sich|vertraulich|uns)|"
     r"kontaktieren sie|écrivez-nous|envoyez-nous|contactez-nous|escríbenos|envíanos|"
     r"scriveteci|kontakt(?:ieren)? (?:sie )?uns)\b", re.I)
@@ -369,7 +370,7 @@ def _is_boilerplate(line: str) -> bool:
                 and _CAPTION_CREDIT.search(tail):
             return True  # a photo caption with its credit
         if len(s) <= MAX_CONTACT_CALL and any(k in low for k in _CONTACT_WORDS) and \
-                _CONTACT_CHANNEL.search(s) and _CONTACT_CALL.search(s):
+                _CONTACT_CHANNEL.search(s) and _opens_with_contact_call(s):
             return True  # "Send us your feedback: letters@...", "Reach the reporter on Twitter at"
         if len(s) <= MAX_CONTACT_CALL and "http" in low and _CITATION.search(s):
             return True  # "Title. In: Site, 20.10.2025, https://... (abgerufen am: 20.10.2025)"
@@ -380,6 +381,19 @@ def _is_boilerplate(line: str) -> bool:
         return False
     return bool(_PROMO.match(s) or _CREDIT.match(s) or _UPDATED_LINE.match(s) or
                 _AD_BREAK.match(s) or _KIND_LABEL.match(s))
+
+
+MAX_CONTACT_LEAD_WORDS = 3  # "You can reach the reporter at ..."; later, a sentence of the text
+
+
+def _opens_with_contact_call(line: str) -> bool:
+    """A sentence of the line opens with a call to write to the newsroom or to reach the
+    reporters (one that mentions following guidance on Facebook midway is article text)."""
+    for m in _CONTACT_CALL.finditer(line):
+        lead = line[:m.start()].rstrip()
+        if len(lead.split()) <= MAX_CONTACT_LEAD_WORDS or lead.endswith(("?", "!", ".", ":")):
+            return True
+    return False
 
 
 def drop_related_links(tree: HtmlElement) -> int:

@@ -522,6 +522,13 @@ def test_calls_to_contact_the_newsroom_are_not_article_text(line: str) -> None:
     assert clean_body("\n".join(story + [line])).split("\n") == story
 
 
+def test_article_sentences_that_mention_a_channel_stay() -> None:
+    story = ["Officials urged residents to follow local guidance on Facebook and stay home.",
+             "He passed tips to police by e-mail before the raid, the court heard.",
+             "Tips to stay safe: keep away from the water, the coastguard wrote on X."]
+    assert clean_body("\n".join(story)).split("\n") == story
+
+
 @pytest.mark.parametrize("line", [
     "Passer la publicité", "Skip advertisement", "Story continues below advertisement",
     "ADVERTISEMENT - SCROLL TO CONTINUE", "Weiterlesen nach der Anzeige",
