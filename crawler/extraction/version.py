@@ -7,5 +7,5 @@ from __future__ import annotations
 from importlib.metadata import version
 
 # bump whenever a change in crawler/extraction may change extraction output
-EXTRACTOR_REVISION = "6"
+EXTRACTOR_REVISION = "7"
 EXTRACTOR_VERSION = f"newscrawl-{EXTRACTOR_REVISION} trafilatura-{version('trafilatura')}"
