@@ -1,5 +1,5 @@
 """One pass over the page's elements for what their class, id and a few attributes mark:
-bylines (``authors``) and subscription boxes (``paywall``).
+bylines (``authors``), subscription boxes (``paywall``) and article markup (``body``).
 
 Each consumer used to scan the whole tree on its own (a Python loop, an XPath testing
 every class attribute nine times); one loop that tests each distinct class value once
@@ -30,12 +30,15 @@ class Marked:
     bylines: list[HtmlElement]
     # ... perhaps a subscription box: a paywall-like class or id, a data-paywall attribute
     paywall: list[HtmlElement]
+    # ... article markup: <article>, itemprop="articleBody"
+    article_markup: list[HtmlElement]
 
 
 def marked_elements(tree: HtmlElement) -> Marked:
     """The elements of ``tree`` (itself included) that ``Marked`` lists."""
     bylines: list[HtmlElement] = []
     paywall: list[HtmlElement] = []
+    article_markup: list[HtmlElement] = []
     by_class: dict[str, tuple[bool, bool]] = {}  # class value -> (byline, paywall)
     for el in tree.iter(etree.Element):
         cls = el.get("class")
@@ -46,9 +49,21 @@ def marked_elements(tree: HtmlElement) -> Marked:
                 known = by_class[cls] = (BYLINE_CLASS.search(cls) is not None,
                                          PAYWALL_CLASS.search(cls) is not None)
             byline, pay = known
-        if byline or el.get("itemprop") == "author" or el.get("rel") == "author":
+        itemprop = el.get("itemprop")
+        if byline or itemprop == "author" or el.get("rel") == "author":
             bylines.append(el)
         if pay or el.get("data-paywall") is not None or \
                 ((ident := el.get("id")) is not None and PAYWALL_ID.search(ident)):
             paywall.append(el)
-    return Marked(bylines, paywall)
+        if itemprop == "articleBody" or el.tag == "article":
+            article_markup.append(el)
+    return Marked(bylines, paywall, article_markup)
+
+
+def still_in(tree: HtmlElement, el: HtmlElement) -> bool:
+    """Whether ``el`` is still part of ``tree``: not taken out (with a subtree holding it)
+    since ``tree`` was scanned."""
+    top = el
+    while (parent := top.getparent()) is not None:
+        top = parent
+    return top is tree

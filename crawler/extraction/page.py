@@ -104,12 +104,12 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
                           language=language_of(pm), site=site_of(pm, url))
     sites = site_names(pm, url)
     title = pick_title(pm, url)
-    marked = marked_elements(tree)  # bylines and paywall candidates, in one pass
+    marked = marked_elements(tree)  # bylines, paywall candidates, article markup: one pass
     authors, author_source = pick_authors(pm, tree, sites, marked.bylines)
     published, date_source = dated()
     boxes = paywall_boxes(tree, marked.paywall)
     paywalled = paywall_state(pm, tree, boxes)  # before extract_body takes the boxes out
-    reading = extract_body(tree, url, pm, boxes)
+    reading = extract_body(tree, url, pm, boxes, marked.article_markup)
     entries = live_entries(pm)
     if entries:
         reading = liveblog_reading(entries)
