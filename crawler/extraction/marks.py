@@ -35,7 +35,8 @@ class Marked:
 
 
 def marked_elements(tree: HtmlElement) -> Marked:
-    """The elements of ``tree`` (itself included) that ``Marked`` lists."""
+    """The elements of ``tree`` (itself and its descendants: pass the document's root for
+    the whole page) that ``Marked`` lists."""
     bylines: list[HtmlElement] = []
     paywall: list[HtmlElement] = []
     article_markup: list[HtmlElement] = []
@@ -61,9 +62,12 @@ def marked_elements(tree: HtmlElement) -> Marked:
 
 
 def still_in(tree: HtmlElement, el: HtmlElement) -> bool:
-    """Whether ``el`` is still part of ``tree``: not taken out (with a subtree holding it)
-    since ``tree`` was scanned."""
-    top = el
-    while (parent := top.getparent()) is not None:
-        top = parent
-    return top is tree
+    """Whether ``el``, found in ``tree``, is still in the same document: not taken out
+    (with a subtree holding it) since ``tree`` was scanned."""
+    return _top(el) is _top(tree)
+
+
+def _top(el: HtmlElement) -> HtmlElement:
+    while (parent := el.getparent()) is not None:
+        el = parent
+    return el
