@@ -14,6 +14,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extraction.domains import is_domain_name
+from crawler.extraction.marks import marked_elements
 from crawler.extraction.metadata import PageMeta, is_type, text_of
 from crawler.extraction.titles import clean_text, fold
 
@@ -441,33 +442,30 @@ def _person_like(names: list[str]) -> bool:
                for n in names)
 
 
-# class names publishers use for bylines, in several languages; not inside reader
-# comments (their "comment-author" names commenters), comment forms, sidebars and menus
+# bylines (``marks.BYLINE_CLASS``) count outside reader comments (their "comment-author"
+# names commenters), comment forms, sidebars and menus
 _NOT_ARTICLE_BYLINE = (
     'ancestor-or-self::*[(contains(@class,"comment") and not(contains(@class,"commentar")))'
     ' or contains(@id,"comment") or contains(@class,"sidebar") or contains(@id,"sidebar")]'
     ' or ancestor::form or ancestor::aside or ancestor::nav')
-_BYLINE_CLASS = re.compile(r"[bB]yline|[aA]uthor|[aA]utor|auteur|signature|firma")
 _NOT_BYLINE_TAGS = frozenset({"meta", "link", "script", "body", "html", "article", "main"})
 _OUTSIDE_ARTICLE = etree.XPath(f"boolean({_NOT_ARTICLE_BYLINE})")
 MAX_BYLINE_ELEMENTS = 30
 
 
-def byline_elements(tree: HtmlElement) -> list[HtmlElement]:
+def byline_elements(tree: HtmlElement,
+                    marked: list[HtmlElement] | None = None) -> list[HtmlElement]:
     """Elements marked as the author or byline (schema.org, rel, class names in several
-    languages), outside comments, forms, sidebars and menus; at most 30, in page order.
-    (A scan in Python: one XPath testing each element for nine class names costs twice
-    as much.)"""
+    languages: ``marks.BYLINE_CLASS``), outside comments, forms, sidebars and menus; at
+    most 30, in page order.  ``marked``: the page's ``Marked.bylines``, when found
+    already."""
     found: list[HtmlElement] = []
-    for el in tree.iter(etree.Element):
-        cls = el.get("class")
-        if (cls is not None and _BYLINE_CLASS.search(cls)) or el.get("itemprop") == "author" \
-                or el.get("rel") == "author":
-            if el.tag in _NOT_BYLINE_TAGS or _OUTSIDE_ARTICLE(el):
-                continue
-            found.append(el)
-            if len(found) >= MAX_BYLINE_ELEMENTS:
-                break
+    for el in marked_elements(tree).bylines if marked is None else marked:
+        if el.tag in _NOT_BYLINE_TAGS or _OUTSIDE_ARTICLE(el):
+            continue
+        found.append(el)
+        if len(found) >= MAX_BYLINE_ELEMENTS:
+            break
     return found
 
 
@@ -484,10 +482,10 @@ def spaced_text(el: HtmlElement) -> str:
     return " ".join(" ".join(el.itertext()).split())
 
 
-def dom_byline(tree: HtmlElement) -> list[str]:
+def dom_byline(tree: HtmlElement, marked: list[HtmlElement] | None = None) -> list[str]:
     """Byline text from elements marked as author/byline in the page body: the innermost
-    such element, or the name element inside it."""
-    found = byline_elements(tree)
+    such element, or the name element inside it.  ``marked``: as for ``byline_elements``."""
+    found = byline_elements(tree, marked)
     # blocks around a more precise author element give way to it
     outer = {a for el in found for a in el.iterancestors()}
     for el in found:
@@ -632,10 +630,10 @@ def _full_name(name: str) -> bool:
 
 
 def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
-                    site: list[str]) -> list[str]:
+                    site: list[str], marked: list[HtmlElement] | None = None) -> list[str]:
     """The page's visible byline when it names everyone ``names`` does and more people,
     linked to their author pages in one block: metadata that credits one of two
-    reporters is a byline cut short."""
+    reporters is a byline cut short.  ``marked``: as for ``byline_elements``."""
     keys = {fold(n) for n in names}
 
     def fuller(found: list[str]) -> bool:
@@ -649,7 +647,7 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
                 return found
             break
     # the same in a byline block without such links: "By <span>A</span> and <span>B</span>"
-    for el in byline_elements(tree):
+    for el in byline_elements(tree, marked):
         txt = spaced_text(el)
         if len(txt) > MAX_BYLINE_BLOCK:
             continue
@@ -659,12 +657,14 @@ def with_co_authors(names: list[str], pm: PageMeta, tree: HtmlElement,
     return names
 
 
-def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list[str], str]:
+def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str],
+                 marked: list[HtmlElement] | None = None) -> tuple[list[str], str]:
     """Author names and the source they came from.
 
     Sources in order: JSON-LD, meta tags, rel=author links, then byline elements.  A
     source that credits only the publisher or an organisation is kept as a fallback
-    while later sources are asked for people.
+    while later sources are asked for people.  ``marked``: the page's
+    ``Marked.bylines``, when found already.
     """
     ld = jsonld_authors(pm)
     orgs = frozenset(fold(n) for n, is_org in ld if is_org)
@@ -681,13 +681,13 @@ def pick_authors(pm: PageMeta, tree: HtmlElement, site: list[str]) -> tuple[list
             continue
         if not all(is_organisation(n, site, orgs) for n in names):
             if not fallback[0] or _person_like(names):
-                return with_co_authors(names, pm, tree, site), label
+                return with_co_authors(names, pm, tree, site, marked), label
             continue
         if not fallback[0]:
             fallback = (names, label)
     if fallback[0] and all(fold(n) in AGENCIES or _DESK.search(n) for n in fallback[0]):
         return fallback  # a news agency or a named newsroom is a real byline
-    names = clean_authors(dom_byline(tree), site)
+    names = clean_authors(dom_byline(tree, marked), site)
     if names and (not fallback[0] or _person_like(names)):
         return names, "byline"
     for label, find in (("labelled byline", labelled_byline), ("author links", author_links)):

@@ -28,6 +28,7 @@ from lxml.html import HtmlElement
 from crawler.extraction.bodyhtml import (TABLE_RULE, Block, Reading, blocks_from_elements,
                                         blocks_from_xml, text_lines)
 from crawler.extraction.document import squash
+from crawler.extraction.marks import marked_elements, still_in
 from crawler.extraction.metadata import PageMeta
 from crawler.extraction.paywall import drop_paywall_boxes
 from crawler.extraction.titles import clean_text, fold
@@ -225,7 +226,6 @@ MIN_ANNOUNCED_WORDS = 100
 # paragraphs of article markup that count: shorter ones are captions, labels, bylines
 MIN_MARKUP_PARAGRAPH = 40
 MIN_MARKUP_PARAGRAPHS = 3
-_ARTICLE_MARKUP = etree.XPath('//*[@itemprop="articleBody"]|//article')
 MAX_ARTICLE_CONTAINERS = 30
 
 
@@ -256,19 +256,26 @@ def _paragraph_chars(container: HtmlElement) -> tuple[int, int]:
     return len(lengths), sum(lengths)
 
 
-def article_container(tree: HtmlElement) -> tuple[HtmlElement | None, int]:
-    """The page's article markup with the most prose, and its prose characters."""
+def article_container(tree: HtmlElement, marked: list[HtmlElement] | None = None
+                      ) -> tuple[HtmlElement | None, int]:
+    """The page's article markup (<article>, itemprop="articleBody") with the most prose,
+    and its prose characters.  ``marked``: the page's ``Marked.article_markup``, when
+    found already (what has left the tree since is passed over)."""
+    if marked is None:
+        marked = marked_elements(tree).article_markup
+    markup = [el for el in marked if still_in(tree, el)]
     best: tuple[HtmlElement | None, int] = (None, 0)
-    for container in _ARTICLE_MARKUP(tree)[:MAX_ARTICLE_CONTAINERS]:
+    for container in markup[:MAX_ARTICLE_CONTAINERS]:
         count, chars = _paragraph_chars(container)
         if count >= MIN_MARKUP_PARAGRAPHS and chars > best[1]:
             best = (container, chars)
     return best
 
 
-def announced(pm: PageMeta | None, tree: HtmlElement) -> Announced:
+def announced(pm: PageMeta | None, tree: HtmlElement,
+              marked: list[HtmlElement] | None = None) -> Announced:
     """The article length the page announces: JSON-LD articleBody or wordCount, else the
-    paragraphs of its article markup."""
+    paragraphs of its article markup (``marked``: as for ``article_container``)."""
     art = (pm.article if pm else None) or {}
     body = art.get("articleBody")
     text = clean_text(body) if isinstance(body, str) else ""
@@ -280,7 +287,7 @@ def announced(pm: PageMeta | None, tree: HtmlElement) -> Announced:
         words = 0
     if words >= MIN_ANNOUNCED_WORDS:
         return Announced(words=words, source="jsonld wordCount")
-    container, chars = article_container(tree)
+    container, chars = article_container(tree, marked)
     if chars >= MIN_ANNOUNCED_CHARS:
         return Announced(chars=chars, source="article markup", container=container)
     return Announced()
@@ -657,10 +664,11 @@ def with_standfirst(body: str, lede: str) -> str:
 
 
 def extract_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
-                 boxes: list[HtmlElement] | None = None) -> Reading:
+                 boxes: list[HtmlElement] | None = None,
+                 article_markup: list[HtmlElement] | None = None) -> Reading:
     """``read_body`` with the subheadings the reading left out between its paragraphs
     (``with_subheadings``)."""
-    return with_subheadings(read_body(tree, url, pm, boxes), tree)
+    return with_subheadings(read_body(tree, url, pm, boxes, article_markup), tree)
 
 
 # a subheading: a heading element of this many characters
@@ -732,13 +740,15 @@ def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
 
 
 def read_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
-              boxes: list[HtmlElement] | None = None) -> Reading:
+              boxes: list[HtmlElement] | None = None,
+              article_markup: list[HtmlElement] | None = None) -> Reading:
     """The raw article text, which reading produced it (``Reading.source``: a trafilatura
     mode, the article markup, the JSON-LD articleBody) and its blocks.  Removes from
     ``tree`` first what holds no article text (``drop_inert``), related-link paragraphs
     (``drop_related_links``) and subscription boxes (``drop_paywall_boxes``): call it
     after the stages that read scripts.  ``boxes``: the subscription boxes, when found
-    already (``paywall_boxes``)."""
+    already (``paywall_boxes``); ``article_markup``: the page's ``Marked.article_markup``,
+    when found already."""
     drop_inert(tree)
     drop_related_links(tree)
     drop_teaser_cards(tree)
@@ -750,7 +760,7 @@ def read_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
         if precise.text and (len(precise.text) >= 200 or not text or looks_like_nav_dump(text)):
             reading = precise
             text = reading.text
-    expected = announced(pm, tree)
+    expected = announced(pm, tree, article_markup)
     if expected.source == "none" and len(text) < SHORT_UNANNOUNCED:
         # a page that says nothing about its article and gave the fast mode only a few
         # paragraphs: where the fast mode most often missed the main text
@@ -767,7 +777,7 @@ def read_body(tree: HtmlElement, url: str, pm: PageMeta | None = None,
     # the page's articleBody; the one that reads the most of the article without going
     # beyond what the page announces wins
     container = expected.container if expected.container is not None else \
-        article_container(tree)[0]
+        article_container(tree, article_markup)[0]
     pairs = markup_blocks(container) if container is not None else []
     candidates = [run_trafilatura(tree, url, mode="full"),
                   Reading("\n".join(line for _, line in pairs), "article markup",

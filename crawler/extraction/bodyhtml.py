@@ -166,20 +166,31 @@ def _lookup_key(line: str) -> str:
 
 
 class PageSources:
-    """The page's text elements by the start of their text, built once per page."""
+    """The page's text elements by the start of their text (the first in page order for
+    each start), once per page.  The page is read only as far as the lines looked up
+    need: an article's paragraphs come in page order, and the page's rest (teasers,
+    footer) is read only when a line is not found before it.  The tree must not change
+    while it is in use."""
 
     def __init__(self, tree: HtmlElement) -> None:
         self.by_key: dict[str, HtmlElement] = {}
-        for el in tree.iter(*_SOURCE_TAGS):
+        self._unread = tree.iter(*_SOURCE_TAGS)
+
+    def find(self, line: str) -> HtmlElement | None:
+        key = _lookup_key(line)
+        if len(key) < MIN_LOOKUP:
+            return None
+        found = self.by_key.get(key)
+        while found is None and (el := next(self._unread, None)) is not None:
             own = el.text or ""
             # an element whose own text fills the key needs no walk over its children
             text = squash(own) if len(own) > 2 * LOOKUP_KEY else squash(el.text_content())
             if len(text) >= MIN_LOOKUP:
-                self.by_key.setdefault(text[:LOOKUP_KEY].casefold(), el)
-
-    def find(self, line: str) -> HtmlElement | None:
-        key = _lookup_key(line)
-        return self.by_key.get(key) if len(key) >= MIN_LOOKUP else None
+                read = text[:LOOKUP_KEY].casefold()
+                self.by_key.setdefault(read, el)
+                if read == key:
+                    found = self.by_key[key]
+        return found
 
 
 def body_region(sources: Iterable[HtmlElement]) -> HtmlElement | None:

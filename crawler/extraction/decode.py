@@ -76,12 +76,12 @@ def declared_charset(data: bytes) -> str | None:
     return "utf-8" if name and name.startswith("utf-16") else name
 
 
-def _decodes(data: bytes, charset: str) -> bool:
+def _decoded(data: bytes, charset: str) -> str | None:
+    """``data`` decoded with ``charset``; None when it does not decode."""
     try:
-        data.decode(charset)
+        return data.decode(charset)
     except (UnicodeDecodeError, LookupError):
-        return False
-    return True
+        return None
 
 
 def _single_byte(name: str | None) -> bool:
@@ -99,27 +99,35 @@ def _is_utf8(name: str | None) -> bool:
 
 def choose_charset(data: bytes, headers: Mapping[str, str] | None = None) -> str:
     """The charset to decode ``data`` with (see module docstring for the order)."""
+    return _choose(data, headers)[0]
+
+
+def _choose(data: bytes, headers: Mapping[str, str] | None) -> tuple[str, str | None]:
+    """``choose_charset``'s charset, and the text when choosing it decoded ``data`` with
+    it already (None: not decoded yet)."""
     bom = bom_charset(data)
     if bom:
-        return bom
+        return bom, None
     http = header_charset(headers)
     meta = declared_charset(data)
     if http and meta and http != meta and _is_utf8(meta) and not data.isascii() \
-            and _decodes(data, "utf-8"):
-        return "utf-8"
+            and (text := _decoded(data, "utf-8")) is not None:
+        return "utf-8", text
     # non-ASCII bytes that form valid UTF-8 are UTF-8: text really written in a
     # single-byte charset almost never does, and decoding UTF-8 as such gives "fÃ¼r"
-    if (_single_byte(http or meta)) and not data.isascii() and _decodes(data, "utf-8"):
-        return "utf-8"
+    if (_single_byte(http or meta)) and not data.isascii() and \
+            (text := _decoded(data, "utf-8")) is not None:
+        return "utf-8", text
     # a server's default Western charset against the page's own, more specific one
-    if http == "cp1252" and meta and meta != http and _single_byte(meta) and _decodes(data, meta):
-        return meta
+    if http == "cp1252" and meta and meta != http and _single_byte(meta) and \
+            (text := _decoded(data, meta)) is not None:
+        return meta, text
     for candidate in (http, meta):
-        if candidate and _decodes(data, candidate):
-            return candidate
-    if _decodes(data, "utf-8"):
-        return "utf-8"
-    return meta or http or _guess(data)
+        if candidate and (text := _decoded(data, candidate)) is not None:
+            return candidate, text
+    if (text := _decoded(data, "utf-8")) is not None:
+        return "utf-8", text
+    return meta or http or _guess(data), None
 
 
 def _guess(data: bytes) -> str:
@@ -137,8 +145,9 @@ def _guess(data: bytes) -> str:
 
 def decode_html(data: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:
     """Decode page bytes; returns (text, charset used). Never raises on bad bytes."""
-    charset = choose_charset(data, headers)
-    text = data.decode(charset, "replace")
+    charset, text = _choose(data, headers)
+    if text is None:  # (a charset that decoded all of data gives the same text here)
+        text = data.decode(charset, "replace")
     return text.lstrip("\ufeff"), charset
 
 

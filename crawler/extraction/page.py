@@ -23,6 +23,7 @@ from crawler.extraction.detect import judge, measure, plain_listing
 from crawler.extraction.document import parse_html
 from crawler.extraction.images import absolute, pick_images
 from crawler.extraction.liveblog import live_entries, liveblog_reading
+from crawler.extraction.marks import marked_elements
 from crawler.extraction.metadata import PageMeta, read_metadata
 from crawler.extraction.paywall import paywall_boxes, paywall_state
 from crawler.extraction.sections import pick_section
@@ -102,11 +103,12 @@ def analyse(tree: HtmlElement, url: str, listing: str | None = None, skim: bool 
                           language=language_of(pm), site=site_of(pm, url))
     sites = site_names(pm, url)
     title = pick_title(pm, url)
-    authors, author_source = pick_authors(pm, tree, sites)
+    marked = marked_elements(tree)  # bylines, paywall candidates, article markup: one pass
+    authors, author_source = pick_authors(pm, tree, sites, marked.bylines)
     published, date_source = dated()
-    boxes = paywall_boxes(tree)
+    boxes = paywall_boxes(tree, marked.paywall)
     paywalled = paywall_state(pm, tree, boxes)  # before extract_body takes the boxes out
-    reading = extract_body(tree, url, pm, boxes)
+    reading = extract_body(tree, url, pm, boxes, marked.article_markup)
     entries = live_entries(pm)
     if entries:
         reading = liveblog_reading(entries)

@@ -21,17 +21,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extraction.marks import marked_elements
 from crawler.extraction.metadata import PageMeta
 
-# (over the attribute axis: a third of the cost of testing every element's attributes)
-_CANDIDATES = etree.XPath(
-    "//@class[contains(., 'aywall') or contains(., 'regwall') or contains(., 'ubscri') or "
-    "contains(., 'remium') or contains(., 'piano') or contains(., 'meter') or "
-    "contains(., 'member') or contains(., 'donat') or contains(., 'upport')]/.. | "
-    "//@id[contains(., 'aywall') or contains(., 'ubscri')]/.. | //*[@data-paywall]")
 _PAYWALL_NAME = re.compile(
     r"(?:^|[\s_-])(?:\w*pay-?wall\w*|regwall|reg-wall|subscri(?:be|ber|ption)s?[-_]?"
     r"(?:wall|box|gate|prompt|cta|offer|banner|only|teaser)|premium[-_]?(?:wall|box|gate|banner|"
@@ -126,10 +120,12 @@ def _is_box(el: HtmlElement) -> bool:
     return prose <= MAX_BOX_PROSE
 
 
-def paywall_boxes(tree: HtmlElement) -> list[HtmlElement]:
-    """The page's subscription boxes, outermost only."""
+def paywall_boxes(tree: HtmlElement,
+                  marked: list[HtmlElement] | None = None) -> list[HtmlElement]:
+    """The page's subscription boxes, outermost only.  ``marked``: the page's
+    ``Marked.paywall`` (the candidates), when found already."""
     boxes: list[HtmlElement] = []
-    for el in _CANDIDATES(tree):
+    for el in marked_elements(tree).paywall if marked is None else marked:
         if any(b in el.iterancestors() for b in boxes):
             continue
         if _is_box(el):
