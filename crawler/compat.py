@@ -60,6 +60,12 @@ def wake_engine(crawler: Crawler) -> None:
         nextcall.schedule()
 
 
+def encode_request(queue: Any, request: Request) -> bytes:
+    """A request as a scrapy-redis queue stores it (``Base._encode_request``, 0.9)."""
+    data: bytes = queue._encode_request(request)
+    return data
+
+
 def decode_request(queue: Any, data: bytes) -> Request:
     """A request as a scrapy-redis queue stored it (``Base._decode_request``, 0.9)."""
     request: Request = queue._decode_request(data)

@@ -32,7 +32,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from crawler.compat import decode_request
+from crawler.compat import decode_request, encode_request
 from crawler.distributed.config import cluster_keys, redis_client
 from crawler.distributed.keys import ClusterKeys, current_run
 
@@ -48,6 +48,15 @@ redis.call('ZREM', KEYS[1], r[1])
 redis.call('ZADD', KEYS[2], ARGV[1], r[1])
 redis.call('HSET', KEYS[3], r[1], r[2])
 return r[1]
+"""
+
+# KEYS: duplicate filter, frontier; ARGV: fingerprint, score, request. The fingerprint
+# and the request go in together or not at all: a worker killed between the two
+# (SADD, then ZADD) left a request marked seen that no queue held, lost for the run.
+_ENQUEUE_UNSEEN = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # KEYS: frontier, leases, lease scores; ARGV: now, limit.
@@ -121,6 +130,7 @@ class LeasedPriorityQueue(PriorityQueue):
     ``RedisScheduler`` gives it ``leases`` afterwards."""
 
     leases: Leases
+    _enqueue_unseen: redis.commands.core.Script | None = None  # registered on first use
 
     def pop(self, timeout: int = 0) -> Request | None:
         member = self.leases.take()
@@ -134,6 +144,17 @@ class LeasedPriorityQueue(PriorityQueue):
         # Never store a parent's lease (copied into a redirect or retry) in the frontier.
         request.meta.pop(LEASE_META, None)
         super().push(request)
+
+    def push_unseen(self, request: Request, seen_key: str, fingerprint: str) -> bool:
+        """Mark the request seen in ``seen_key`` and queue it, in one step; False
+        (nothing queued) when it was seen already."""
+        request.meta.pop(LEASE_META, None)
+        if self._enqueue_unseen is None:
+            self._enqueue_unseen = self.server.register_script(_ENQUEUE_UNSEEN)
+        return bool(self._enqueue_unseen(
+            keys=[seen_key, self.key],
+            args=[fingerprint, -request.priority, encode_request(self, request)],
+        ))
 
 
 class RunDupeFilter(RFPDupeFilter):
@@ -212,13 +233,16 @@ class RedisScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         parent = request.meta.pop(LEASE_META, None)
         try:
-            # scrapy-redis' enqueue_request(), without the deprecated stats spider argument.
-            if not request.dont_filter and self.df.request_seen(request):
+            # scrapy-redis' enqueue_request(), without the deprecated stats spider argument,
+            # and with the duplicate check and the push in one Redis script
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self.queue.push_unseen(request, self.df.key,
+                                            self.df.request_fingerprint(request)):
                 self.df.log(request, self.spider)
                 return False
             if self.stats:
                 self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
             return True
         finally:
             if parent is not None:

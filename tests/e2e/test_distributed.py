@@ -159,6 +159,31 @@ def test_writer_takes_back_unacknowledged_items(redis_url: str, cluster_prefix: 
     assert queue.sizes() == (0, 0)
 
 
+def test_a_request_is_marked_seen_in_the_same_step_as_it_is_queued(
+    redis_url: str, cluster_prefix: str,
+) -> None:
+    # One Redis script: a worker killed between a separate SADD and ZADD left requests
+    # that the duplicate filter had seen and no queue held (lost for the run).
+    from scrapy import Request, Spider
+    from scrapy_redis import picklecompat
+
+    from crawler.compat import decode_request
+    from crawler.distributed.frontier import LEASE_META, LeasedPriorityQueue
+
+    keys, server = ClusterKeys(cluster_prefix), connect(redis_url)
+    queue = LeasedPriorityQueue(server, Spider("t"), keys.requests, picklecompat)
+    seen = keys.dupefilter("1")
+    first = Request("https://a.example/x", priority=5, meta={LEASE_META: b"parent", "k": 1})
+    assert queue.push_unseen(first, seen, "fp-x")
+    assert not queue.push_unseen(Request("https://a.example/x?again"), seen, "fp-x")
+    assert queue.push_unseen(Request("https://a.example/y"), seen, "fp-y")
+    assert server.smembers(seen) == {b"fp-x", b"fp-y"}
+    stored = [decode_request(queue, m) for m in server.zrange(keys.requests, 0, -1)]
+    assert [(r.url, r.priority) for r in stored] == [("https://a.example/x", 5), ("https://a.example/y", 0)]
+    assert stored[0].meta["k"] == 1 and LEASE_META not in stored[0].meta  # no parent's lease
+    server.delete(seen, keys.requests)
+
+
 # --- end to end ------------------------------------------------------------------------
 
 

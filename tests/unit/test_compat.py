@@ -34,7 +34,7 @@ def test_an_untested_version_is_reported(monkeypatch: pytest.MonkeyPatch) -> Non
     assert problem.startswith("scrapy 2.19") and "written for 1.0.x" in problem
 
 
-def test_decode_request_reads_what_scrapy_redis_stores() -> None:
+def test_requests_encoded_and_decoded_as_scrapy_redis_stores_them() -> None:
     from scrapy_redis import picklecompat
     from scrapy_redis.queue import PriorityQueue
 
@@ -42,8 +42,8 @@ def test_decode_request_reads_what_scrapy_redis_stores() -> None:
 
     spider = Spider.from_crawler(get_crawler(), name="x")  # the spider a queue serialises requests for
     queue = PriorityQueue(server=None, spider=spider, key="k", serializer=picklecompat)
-    data = queue._encode_request(  # the writing side: scrapy-redis' own
-        Request("https://a.example/x", meta={"k": 1}, priority=3))
+    data = compat.encode_request(  # the writing side: scrapy-redis' own
+        queue, Request("https://a.example/x", meta={"k": 1}, priority=3))
     request = compat.decode_request(queue, data)
     assert (request.url, request.meta["k"], request.priority) == ("https://a.example/x", 1, 3)
 
