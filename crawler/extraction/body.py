@@ -129,7 +129,9 @@ MAX_CAPTION_LINE = 300
 CAPTION_CREDIT_TAIL = 100  # characters at the end of a line that can hold the credit
 _CAPTION_CREDIT_WORDS = ("bild", "foto", "photo", "image", "credit", "picture", "illustration",
                          "grafik", "kuva", "billede", "©")
-_BYLINE = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af|autor(?:in)?:?|author:?)\s+\S", re.I)
+# the word that opens a byline: "By", "Von", "Par" ...
+_BY_WORDS = r"by|von|par|por|di|door|av|af"
+_BYLINE = re.compile(rf"^\W*(?:{_BY_WORDS}|autor(?:in)?:?|author:?)\s+\S", re.I)
 # "March 27, 2025 1:11 PM", "Stand: 22.04.2024, 06:00 Uhr", "30. Januar 2024"
 _DATE_LINE = re.compile(r"^[\w.,:/| +-]{0,40}\b(?:19|20)\d{2}\b[\w.,:/| +-]{0,25}$")
 # production credits under an article: who contributed, edited, checked, and its sources
@@ -149,7 +151,7 @@ _DIGEST_HEADING = re.compile(
 MAX_DIGEST_POINT = 400
 MAX_DATE_LINE_WORDS = 7
 # a byline and nothing else: a by-word and names ("Von Nina Muster", "Par Les Echos")
-_BY_WORD = re.compile(r"^\W*(?:by|von|par|por|di|door|av|af)\s+", re.I)
+_BY_WORD = re.compile(rf"^\W*(?:{_BY_WORDS})\s+", re.I)
 _NAME_JOINERS = frozenset({"and", "und", "et", "y", "e", "og", "en", "och", "&", "-", "|", "·"})
 MAX_BYLINE_NAMES = 6
 # the page's filing data: "Tags: a, b", "Filed under: ...", "Publicado por: X - Categoria: Y"
@@ -517,7 +519,7 @@ def clean_lines(lines: list[str], titles: Iterable[str] = (),
         if len(line) <= MAX_CREDIT_LINE and _CREDIT_LINE.match(line):
             in_sources = bool(_SOURCES_HEADING.match(line))
             continue
-        at_top = not any(len(o) > 150 for o in out) and i < 8
+        at_top = i < 8 and not any(len(o) > 150 for o in out)
         if at_top and len(line) < 300 and _same_as(line, titles):
             continue
         if not at_top and headline and len(line) <= 2 * len(headline) + 10 and \
