@@ -72,19 +72,34 @@ def describe_failure(failure: Failure) -> tuple[str, int | None, Outcome]:
         return "unsupported url scheme", None, Outcome.SKIPPED
     if failure.check(ResponseDataLossError):
         return "connection lost: incomplete response", None, Outcome.FAILED
-    if failure.check(DownloadFailedError):
-        return f"connection lost: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
     if failure.check(ConnectError):
         return f"connect error: {failure.getErrorMessage()}", None, Outcome.FAILED
-    if failure.check(*response_failed_types(), ConnectionLost):
-        # ResponseFailed's message is the repr of a list of Failures: name their errors instead
-        reasons = getattr(failure.value, "reasons", None)
+    if failure.check(DownloadFailedError, *response_failed_types(), ConnectionLost):
+        # Scrapy raises DownloadFailedError from Twisted's ResponseFailed, whose message is
+        # the repr of a list of Failures: name their errors instead
+        error = failure.value
+        reasons = getattr(error, "reasons", None) or getattr(error.__cause__, "reasons", None)
         if reasons:
+            bad = [_parse_error(r) for r in reasons]
+            if any(bad):
+                why = ", ".join(dict.fromkeys(b for b in bad if b))
+                return f"bad response: {why[:200]}", None, Outcome.FAILED
             why = ", ".join(dict.fromkeys(_short_error(r) for r in reasons))
         else:
             why = failure.getErrorMessage()
         return f"connection lost: {why[:200]}", None, Outcome.FAILED
     return f"{failure.type.__name__}: {failure.getErrorMessage()[:200]}", None, Outcome.FAILED
+
+
+def _parse_error(reason: object) -> str:
+    """What was wrong with a response Twisted could not parse (``ParseError``), else ``""``.
+
+    The reason only (``non-integer status code``), not the bytes: failures are counted by reason.
+    """
+    value = getattr(reason, "value", reason)
+    if type(value).__name__ not in {"ParseError", "BadResponseVersion"} or not value.args:
+        return ""
+    return str(value.args[0])
 
 
 def _short_error(reason: object) -> str:

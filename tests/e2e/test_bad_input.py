@@ -311,7 +311,7 @@ def test_a_host_that_refuses_connections_is_one_line_per_failure_and_a_reason_in
     assert "crawl finished" in proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
     robots = [line for line in proc.stderr.splitlines() if "[scrapy.downloadermiddlewares.robotstxt]" in line]
-    assert len(robots) == 1, proc.stderr
+    assert len(robots) == 1, proc.stdout + proc.stderr
     assert robots[0].endswith(f"robots.txt of http://127.0.0.1:{port} not fetched (connection refused); "
                               "its pages are requested as if it allowed them")
     # every other line is a log line or the summary: none is a traceback's continuation
@@ -319,6 +319,45 @@ def test_a_host_that_refuses_connections_is_one_line_per_failure_and_a_reason_in
     rows = db_rows(db, "SELECT url, reason FROM urls ORDER BY url")
     assert rows == [{"url": f"https://127.0.0.1:{port}/", "reason": "connection refused"},
                     {"url": f"https://127.0.0.1:{port}/sitemap.xml", "reason": "connection refused"}]
+
+
+def test_a_host_that_does_not_speak_http_is_a_bad_response_not_a_dump_of_twisted_failures(
+    tmp_path: Path, run_newscrawl: Any, crawl_fast_settings: tuple[str, ...], db_rows: Any,
+) -> None:
+    # A real TCP server that greets every connection like an SSH server and hangs up.
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        proc = run_newscrawl("crawl", f"http://127.0.0.1:{port}/", "--db", tmp_path / "news.db",
+                             *crawl_fast_settings, "-s", "RETRY_TIMES=0", check=False)
+    finally:
+        listener.close()
+    assert "crawl finished" in proc.stdout, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    # Scrapy's own retry line shows the repr; our summary, robots line and urls table name the error
+    robots = [line for line in proc.stderr.splitlines() if "[scrapy.downloadermiddlewares.robotstxt]" in line]
+    assert len(robots) == 1 and robots[0].endswith("not fetched (bad response: non-integer status code); "
+                                                   "its pages are requested as if it allowed them"), proc.stderr
+    assert "twisted" not in proc.stdout, proc.stdout
+    reasons = {r["reason"] for r in db_rows(tmp_path / "news.db", "SELECT reason FROM urls")}
+    assert reasons == {"bad response: non-integer status code"}, proc.stdout
+    assert "bad response: non-integer status code" in proc.stdout
 
 
 @pytest.mark.parametrize("command", ["enqueue", "writer", "crawl"])

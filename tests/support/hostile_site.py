@@ -528,11 +528,21 @@ def install_routes(server: SiteServer, bombs: Bombs) -> Routes:
     return state
 
 
+_HELD_PORTS: list[socket.socket] = []
+
+
 def closed_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on (connection refused).
+
+    The port stays bound, without listening, for the rest of the test session:
+    a port merely released could be handed to the next server started on
+    port 0 (or to a connection's own source port, which then connects to
+    itself), and the "refused" host would answer.
+    """
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _HELD_PORTS.append(s)
+    return int(s.getsockname()[1])
 
 
 # --- the crawl subprocess ------------------------------------------------------------

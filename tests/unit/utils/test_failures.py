@@ -20,3 +20,16 @@ def test_a_dropped_connection_is_named_not_dumped() -> None:
     failure = Failure(ResponseFailed([Failure(ConnectionDone())]))
     assert describe_failure(failure) == (
         "connection lost: ConnectionDone: Connection was closed cleanly.", None, Outcome.FAILED)
+
+
+def test_a_response_that_is_not_http_is_a_bad_response_however_scrapy_wraps_it() -> None:
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.web._newclient import ParseError, ResponseFailed
+
+    failed = ResponseFailed([Failure(ParseError("non-integer status code", b"SSH-2.0-OpenSSH_9.2"))])
+    expected = ("bad response: non-integer status code", None, Outcome.FAILED)
+    assert describe_failure(Failure(failed)) == expected
+    try:
+        raise DownloadFailedError(str(failed)) from failed  # as Scrapy's download handlers do
+    except DownloadFailedError as e:
+        assert describe_failure(Failure(e)) == expected
