@@ -4,7 +4,10 @@ Extraction is CPU-bound and a few pages take seconds, or hang in C code (lxml,
 regex) where no signal handler can interrupt them.  ``ExtractionPool`` owns its
 worker processes, one pipe each, and a supervisor thread in the parent that
 hands out jobs, enforces a hard per-page deadline by killing the worker that
-overran it, and replaces workers that die.  Every job resolves its
+overran it, and replaces workers that die.  A busy worker holds the next job
+too (its reader thread takes it off the pipe), so it goes from one page to the
+next without waiting for the parent; that job's deadline starts when it starts,
+and if the worker dies first it goes to another worker.  Every job resolves its
 ``concurrent.futures.Future`` and never raises:
 
 * success: what the worker function returned (e.g. a ``crawler.ingest.analysis.Analysis``);
@@ -102,6 +105,21 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _receive_jobs(conn: Connection, inbox: SimpleQueue[tuple[Any, bytes] | None]) -> None:
+    """Worker's reader thread: (meta, html) pairs from the parent into ``inbox``, so the
+    job queued behind the running one is in hand when it ends; ``None`` at the end
+    (polite stop, or the parent went away)."""
+    try:
+        while True:
+            meta = conn.recv()
+            if meta is None:
+                break
+            inbox.put((meta, conn.recv_bytes()))
+    except (EOFError, OSError):
+        pass
+    inbox.put(None)
+
+
 def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
     """Worker process: receive (meta, html) pairs, answer with one result each."""
     _die_with_parent(parent_pid)
@@ -113,16 +131,18 @@ def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
         func = load_function(func_path)
     except Exception as exc:  # reported per job, so the caller sees why
         load_error = describe(exc)
+    # The reader thread takes a page off the pipe while a job runs: it asks for the GIL,
+    # and a short switch interval gives it soon (the parent's send waits on it).
+    sys.setswitchinterval(0.0005)
+    inbox: SimpleQueue[tuple[Any, bytes] | None] = SimpleQueue()
+    threading.Thread(target=_receive_jobs, args=(conn, inbox), name="jobs", daemon=True).start()
     conn.send(("ready", os.getpid()))
     while True:
-        try:
-            meta = conn.recv()
-            if meta is None:  # polite stop: recycling or pool shutdown
-                return
-            job_id, url, headers, is_text = meta
-            data = conn.recv_bytes()
-        except (EOFError, OSError):  # parent went away
+        item = inbox.get()
+        if item is None:  # polite stop (recycling or pool shutdown), or the parent went away
             return
+        (job_id, url, headers, is_text), data = item
+        del item
         html: bytes | str = data.decode("utf-8", "surrogatepass") if is_text else data
         del data
         try:
@@ -156,7 +176,8 @@ class _Worker:
     conn: Connection
     deadline: float  # startup deadline until ready, then the running job's deadline
     ready: bool = False
-    job: _Job | None = None
+    job: _Job | None = None  # the job it runs
+    queued: _Job | None = None  # the job sent to run next (only while `job` runs)
     tasks: int = 0
 
 
@@ -201,7 +222,7 @@ class ExtractionPool:
 
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
-        self._saturated = False  # set by the supervisor while every worker has a job
+        self._saturated = False  # set by the supervisor while every worker has a job queued
         self._next_id = 0
         self._closing = False
         self._cancel = False
@@ -233,8 +254,9 @@ class ExtractionPool:
             self._next_id += 1
             headers = dict(headers) if headers is not None else None
             self._pending.append(_Job(self._next_id, html, url, headers, future))
-            # Every worker busy: the supervisor dispatches this job when one of them
-            # answers (it is woken by that anyway), so spare it a wake-up per job.
+            # Every worker busy with a job queued behind: the supervisor dispatches this
+            # one when one of them answers (it is woken by that anyway), so spare it a
+            # wake-up per job.
             wake = not self._saturated
         if wake:
             self._wake()
@@ -392,7 +414,7 @@ class ExtractionPool:
                 deadlines.append(d.kill_at)
             delay = max(0.0, min(deadlines, default=math.inf) - time.monotonic())
             saturated = len(self._workers) == self.processes and all(
-                w.ready and w.job is not None for w in self._workers
+                w.ready and w.queued is not None for w in self._workers
             )
             with self._lock:
                 # While True, submit() does not wake us: any change that frees a worker
@@ -428,37 +450,64 @@ class ExtractionPool:
         self._workers.append(_Worker(process, parent_conn, time.monotonic() + STARTUP_TIMEOUT))
 
     def _dispatch(self) -> None:
-        for w in list(self._workers):
-            # (a job that cannot be sent fails, and the worker takes the next one)
-            while w.ready and w.job is None and w in self._workers:
-                job = self._next_job()
-                if job is None:
-                    return
-                self._send(w, job)
+        # First a job for every idle worker, then one queued behind each running job (the
+        # worker starts it the moment the running one ends, without waiting for us).
+        # (A job that cannot be sent fails, and the worker takes the next one.)
+        # Not while a worker is starting: it will want a job of its own.
+        for ahead in (False, True):
+            if ahead and (len(self._workers) < self.processes
+                          or not all(w.ready for w in self._workers)):
+                return
+            for w in list(self._workers):
+                while w.ready and w in self._workers and self._has_room(w, ahead):
+                    job = self._next_job()
+                    if job is None:
+                        return
+                    self._send(w, job)
+
+    def _has_room(self, w: _Worker, ahead: bool) -> bool:
+        if not ahead:
+            return w.job is None
+        limit = self.max_tasks_per_worker
+        return (w.job is not None and w.queued is None
+                and (limit is None or w.tasks + 2 <= limit))
 
     def _send(self, w: _Worker, job: _Job) -> None:
-        """Hand ``job`` to the idle worker ``w``. A job that cannot be pickled (e.g.
-        odd headers; nothing was written) fails; a broken pipe requeues the job and
-        ends the worker."""
+        """Hand ``job`` to the worker ``w``, to run now if it is idle, else next. A job
+        that cannot be pickled (e.g. odd headers; nothing was written) fails; a broken
+        pipe requeues the job and ends the worker (its running job fails as a crash)."""
         html = job.html
         try:
             w.conn.send((job.id, job.url, job.headers, isinstance(html, str)))
-        except (OSError, EOFError):
+        except (OSError, EOFError):  # the worker is gone: so is the job it was running
             self._requeue(job)
-            self._terminate(w)
+            self._service(w, dead=True)
             return
         except Exception as exc:
             job.future.set_result(failure(job.url, describe(exc)))
             return
         try:
             w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
-        except (OSError, EOFError):
+        except (OSError, EOFError):  # the worker is gone: so is the job it was running
             self._requeue(job)
-            self._terminate(w)
+            self._service(w, dead=True)
             return
+        if w.job is None:
+            self._run(w, job)
+        else:  # kept whole until it runs: requeued if the worker dies first
+            w.queued = job
+
+    def _run(self, w: _Worker, job: _Job) -> None:
+        """``job`` (already sent to ``w``) is the one ``w`` runs now: its deadline starts."""
         job.html = b""  # the worker has its copy; don't pin big pages here
         w.job = job
         w.deadline = time.monotonic() + self.timeout
+
+    def _requeue_queued(self, w: _Worker) -> None:
+        """The job queued behind ``w``'s running one never started: another worker gets it."""
+        if w.queued is not None:
+            job, w.queued = w.queued, None
+            self._requeue(job)
 
     def _next_job(self) -> _Job | None:
         while True:
@@ -487,6 +536,9 @@ class ExtractionPool:
                     job, w.job = w.job, None
                     w.tasks += 1
                     w.deadline = math.inf
+                    if w.queued is not None:  # the worker has started it already
+                        queued, w.queued = w.queued, None
+                        self._run(w, queued)
                     job.future.set_result(message[2])
         except (EOFError, OSError):
             dead = True
@@ -499,6 +551,7 @@ class ExtractionPool:
         w.process.join(KILL_GRACE)
         code = w.process.exitcode
         reason = f"exit code {code}" if code is not None else "connection lost"
+        self._requeue_queued(w)
         if w.job is not None:
             w.job.future.set_result(failure(w.job.url, f"worker crashed: {reason}"))
             w.job = None
@@ -520,6 +573,7 @@ class ExtractionPool:
         for w in list(self._workers):
             if now < w.deadline:
                 continue
+            self._requeue_queued(w)
             if w.job is not None:
                 w.job.future.set_result(
                     failure(w.job.url, f"timeout: extraction exceeded {self.timeout}s")
@@ -571,9 +625,10 @@ class ExtractionPool:
         self._fail_pending(reason)
         for w in list(self._workers):
             if w.job is not None:
-                if not w.job.future.done():
-                    w.job.future.set_result(failure(w.job.url, reason))
-                w.job = None
+                for job in (w.job, w.queued):
+                    if job is not None and not job.future.done():
+                        job.future.set_result(failure(job.url, reason))
+                w.job = w.queued = None
                 self._terminate(w)
 
     def _shutdown_workers(self) -> None:

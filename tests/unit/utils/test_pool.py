@@ -305,3 +305,32 @@ def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
         result = bad.result(timeout=HANG)
         assert isinstance(result, JobFailure) and "pickle" in result.error
         assert good.result(timeout=60)["body"] == "y"
+
+
+def test_a_busy_worker_starts_the_next_job_without_waiting_for_the_parent(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    with ExtractionPool(processes=1, timeout=60, func=helper("pid_then_wait"), eager=True) as pool:
+        first = pool.submit(str(a).encode(), "a")
+        wait_until(a.exists, "the first job runs")
+        second = pool.submit(str(b).encode(), "b")
+        wait_until(lambda: pool._workers[0].queued is not None, "the second job is handed over")
+        with pool._lock:  # the supervisor can neither take the first result nor send anything
+            Path(f"{a}.go").touch()
+            wait_until(b.exists, "the second job starts while the parent is held")
+        Path(f"{b}.go").touch()
+        assert first.result(timeout=60)["pid"] == second.result(timeout=60)["pid"]
+
+
+@pytest.mark.parametrize(("func", "page", "reason"), [
+    ("sleep_forever", b"hang", f"timeout: extraction exceeded {DEADLINE}s"),
+    ("crash", b"kill", "worker crashed: exit code -9"),
+])
+def test_the_job_queued_behind_a_failing_one_runs_on_the_next_worker(func: str, page: bytes, reason: str) -> None:
+    with ExtractionPool(processes=1, timeout=DEADLINE, func=helper(func)) as pool:
+        failing = pool.submit(page, "https://example.org/bad")
+        queued = [pool.submit(b"fast" if func == "sleep_forever" else b"ok", f"https://example.org/{i}")
+                  for i in range(3)]
+        assert failing.result(timeout=60) == JobFailure("https://example.org/bad", reason)
+        results = [f.result(timeout=60) for f in queued]
+    assert [r["url"] for r in results] == [f"https://example.org/{i}" for i in range(3)]
+    assert len({r["pid"] for r in results}) == 1  # all on the worker that replaced the failed one
