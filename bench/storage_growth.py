@@ -39,7 +39,7 @@ from crawl import DEFAULT_CORPUS, load_corpus, synthetic_article  # bench/ is fi
 
 from storage import open_db
 from crawler.extraction import Extraction
-from storage.neardup import BANDS, PERMUTATIONS, Signature, text_signature
+from storage.neardup import Signature, text_signature
 from storage.pages import BROTLI_QUALITY, compress_html, decompress_html
 from storage.queries import store_page
 from storage.records import PageRecord

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from crawler.extraction.authors import byline_from_text, pick_authors

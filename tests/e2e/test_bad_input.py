@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import commands, main
+from crawler.cli import commands
 from storage import MIGRATIONS, open_db
 from tests.support.factories import news_page_html
 from tests.support.hostile_site import closed_port

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from crawler.cli import commands, main
+from crawler.cli import commands
 from tests.support.newscrawl import clean_env
 
 COMMANDS = sorted(commands())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -18,13 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.cli import commands, main
+from crawler.cli import commands
 from crawler.demo import SAMPLE_SITES, load_manifest
 from crawler.demo import sample_server as make_sample_server
 from crawler.demo.server import RequestRecord, Response, SiteServer
 from crawler.utils.urls import canonical_key
 from storage import open_db
 from storage.queries import page_html
+from tests.support.hostile_site import closed_port
 from tests.support.newscrawl import summary_figure
 from tests.support.waiting import wait_until
 
@@ -660,17 +660,11 @@ def test_not_a_url_is_refused_without_creating_a_database(
     assert list(proc.cwd.iterdir()) == []
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_unreachable_site_is_recorded_as_a_failure(
     run_newscrawl: Any, crawl_fast_settings: tuple[str, ...], db_rows: Any, tmp_path: Path,
 ) -> None:
     db = tmp_path / "news.db"
-    url = f"http://127.0.0.1:{free_port()}/"
+    url = f"http://127.0.0.1:{closed_port()}/"
     proc = run_newscrawl("crawl", url, "--db", db, *crawl_fast_settings, "-s", "RETRY_TIMES=0",
                          check=False)
     # Not a crash: the run finishes and summarises.

@@ -9,17 +9,13 @@ import gzip
 import json
 import re
 import os
-import random
 import subprocess
 import sys
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from storage import open_db
 from storage.queries import page_html

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from crawler.cli import commands, main
+from crawler.cli import commands
 from tests.support import REPO
 
 README = REPO / "README.md"
