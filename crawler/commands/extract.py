@@ -114,7 +114,8 @@ def extract_command(
     started = time.monotonic()
     pages = iter_pages(paths, warc_paths, url, stats)
     try:
-        with ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC) as pool:
+        with ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC,
+                            queue_ahead=True) as pool:
             results = pool.imap(pages)
             if progress:
                 from tqdm import tqdm

@@ -99,7 +99,8 @@ def import_warc_command(files: tuple[Path, ...], db_path: Path, sites: tuple[str
 
     status = "failed"
     try:
-        with ExtractionPool(processes=jobs, timeout=timeout, func=ANALYZE_PAGE) as pool:
+        with ExtractionPool(processes=jobs, timeout=timeout, func=ANALYZE_PAGE,
+                            queue_ahead=True) as pool:
             for resp, result in pool.imap_tagged(jobs_from_files(), ordered=True):
                 store_response(session, resp, result)
                 bar.set_postfix(new=session.counts.outcomes[Outcome.NEW], refresh=False)

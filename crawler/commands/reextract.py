@@ -100,7 +100,8 @@ def reextract_command(
     status = "failed"
     try:
         # The workers start (importing the extraction stack) while the pages are selected.
-        pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True)
+        pool = ExtractionPool(processes=jobs, timeout=timeout, func=WORKER_FUNC, eager=True,
+                              queue_ahead=True)
         assert session.db is not None
         db = session.db
         pairs = select_pages(db, sites=list(sites) or None, since=since)

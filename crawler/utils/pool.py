@@ -4,10 +4,13 @@ Extraction is CPU-bound and a few pages take seconds, or hang in C code (lxml,
 regex) where no signal handler can interrupt them.  ``ExtractionPool`` owns its
 worker processes, one pipe each, and a supervisor thread in the parent that
 hands out jobs, enforces a hard per-page deadline by killing the worker that
-overran it, and replaces workers that die.  A busy worker holds the next job
-too (its reader thread takes it off the pipe), so it goes from one page to the
-next without waiting for the parent; that job's deadline starts when it starts,
-and if the worker dies first it goes to another worker.  Every job resolves its
+overran it, and replaces workers that die.  With ``queue_ahead`` (batch
+commands), a busy worker holds the next job too (a sender thread in the parent writes it, a reader thread in the worker
+takes it off the pipe), so it goes from one page to the next without waiting
+for the parent; that job's deadline starts when it starts, and if the worker
+dies first it goes to another worker.  The supervisor itself never waits on a
+busy worker's pipe: a job that holds the worker's GIL (a regex in C) cannot
+hold up the deadlines.  Every job resolves its
 ``concurrent.futures.Future`` and never raises:
 
 * success: what the worker function returned (e.g. a ``crawler.ingest.analysis.Analysis``);
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_ready
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from queue import SimpleQueue
 from typing import Any
 
@@ -117,7 +121,24 @@ def _receive_jobs(conn: Connection, inbox: SimpleQueue[tuple[Any, bytes] | None]
             inbox.put((meta, conn.recv_bytes()))
     except (EOFError, OSError):
         pass
-    inbox.put(None)
+    finally:  # whatever ended it (a MemoryError too): the worker stops, it does not wait forever
+        inbox.put(None)
+
+
+def _send_queued(conn: Connection, outbox: SimpleQueue[tuple[bytes, bytes] | None]) -> None:
+    """Parent's sender thread for one worker: writes the jobs queued behind its running one.
+
+    The write waits until the worker's reader thread takes the page, which it cannot do
+    while the running job holds the GIL; this thread waits then, not the supervisor.
+    ``None``: the worker is retired.  A broken pipe ends it: the worker is gone, and the
+    supervisor, seeing it die, gives its queued job to another worker."""
+    while (item := outbox.get()) is not None:
+        meta, data = item
+        try:
+            conn.send_bytes(meta)
+            conn.send_bytes(data)
+        except (OSError, EOFError, ValueError):  # ValueError: the connection was closed
+            return
 
 
 def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
@@ -132,7 +153,7 @@ def _worker_main(conn: Connection, func_path: str, parent_pid: int) -> None:
     except Exception as exc:  # reported per job, so the caller sees why
         load_error = describe(exc)
     # The reader thread takes a page off the pipe while a job runs: it asks for the GIL,
-    # and a short switch interval gives it soon (the parent's send waits on it).
+    # and a short switch interval gives it soon while the job runs Python code.
     sys.setswitchinterval(0.0005)
     inbox: SimpleQueue[tuple[Any, bytes] | None] = SimpleQueue()
     threading.Thread(target=_receive_jobs, args=(conn, inbox), name="jobs", daemon=True).start()
@@ -179,6 +200,9 @@ class _Worker:
     job: _Job | None = None  # the job it runs
     queued: _Job | None = None  # the job sent to run next (only while `job` runs)
     tasks: int = 0
+    # what the sender thread (_send_queued) is to write, once a job was queued
+    outbox: SimpleQueue[tuple[bytes, bytes] | None] | None = None
+    sender: threading.Thread | None = None
 
 
 @dataclass(eq=False)
@@ -186,6 +210,7 @@ class _Dying:
     process: BaseProcess
     conn: Connection
     kill_at: float
+    sender: threading.Thread | None = None
 
 
 class ExtractionPool:
@@ -198,6 +223,7 @@ class ExtractionPool:
         max_tasks_per_worker: int | None = 5000,  # a fresh worker costs ~0.3 s of imports
         func: str = "crawler.extraction:extract_page",
         eager: bool = False,
+        queue_ahead: bool = False,
     ) -> None:
         self.processes = processes if processes is not None else (os.cpu_count() or 1)
         if self.processes < 1:
@@ -213,6 +239,10 @@ class ExtractionPool:
         # eager: start every worker now (their imports overlap the caller's own
         # set-up) rather than when the first jobs arrive
         self.eager = eager
+        # queue_ahead: a busy worker also holds the job it runs next (for batches: a
+        # worker never waits for the parent between pages).  Off, a job goes only to an
+        # idle worker: no job waits behind a slow page while another worker is free.
+        self.queue_ahead = queue_ahead
         # Not fork: the parent runs reactor/asyncio threads whose locks a forked child
         # could inherit mid-use.  Not forkserver either: its workers are the
         # forkserver's children and keep it alive, so nothing would kill a stuck
@@ -247,6 +277,8 @@ class ExtractionPool:
         """The future of one job: the worker function's result, or a ``JobFailure``."""
         if not isinstance(html, (bytes, bytearray, memoryview, str)):
             raise TypeError(f"html must be bytes or str, not {type(html).__name__}")
+        if isinstance(html, memoryview) and not html.c_contiguous:
+            html = html.tobytes()  # send_bytes() takes contiguous buffers only
         future: Future[Any] = Future()
         with self._lock:
             if self._closing:
@@ -414,7 +446,8 @@ class ExtractionPool:
                 deadlines.append(d.kill_at)
             delay = max(0.0, min(deadlines, default=math.inf) - time.monotonic())
             saturated = len(self._workers) == self.processes and all(
-                w.ready and w.queued is not None for w in self._workers
+                w.ready and (w.queued is not None or (not self.queue_ahead and w.job is not None))
+                for w in self._workers
             )
             with self._lock:
                 # While True, submit() does not wake us: any change that frees a worker
@@ -455,7 +488,7 @@ class ExtractionPool:
         # (A job that cannot be sent fails, and the worker takes the next one.)
         # Not while a worker is starting: it will want a job of its own.
         for ahead in (False, True):
-            if ahead and (len(self._workers) < self.processes
+            if ahead and (not self.queue_ahead or len(self._workers) < self.processes
                           or not all(w.ready for w in self._workers)):
                 return
             for w in list(self._workers):
@@ -475,27 +508,33 @@ class ExtractionPool:
     def _send(self, w: _Worker, job: _Job) -> None:
         """Hand ``job`` to the worker ``w``, to run now if it is idle, else next. A job
         that cannot be pickled (e.g. odd headers; nothing was written) fails; a broken
-        pipe requeues the job and ends the worker (its running job fails as a crash)."""
+        pipe requeues the job and ends the worker (its running job fails as a crash).
+        The next job goes through ``w``'s sender thread: the supervisor never waits on a
+        busy worker."""
         html = job.html
-        try:
-            w.conn.send((job.id, job.url, job.headers, isinstance(html, str)))
-        except (OSError, EOFError):  # the worker is gone: so is the job it was running
-            self._requeue(job)
-            self._service(w, dead=True)
-            return
+        try:  # the bytes conn.send() would write
+            meta = ForkingPickler.dumps((job.id, job.url, job.headers, isinstance(html, str)))
         except Exception as exc:
             job.future.set_result(failure(job.url, describe(exc)))
             return
+        data = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
+        if w.job is not None:  # kept whole until it runs: requeued if the worker dies first
+            if w.outbox is None:
+                w.outbox = SimpleQueue()
+                w.sender = threading.Thread(target=_send_queued, args=(w.conn, w.outbox),
+                                            daemon=True, name="ExtractionPool-sender")
+                w.sender.start()
+            w.outbox.put((bytes(meta), data))
+            w.queued = job
+            return
         try:
-            w.conn.send_bytes(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+            w.conn.send_bytes(meta)
+            w.conn.send_bytes(data)
         except (OSError, EOFError):  # the worker is gone: so is the job it was running
             self._requeue(job)
             self._service(w, dead=True)
             return
-        if w.job is None:
-            self._run(w, job)
-        else:  # kept whole until it runs: requeued if the worker dies first
-            w.queued = job
+        self._run(w, job)
 
     def _run(self, w: _Worker, job: _Job) -> None:
         """``job`` (already sent to ``w``) is the one ``w`` runs now: its deadline starts."""
@@ -589,8 +628,10 @@ class ExtractionPool:
                 d.kill_at = now + STOP_GRACE if d.process.exitcode is None else math.inf
 
     def _retire(self, w: _Worker, grace: float) -> None:
+        if w.outbox is not None:
+            w.outbox.put(None)  # its sender thread ends (at once if the pipe broke)
         self._workers.remove(w)
-        self._dying.append(_Dying(w.process, w.conn, time.monotonic() + grace))
+        self._dying.append(_Dying(w.process, w.conn, time.monotonic() + grace, w.sender))
 
     def _terminate(self, w: _Worker) -> None:
         if w.process.exitcode is None:
@@ -610,7 +651,10 @@ class ExtractionPool:
         if d.process.exitcode is None:
             return
         self._dying.remove(d)
-        d.conn.close()
+        if d.sender is not None:  # its pipe broke with the process: it is ending
+            d.sender.join(KILL_GRACE)
+        if d.sender is None or not d.sender.is_alive():
+            d.conn.close()  # (never under a sender thread's write: the number could be reused)
         d.process.close()
 
     def _fail_pending(self, reason: str) -> None:

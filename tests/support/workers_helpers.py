@@ -115,3 +115,13 @@ def extract_or_fail(
     if "/slow" in url:
         time.sleep(0.3)
     return extract_page(html, url, headers)
+
+
+def gil_hog(html: bytes | str, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """For URLs ending in /hang, a regex that backtracks for minutes in C, holding the GIL
+    (the kind of hang the pool's deadline is for); else the page's length."""
+    if url.endswith("/hang"):
+        import re
+
+        re.match(r"(a+)+$", "a" * 31 + "!")
+    return {"url": url, "length": len(html)}

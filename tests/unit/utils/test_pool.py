@@ -309,11 +309,14 @@ def test_a_job_that_cannot_be_sent_does_not_hold_up_the_next() -> None:
 
 def test_a_busy_worker_starts_the_next_job_without_waiting_for_the_parent(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    with ExtractionPool(processes=1, timeout=60, func=helper("pid_then_wait"), eager=True) as pool:
+    with ExtractionPool(processes=1, timeout=60, func=helper("pid_then_wait"), eager=True,
+                        queue_ahead=True) as pool:
         first = pool.submit(str(a).encode(), "a")
         wait_until(a.exists, "the first job runs")
         second = pool.submit(str(b).encode(), "b")
-        wait_until(lambda: pool._workers[0].queued is not None, "the second job is handed over")
+        with pool._lock:
+            worker = pool._workers[0]
+        wait_until(lambda: worker.queued is not None, "the second job is handed over")
         with pool._lock:  # the supervisor can neither take the first result nor send anything
             Path(f"{a}.go").touch()
             wait_until(b.exists, "the second job starts while the parent is held")
@@ -326,7 +329,7 @@ def test_a_busy_worker_starts_the_next_job_without_waiting_for_the_parent(tmp_pa
     ("crash", b"kill", "worker crashed: exit code -9"),
 ])
 def test_the_job_queued_behind_a_failing_one_runs_on_the_next_worker(func: str, page: bytes, reason: str) -> None:
-    with ExtractionPool(processes=1, timeout=DEADLINE, func=helper(func)) as pool:
+    with ExtractionPool(processes=1, timeout=DEADLINE, func=helper(func), queue_ahead=True) as pool:
         failing = pool.submit(page, "https://example.org/bad")
         queued = [pool.submit(b"fast" if func == "sleep_forever" else b"ok", f"https://example.org/{i}")
                   for i in range(3)]
@@ -334,3 +337,29 @@ def test_the_job_queued_behind_a_failing_one_runs_on_the_next_worker(func: str, 
         results = [f.result(timeout=60) for f in queued]
     assert [r["url"] for r in results] == [f"https://example.org/{i}" for i in range(3)]
     assert len({r["pid"] for r in results}) == 1  # all on the worker that replaced the failed one
+
+
+def test_a_big_page_queued_behind_a_job_that_holds_the_gil_does_not_stop_the_deadline() -> None:
+    # Regex backtracking runs in C holding the worker's GIL, so its reader thread cannot
+    # take the queued page off the pipe; the write waits, and must not hold up the
+    # supervisor that enforces the deadline.
+    with ExtractionPool(processes=1, timeout=1.0, func=helper("gil_hog"), eager=True,
+                        queue_ahead=True) as pool:
+        assert pool.submit(b"warm", "https://example.org/warm").result(timeout=60)["length"] == 4
+        hog = pool.submit(b"x", "https://example.org/hang")
+        with pool._lock:
+            worker = pool._workers[0]
+        wait_until(lambda: worker.job is not None, "the hog runs")
+        big = pool.submit(b"y" * (8 << 20), "https://example.org/big")
+        assert hog.result(timeout=30) == JobFailure("https://example.org/hang",
+                                                    "timeout: extraction exceeded 1.0s")
+        assert big.result(timeout=60)["length"] == 8 << 20
+
+
+def test_without_queue_ahead_no_job_waits_behind_a_slow_one_while_a_worker_is_free() -> None:
+    with ExtractionPool(processes=2, timeout=60, func=helper("sleep_then_echo"), eager=True) as pool:
+        slow = pool.submit(b"30", "https://example.org/slow")
+        quick = [pool.submit(b"0", f"https://example.org/{i}") for i in range(4)]
+        assert [f.result(timeout=20)["url"] for f in quick] == [f"https://example.org/{i}" for i in range(4)]
+        assert not slow.done()
+        pool.close(wait=False)
