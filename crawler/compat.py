@@ -29,6 +29,14 @@ def response_failed_types() -> tuple[type[BaseException], ...]:
     return ResponseFailed, ResponseNeverReceived
 
 
+def response_parse_error_type() -> type[BaseException]:
+    """Twisted's HTTP client error for a response it could not parse
+    (``twisted.web._newclient.ParseError``; ``BadResponseVersion`` is one too)."""
+    from twisted.web._newclient import ParseError
+
+    return ParseError
+
+
 def on_response_finished(crawler: Crawler, callback: Callable[[Request], None]) -> None:
     """Call ``callback(request)`` once Scrapy is done with a response: its callback or
     errback has run, every item it produced has gone through the pipelines and every

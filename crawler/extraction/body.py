@@ -686,6 +686,12 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _PARAGRAPHS = frozenset({"p", "div"})
 
 
+def _visible_text(el: HtmlElement) -> str:
+    """``el``'s text as trafilatura writes it: without soft hyphens and zero-width
+    characters, whitespace folded."""
+    return squash(el.text_content().translate(_INVISIBLE))
+
+
 def _text_sibling(siblings: Iterable[HtmlElement]) -> HtmlElement | None:
     """The first of ``siblings`` that shows text (an empty ad slot is passed over)."""
     for el in siblings:
@@ -708,15 +714,14 @@ def with_subheadings(reading: Reading, tree: HtmlElement) -> Reading:
     present = set(lines)
     inserts: list[tuple[int, HtmlElement, str]] = []
     for h in tree.iter("h2", "h3", "h4"):
-        heading = squash(h.text_content().translate(_INVISIBLE))
+        heading = _visible_text(h)
         if not MIN_SUBHEADING <= len(heading) <= MAX_SUBHEADING or heading in present:
             continue
         prev, nxt = _text_sibling(h.itersiblings(preceding=True)), _text_sibling(h.itersiblings())
         if prev is None or nxt is None or prev.tag not in _PARAGRAPHS or \
                 nxt.tag not in _PARAGRAPHS:
             continue
-        after = squash(nxt.text_content().translate(_INVISIBLE))
-        before = squash(prev.text_content().translate(_INVISIBLE))
+        after, before = _visible_text(nxt), _visible_text(prev)
         if len(after) < MIN_SUBHEADING_NEIGHBOUR or len(before) < MIN_SUBHEADING_NEIGHBOUR:
             continue
         j = starts.get(after[:SUBHEADING_KEY])

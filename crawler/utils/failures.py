@@ -23,7 +23,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.compat import response_failed_types
+from crawler.compat import response_failed_types, response_parse_error_type
 from storage.records import Outcome
 
 
@@ -97,7 +97,7 @@ def _parse_error(reason: object) -> str:
     The reason only (``non-integer status code``), not the bytes: failures are counted by reason.
     """
     value = getattr(reason, "value", reason)
-    if type(value).__name__ not in {"ParseError", "BadResponseVersion"} or not value.args:
+    if not isinstance(value, response_parse_error_type()) or not value.args:
         return ""
     return str(value.args[0])
 

@@ -5,12 +5,12 @@ regex) where no signal handler can interrupt them.  ``ExtractionPool`` owns its
 worker processes, one pipe each, and a supervisor thread in the parent that
 hands out jobs, enforces a hard per-page deadline by killing the worker that
 overran it, and replaces workers that die.  With ``queue_ahead`` (batch
-commands), a busy worker holds the next job too (a sender thread in the parent writes it, a reader thread in the worker
-takes it off the pipe), so it goes from one page to the next without waiting
-for the parent; that job's deadline starts when it starts, and if the worker
-dies first it goes to another worker.  The supervisor itself never waits on a
-busy worker's pipe: a job that holds the worker's GIL (a regex in C) cannot
-hold up the deadlines.  Every job resolves its
+commands), a busy worker holds the next job too (a sender thread in the parent
+writes it, a reader thread in the worker takes it off the pipe), so it goes
+from one page to the next without waiting for the parent; that job's deadline
+starts when it starts, and if the worker dies first it goes to another worker.
+The supervisor itself never waits on a busy worker's pipe: a job that holds the
+worker's GIL (a regex in C) cannot hold up the deadlines.  Every job resolves its
 ``concurrent.futures.Future`` and never raises:
 
 * success: what the worker function returned (e.g. a ``crawler.ingest.analysis.Analysis``);
