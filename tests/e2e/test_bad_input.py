@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -325,9 +327,6 @@ def test_a_host_that_does_not_speak_http_is_a_bad_response_not_a_dump_of_twisted
     tmp_path: Path, run_newscrawl: Any, crawl_fast_settings: tuple[str, ...], db_rows: Any,
 ) -> None:
     # A real TCP server that greets every connection like an SSH server and hangs up.
-    import socket
-    import threading
-
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
